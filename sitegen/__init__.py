@@ -1,0 +1,3 @@
+"""sitegen: a static site generator for Chinese-language news and report archives."""
+
+__version__ = "0.1.0"

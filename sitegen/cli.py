@@ -1,0 +1,137 @@
+"""The `sitegen` command: parse arguments, call one stage, turn the result into an exit code.
+
+0: done; 1: the input has problems (each printed as path:line: message); 2: usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.pipeline import BuildResult, build_site, default_jobs
+from sitegen.problems import Problem
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    return args.func(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sitegen", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    sub = parser.add_subparsers(metavar="COMMAND")
+    build = sub.add_parser("build", help="build the site into public/")
+    build.add_argument("site", nargs="?", type=Path, default=Path("."), help="site folder")
+    build.add_argument("--out", type=Path, help="output folder (default: SITE/public)")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    build.add_argument("--clean", action="store_true", help="ignore the build cache")
+    build.add_argument(
+        "--jobs", type=int, default=default_jobs(), help="processes (default: cores)"
+    )
+    build.set_defaults(func=_build)
+    new = sub.add_parser("new", help="write a new article with its front matter")
+    new.add_argument("title")
+    new.add_argument("--category", required=True, help="a category slug from site.yaml")
+    new.add_argument("--slug", help="file name and URL (default: from the date and time)")
+    new.add_argument("--site", type=Path, default=Path("."))
+    new.set_defaults(func=_new)
+    for module in ("sitegen.serve", "sitegen.importer.command", "sitegen.check"):
+        _register(sub, module)
+    return parser
+
+
+def _register(sub, module: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(module).register(sub)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+
+
+def _build(args: argparse.Namespace) -> int:
+    result = build_site(
+        args.site, args.out, strict=args.strict, drafts=args.drafts, jobs=args.jobs,
+        clean=args.clean, progress=progress_printer(),
+    )  # fmt: skip
+    report_build(result)
+    return 0 if result.ok else 1
+
+
+def report_build(result: BuildResult, stream=None) -> None:
+    stream = stream or sys.stderr
+    if result.cache_warning:
+        print(f"warning: full build: {result.cache_warning}", file=stream)
+    print_problems(result.problems, stream)
+    if not result.ok:
+        count = sum(p.is_error for p in result.problems)
+        print(f"build failed: {count} error(s); {result.out} was left as it was", file=stream)
+        return
+    for name in result.written[:20]:
+        print(f"  wrote {name}", file=stream)
+    if len(result.written) > 20:
+        print(f"  ... and {len(result.written) - 20} more", file=stream)
+    for name in result.removed:
+        print(f"  removed {name}", file=stream)
+    print(
+        f"built {result.pages} pages into {result.out} in {result.seconds:.2f} s: "
+        f"{len(result.written)} written, {result.unchanged} unchanged, "
+        f"{len(result.removed)} removed",
+        file=stream,
+    )
+
+
+def print_problems(problems, stream=None) -> None:
+    stream = stream or sys.stderr
+    for problem in sorted(problems, key=_problem_order):
+        print(problem, file=stream)
+
+
+def _problem_order(problem: Problem) -> tuple:
+    return (problem.path.as_posix(), problem.line or 0, problem.message)
+
+
+def progress_printer():
+    """A progress callback: a bar on a terminal, a line every 10 % in logs."""
+    tty = sys.stderr.isatty()
+    last = [-1]
+
+    def show(stage: str, done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if tty:
+            bar = "#" * (percent // 4)
+            end = "\n" if done >= total else ""
+            print(f"\r{stage}: [{bar:<25}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+        elif percent // 10 != last[0] // 10 or done >= total:
+            print(f"{stage}: {done}/{total} ({percent}%)", file=sys.stderr, flush=True)
+        last[0] = percent
+
+    return show
+
+
+def _new(args: argparse.Namespace) -> int:
+    from sitegen.newpost import write_new_article
+
+    try:
+        path = write_new_article(args.site, args.title, args.category, args.slug)
+    except FileExistsError as exc:
+        print(f"{exc}: choose another --slug", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""Site settings from site.yaml, checked in one pass that reports every problem."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from sitegen.i18n import LABELS
+from sitegen.problems import Problem, did_you_mean
+from sitegen.yamltext import YamlShapeError, error_line, error_text, load_mapping
+
+SITE_FILE = "site.yaml"
+SLUG_RE = re.compile(r"^[\w][\w.-]*$")
+PERMALINK_FIELDS = frozenset({"category", "slug", "year", "month", "day"})
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    root: Path
+    title: str
+    base_url: str  # always ends with "/"
+    description: str = ""
+    language: str = "zh-Hant"
+    timezone: str = "Asia/Shanghai"
+    page_size: int = 20
+    permalink: str = "/{category}/{slug}/"
+    feed_size: int = 20
+    home_per_category: int = 6
+    search: bool = True
+    categories: tuple[Category, ...] = ()
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under: "/" or "/news/"."""
+        return urlsplit(self.base_url).path or "/"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def category(self, slug: str) -> Category | None:
+        return next((c for c in self.categories if c.slug == slug), None)
+
+
+_KNOWN = tuple(f.name for f in fields(Config) if f.name != "root")
+_TYPES: dict[str, type] = {
+    "title": str,
+    "base_url": str,
+    "description": str,
+    "language": str,
+    "timezone": str,
+    "page_size": int,
+    "permalink": str,
+    "feed_size": int,
+    "home_per_category": int,
+    "search": bool,
+    "categories": list,
+}
+
+
+def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
+    """Read ROOT/site.yaml. Returns (None, problems) when the settings cannot be used."""
+    path = root / SITE_FILE
+    shown = Path(SITE_FILE)
+    if not path.is_file():
+        return None, [Problem(shown, f"no {SITE_FILE} in {root}: is this a sitegen site?")]
+    try:
+        doc = load_mapping(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return None, [Problem(shown, "is not UTF-8: save it as UTF-8")]
+    except YamlShapeError as exc:
+        return None, [Problem(shown, f"must be a mapping of settings, not {exc.kind}", exc.line)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(shown, f"YAML syntax error: {error_text(exc)}", error_line(exc))]
+    return check_settings(root, dict(doc.data), dict(doc.lines))
+
+
+def check_settings(
+    root: Path, raw: dict[str, Any], lines: dict[str, int]
+) -> tuple[Config | None, list[Problem]]:
+    shown = Path(SITE_FILE)
+    problems: list[Problem] = []
+
+    def report(key: str, message: str, severity: str = "error") -> None:
+        problems.append(Problem(shown, message, lines.get(key), severity))  # type: ignore[arg-type]
+
+    for key in sorted(raw.keys() - set(_KNOWN)):
+        report(key, f"unknown setting {key!r}{did_you_mean(key, _KNOWN)}", "warning")
+    for key in ("title", "base_url", "categories"):
+        if key not in raw:
+            problems.append(Problem(shown, f"missing required setting {key!r}"))
+    values: dict[str, Any] = {}
+    for key, kind in _TYPES.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            report(key, f"{key!r} must be {kind.__name__}, not {type(value).__name__}")
+        else:
+            values[key] = value
+    _check_values(values, report)
+    categories = _read_categories(values.pop("categories", []), lines.get("categories"), problems)
+    if any(p.is_error for p in problems):
+        return None, problems
+    base = values.pop("base_url")
+    base = base if base.endswith("/") else base + "/"
+    return Config(root=root, base_url=base, categories=categories, **values), problems
+
+
+def _check_values(values: dict[str, Any], report: Any) -> None:
+    for key in ("page_size", "feed_size", "home_per_category"):
+        if key in values and values[key] < 1:
+            report(key, f"{key!r} must be at least 1")
+            del values[key]
+    if "base_url" in values:
+        parts = urlsplit(values["base_url"])
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            report("base_url", "'base_url' must be a full URL such as https://example.org/news/")
+            del values["base_url"]
+    if "timezone" in values:
+        try:
+            ZoneInfo(values["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            report("timezone", f"unknown time zone {values['timezone']!r}; use e.g. Asia/Taipei")
+            del values["timezone"]
+    if "language" in values and values["language"] not in LABELS:
+        known = ", ".join(LABELS)
+        report("language", f"no labels for language {values['language']!r}; known: {known}")
+        del values["language"]
+    if "permalink" in values:
+        _check_permalink(values, report)
+
+
+def _check_permalink(values: dict[str, Any], report: Any) -> None:
+    pattern = values["permalink"]
+    names = set(re.findall(r"{(\w+)}", pattern))
+    if "slug" not in names or names - PERMALINK_FIELDS or not pattern.startswith("/"):
+        report(
+            "permalink",
+            f"'permalink' {pattern!r} must start with / and contain {{slug}}; "
+            f"it may use {', '.join('{' + n + '}' for n in sorted(PERMALINK_FIELDS))}",
+        )
+        del values["permalink"]
+
+
+def _read_categories(raw: list, line: int | None, problems: list[Problem]) -> tuple[Category, ...]:
+    shown = Path(SITE_FILE)
+    found: list[Category] = []
+    for index, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("slug"), str):
+            problems.append(
+                Problem(shown, f"category #{index} needs 'slug' and 'name' (text)", line)
+            )
+            continue
+        slug = item["slug"]
+        name = str(item.get("name") or slug)
+        if not SLUG_RE.match(slug):
+            problems.append(
+                Problem(shown, f"category slug {slug!r} may not hold / or spaces", line)
+            )
+        elif any(c.slug == slug for c in found):
+            problems.append(Problem(shown, f"category {slug!r} is declared twice", line))
+        else:
+            found.append(Category(slug, name))
+    if raw == [] and line is not None:
+        problems.append(Problem(shown, "declare at least one category", line))
+    return tuple(found)

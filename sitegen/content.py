@@ -1,0 +1,285 @@
+"""One content file -> one Article record (front matter checked, body kept as Markdown source).
+
+The body is rendered later, in the worker that writes the article page, so a build never
+holds the HTML of every article at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final
+
+import yaml
+
+from sitegen.config import SLUG_RE, Config
+from sitegen.problems import Problem, SiteError, did_you_mean
+from sitegen.yamltext import YamlShapeError, error_line, error_text, load_mapping
+
+CONTENT_DIR: Final = "content"
+REQUIRED: Final = ("title", "date", "category")
+TEXT_KEYS: Final = ("source", "editor", "author", "subtitle", "summary", "legacy_path")
+KNOWN_KEYS: Final = (
+    *REQUIRED, *TEXT_KEYS, "tags", "slug", "aliases", "draft",
+)  # fmt: skip
+_FENCE: Final = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_DATE_FORMATS: Final = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    path: Path  # relative to the site root: content/law/union-services.md
+    slug: str
+    title: str
+    date: dt.datetime  # aware, in the site's time zone
+    category: str
+    url: str  # site path without the base path: /law/union-services/
+    digest: str  # sha256 of the file's bytes: the key of its rendered body
+    body_line: int  # line of the file where the Markdown body starts
+    source: str | None = None
+    editor: str | None = None
+    author: str | None = None
+    subtitle: str | None = None
+    summary: str | None = None
+    legacy_path: str | None = None
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    draft: bool = False
+    extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    key_lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    article: Article | None
+    problems: tuple[Problem, ...]
+
+
+def decode_source(path: Path, data: bytes) -> str:
+    """UTF-8 text of a content file, or a SiteError saying which encoding it looks like."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        guess = _guess_encoding(data)
+        hint = f"it looks like {guess}; " if guess else ""
+        fix = f"iconv -f {guess or 'GB18030'} -t UTF-8"
+        raise SiteError(
+            Problem(path, f"is not UTF-8 ({hint}save it as UTF-8, e.g. with `{fix}`)", line)
+        ) from None
+
+
+# Characters common in news prose, in both scripts: whichever decoding of unknown bytes yields
+# more of them is the likelier encoding (GBK bytes also decode as Big5, into rare characters).
+_COMMON: Final = frozenset(
+    "的一是不了在人有我他這这個个們们中來来上大為为和國国地到以說说時时要就出會会可也對对生能"
+    "而子那得於于著着下自之年過过發发後后作裡里用道行所然家種种事成方多經经去法學学如都同現现"
+    "當当沒没動动面起看定天分還还進进好小部其些主樣样理心本前開开但因只從从想實实日者意無无力"
+    "與与長长機机十民第公此已工使情明性知全三關关點点正業业外將将高間间由問问重新月合回代內内"
+    "信表化給给位次度門门任常海通教員员解水名處处各入條条平題题活務务做接場场計计管期市資资區区"
+    "保社組组織织職职服辦办議议會员單单導导領领黨党華华級级府況况請请際际約约"
+)
+_LABELS: Final = {"big5": "Big5", "gb18030": "GBK", "utf-16": "UTF-16"}
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    scores = {}
+    for name in _LABELS:
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        scores[name] = sum(ch in _COMMON for ch in text)
+    if not scores:
+        return None
+    return _LABELS[max(scores, key=lambda name: scores[name])]
+
+
+def split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
+    """(front matter, body, first line of body). Front matter lines start at line 2."""
+    if not text.startswith("---"):
+        raise SiteError(Problem(path, "no front matter: the file must start with a line '---'", 1))
+    first = _FENCE.match(text)
+    if first is None:
+        raise SiteError(Problem(path, "the first line must be exactly '---'", 1))
+    closing = _FENCE.search(text, first.end())
+    if closing is None:
+        raise SiteError(
+            Problem(path, "front matter is not closed: add a line '---' after its last key", 1)
+        )
+    front = text[first.end() + 1 : closing.start()]
+    body_line = text.count("\n", 0, closing.end()) + 2
+    return front, text[closing.end() + 1 :], body_line
+
+
+def parse_article(path: Path, data: bytes, digest: str, config: Config) -> Parsed:
+    """Check one content file's front matter; never raises for bad input."""
+    try:
+        text = decode_source(path, data)
+        front, _body, body_line = split_front_matter(path, text)
+        raw, lines = _load_front(path, front)
+    except SiteError as exc:
+        return Parsed(None, (exc.problem,))
+    fields_ = _Fields(path, raw, lines)
+    article = fields_.build(config, digest, body_line)
+    return Parsed(article, tuple(fields_.problems))
+
+
+def body_source(path: Path, data: bytes) -> str:
+    """The Markdown body of a file that parse_article accepted."""
+    return split_front_matter(path, decode_source(path, data))[1]
+
+
+def _load_front(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        doc = load_mapping(front)
+    except YamlShapeError as exc:
+        message = f"front matter must be a mapping of keys (title: ...), not {exc.kind}"
+        raise SiteError(Problem(path, message, exc.line + 1)) from None
+    except yaml.YAMLError as exc:
+        line = error_line(exc)
+        message = f"YAML syntax error in front matter: {error_text(exc)}"
+        raise SiteError(Problem(path, message, line + 1 if line else 2)) from None
+    # Front matter starts on line 2 of the file, after the opening '---'.
+    return dict(doc.data), {key: line + 1 for key, line in doc.lines.items()}
+
+
+class _Fields:
+    """Reads and checks front-matter values, collecting every problem on the way."""
+
+    def __init__(self, path: Path, raw: dict[str, Any], lines: dict[str, int]) -> None:
+        self.path, self.raw, self.lines = path, raw, lines
+        self.problems: list[Problem] = []
+
+    def report(self, key: str, message: str, severity: str = "error") -> None:
+        line = self.lines.get(key, 1)
+        self.problems.append(Problem(self.path, message, line, severity))  # type: ignore[arg-type]
+
+    def build(self, config: Config, digest: str, body_line: int) -> Article | None:
+        for key in REQUIRED:
+            if self.raw.get(key) in (None, ""):
+                self.report(key, f"front matter has no {key!r}")
+        for key in sorted(self.raw.keys() - set(KNOWN_KEYS)):
+            hint = did_you_mean(key, KNOWN_KEYS)
+            self.report(key, f"unknown front matter key {key!r}{hint}", "warning")
+        title = self.text("title")
+        date = self.date(config)
+        category = self.category(config)
+        slug = self.slug()
+        texts = {key: self.text(key) for key in TEXT_KEYS}
+        tags, aliases, draft = self.text_list("tags"), self.aliases(), self.flag("draft")
+        if any(p.is_error for p in self.problems) or None in (title, date, category, slug):
+            return None
+        url = _permalink(config.permalink, category, slug, date)  # type: ignore[arg-type]
+        extra = {k: v for k, v in self.raw.items() if k not in KNOWN_KEYS}
+        return Article(
+            path=self.path, slug=slug, title=title, date=date, category=category,  # type: ignore[arg-type]
+            url=url, digest=digest, body_line=body_line, tags=tags, aliases=aliases,
+            draft=draft, extra=MappingProxyType(extra),
+            key_lines=MappingProxyType(self.lines), **texts,
+        )  # fmt: skip
+
+    def text(self, key: str) -> str | None:
+        value = self.raw.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, (dict, list)):
+            self.report(key, f"{key!r} must be text, not a {type(value).__name__}")
+            return None
+        return str(value).strip() or None
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        value = self.raw.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return tuple(v.strip() for v in re.split(r"[,，、]", value) if v.strip())
+        if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+            return tuple(str(v).strip() for v in value if str(v).strip())
+        self.report(key, f"{key!r} must be a list of text, e.g. [工會, 法律]")
+        return ()
+
+    def flag(self, key: str) -> bool:
+        value = self.raw.get(key, False)
+        if not isinstance(value, bool):
+            self.report(key, f"{key!r} must be true or false, not {value!r}")
+            return False
+        return value
+
+    def date(self, config: Config) -> dt.datetime | None:
+        value = self.raw.get("date")
+        if value in (None, ""):
+            return None
+        parsed = _to_datetime(value)
+        if parsed is None:
+            self.report(
+                "date", f"cannot read date {value!r}: write it as 2018-09-21 or 2018-09-21 14:29"
+            )
+            return None
+        return parsed.replace(tzinfo=config.zone) if parsed.tzinfo is None else parsed
+
+    def category(self, config: Config) -> str | None:
+        value = self.text("category")
+        if value is None:
+            return None
+        if config.category(value) is None:
+            known = ", ".join(c.slug for c in config.categories)
+            hint = did_you_mean(value, [c.slug for c in config.categories])
+            self.report("category", f"unknown category {value!r}{hint}; site.yaml has: {known}")
+            return None
+        return value
+
+    def slug(self) -> str | None:
+        value = self.text("slug") or self.path.stem
+        if not SLUG_RE.match(value):
+            self.report("slug", f"slug {value!r} may hold letters, digits, '-', '_' and '.' only")
+            return None
+        return value
+
+    def aliases(self) -> tuple[str, ...]:
+        found = []
+        for alias in self.text_list("aliases"):
+            clean = "/" + alias.lstrip("/")
+            if ".." in clean.split("/") or "://" in alias:
+                self.report(
+                    "aliases", f"alias {alias!r} must be a path on this site, like /a/b.html"
+                )
+            else:
+                found.append(clean)
+        return tuple(found)
+
+
+def _to_datetime(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in _DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+    return None
+
+
+def _permalink(pattern: str, category: str, slug: str, date: dt.datetime) -> str:
+    return pattern.format(
+        category=category, slug=slug, year=f"{date.year:04d}",
+        month=f"{date.month:02d}", day=f"{date.day:02d}",
+    )  # fmt: skip

@@ -1,0 +1,79 @@
+"""Writing a build's files so that a failed build never touches the previous site.
+
+Everything a build produces goes first into a staging folder beside the output folder
+(same file system, so moves are renames). Only when every page rendered does `commit`
+move the staged files into place and remove the outputs that are gone; a first or clean
+build swaps the whole folder instead, so the result equals a build into an empty folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.problems import Problem, SiteError
+
+
+@dataclass(frozen=True, slots=True)
+class Staging:
+    out: Path
+    folder: Path
+    fresh: bool  # True: the staging folder becomes the whole new site
+
+    def target(self, output: str) -> Path:
+        """Where to stage `output` (a relative path from the site), checked to stay inside."""
+        target = (self.folder / output).resolve()
+        if not target.is_relative_to(self.folder.resolve()):
+            raise SiteError(Problem(Path(output), f"output {output!r} escapes {self.out}"))
+        return target
+
+    def write(self, output: str, data: bytes) -> str:
+        target = self.target(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return hashlib.sha256(data).hexdigest()
+
+
+def begin(out: Path, fresh: bool) -> Staging:
+    folder = out.parent / f".{out.name}.staging"
+    if folder.exists():
+        shutil.rmtree(folder)  # left by a build that was killed
+    folder.mkdir(parents=True)
+    return Staging(out, folder, fresh or not out.exists())
+
+
+def abandon(staging: Staging) -> None:
+    shutil.rmtree(staging.folder, ignore_errors=True)
+
+
+def commit(staging: Staging, removed: list[str]) -> None:
+    """Put the staged files in place and delete `removed` outputs."""
+    out = staging.out
+    if staging.fresh:
+        old = out.parent / f".{out.name}.old"
+        if old.exists():
+            shutil.rmtree(old)
+        if out.exists():
+            out.rename(old)
+        staging.folder.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    for staged in sorted(staging.folder.rglob("*")):
+        if staged.is_file():
+            final = out / staged.relative_to(staging.folder)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, final)  # atomic: a reader never sees half a file
+    for output in removed:
+        gone = out / output
+        gone.unlink(missing_ok=True)
+        _remove_empty_parents(gone.parent, out)
+    shutil.rmtree(staging.folder, ignore_errors=True)
+
+
+def _remove_empty_parents(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

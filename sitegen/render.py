@@ -1,0 +1,224 @@
+"""Pages -> bytes. The contract for layout authors.
+
+Every layout in `layouts/` is a Jinja2 template (autoescape on, StrictUndefined, so a typo
+fails the build with the template's file and line). It sees two names:
+
+- `site`: a `SiteContext`: `site.config` (the settings of site.yaml: title, description,
+  language, categories ...), `site.labels` (the interface text for the site's language,
+  e.g. `site.labels.published` = 發布日期), `site.categories`, and the URL helpers
+  `site.url("/law/")` (adds the base path) and `site.abs_url(...)` (adds the base URL).
+- `page`: a `sitegen.site.Page`: `page.kind` (home, category, article, print, archive,
+  year, month, 404, search, alias), `page.url`, `page.title`, `page.category`,
+  `page.article` (title, subtitle, date, source, editor, author, tags ...), `page.body`
+  (the article's HTML, already safe), `page.previous` / `page.next` (上一篇 / 下一篇),
+  `page.entries` (articles of a list page, newest first), `page.groups` (home page:
+  (category, articles) pairs), `page.pager`, `page.breadcrumbs`, `page.months`.
+
+Filters: `date` (default format 2018-09-21 14:29), `isodate`, `url` (same as site.url).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Final
+from urllib.parse import quote
+from xml.sax.saxutils import escape, quoteattr
+
+import jinja2
+from markupsafe import Markup
+
+from sitegen.bodies import BodyStore
+from sitegen.config import Category, Config
+from sitegen.content import Article
+from sitegen.i18n import labels_for
+from sitegen.markup import excerpt
+from sitegen.problems import Problem, SiteError
+from sitegen.site import Page
+
+LAYOUTS_DIR: Final = "layouts"
+_SAFE_URL_CHARS: Final = "/#?=&%~:+,;@!$'()*"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteContext:
+    config: Config
+    labels: MappingProxyType[str, str]
+
+    @property
+    def categories(self) -> tuple[Category, ...]:
+        return self.config.categories
+
+    def url(self, path: str) -> str:
+        """A site path ("/law/a/") as a link under the base path, percent-encoded."""
+        return quote(self.config.base_path + path.lstrip("/"), safe=_SAFE_URL_CHARS)
+
+    def abs_url(self, path: str) -> str:
+        return quote(self.config.base_url + path.lstrip("/"), safe=_SAFE_URL_CHARS)
+
+    def category_name(self, slug: str) -> str:
+        found = self.config.category(slug)
+        return found.name if found else slug
+
+
+def make_env(config: Config) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(config.root / LAYOUTS_DIR),
+        undefined=jinja2.StrictUndefined,  # a layout typo fails loudly, with file and line
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    context = make_context(config)
+    env.filters["date"] = _format_date
+    env.filters["isodate"] = lambda d: d.isoformat()
+    env.filters["url"] = context.url
+    return env
+
+
+def make_context(config: Config) -> SiteContext:
+    return SiteContext(config, labels_for(config.language))
+
+
+def _format_date(value: dt.datetime | dt.date, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.strftime(fmt)
+
+
+def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: BodyStore) -> bytes:
+    """Render one page; raises SiteError naming the layout file and line on a template error."""
+    if page.kind == "feed":
+        return render_feed(site, page, bodies).encode("utf-8")
+    if page.kind == "sitemap":
+        return render_sitemap(site, page).encode("utf-8")
+    if page.kind in ("article", "print") and page.article is not None:
+        page = dataclasses.replace(page, body=Markup(bodies.get(page.article).html))
+    try:
+        template = env.get_template(page.template or "")
+        return template.render(site=site, page=page).encode("utf-8")
+    except jinja2.TemplateSyntaxError as exc:
+        raise SiteError(_template_problem(env, page, exc, exc.filename, exc.lineno)) from None
+    except jinja2.TemplateNotFound as exc:
+        message = f"layout {exc.name!r} not found in {LAYOUTS_DIR}/ (needed for {_what(page)})"
+        raise SiteError(Problem(Path(LAYOUTS_DIR), message)) from None
+    except Exception as exc:  # a runtime error inside a layout: blame its file and line
+        filename, lineno = _layout_frame(exc)
+        raise SiteError(_template_problem(env, page, exc, filename, lineno)) from None
+
+
+def _what(page: Page) -> str:
+    return page.article.path.as_posix() if page.article else f"page {page.url}"
+
+
+def _template_problem(env, page: Page, exc: Exception, filename, lineno) -> Problem:
+    root = Path(env.loader.searchpath[0]).parent  # type: ignore[union-attr]
+    path = Path(filename) if filename else Path(LAYOUTS_DIR) / (page.template or "?")
+    if path.is_absolute() and path.is_relative_to(root):
+        path = path.relative_to(root)
+    message = getattr(exc, "message", None) or str(exc)
+    return Problem(path, f"template error: {message} (while rendering {_what(page)})", lineno)
+
+
+def _layout_frame(exc: Exception) -> tuple[str | None, int | None]:
+    # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(".html") or f"/{LAYOUTS_DIR}/" in frame.filename:
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def render_feed(site: SiteContext, page: Page, bodies: BodyStore) -> str:
+    """An Atom feed of `page.entries`, each with its summary or the start of its text."""
+    feed_url = site.abs_url(page.url)
+    home = site.abs_url(f"/{page.category.slug}/" if page.category else "/")
+    updated = page.entries[0].date.isoformat() if page.entries else "1970-01-01T00:00:00+00:00"
+    title = page.title if page.category is None else f"{site.config.title} - {page.title}"
+    head = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(site.config.language)}>',
+        f"<title>{escape(title)}</title>",
+        f"<id>{escape(feed_url)}</id>",
+        f'<link rel="self" href={quoteattr(feed_url)}/>',
+        f'<link rel="alternate" type="text/html" href={quoteattr(home)}/>',
+        f"<updated>{updated}</updated>",
+        "<generator>sitegen</generator>",
+    ]
+    entries = [_feed_entry(site, article, bodies) for article in page.entries]
+    return "\n".join([*head, *entries, "</feed>", ""])
+
+
+def _feed_entry(site: SiteContext, article: Article, bodies: BodyStore) -> str:
+    link = site.abs_url(article.url)
+    summary = article.summary or excerpt(bodies.get(article).text, 200)
+    author = article.author or article.editor or site.config.title
+    return (
+        f"<entry><title>{escape(article.title)}</title>"
+        f'<link rel="alternate" type="text/html" href={quoteattr(link)}/>'
+        f"<id>{escape(link)}</id>"
+        f"<published>{article.date.isoformat()}</published>"
+        f"<updated>{article.date.isoformat()}</updated>"
+        f"<author><name>{escape(author)}</name></author>"
+        f"<category term={quoteattr(article.category)} "
+        f"label={quoteattr(site.category_name(article.category))}/>"
+        f"<summary>{escape(summary)}</summary></entry>"
+    )
+
+
+def render_sitemap(site: SiteContext, page: Page) -> str:
+    head = '<?xml version="1.0" encoding="UTF-8"?>'
+    xmlns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    if page.template == "index":
+        items = [f"<sitemap><loc>{escape(site.abs_url(u))}</loc></sitemap>" for u in page.children]
+        return "\n".join([head, f"<sitemapindex {xmlns}>", *items, "</sitemapindex>", ""])
+    items = [f"<url><loc>{escape(site.abs_url(u))}</loc></url>" for u in page.children]
+    return "\n".join([head, f"<urlset {xmlns}>", *items, "</urlset>", ""])
+
+
+def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
+    """For each layout, a digest of its source and of every layout it extends or includes.
+
+    A page's cache key holds its layout's digest, so editing base.html re-renders every
+    page while editing print.html re-renders only the print views.
+    """
+    import hashlib
+
+    from jinja2 import meta
+
+    loader = env.loader
+    assert loader is not None
+    sources: dict[str, str] = {}
+    uses: dict[str, set[str]] = {}
+
+    def visit(name: str) -> None:
+        if name in sources:
+            return
+        source = loader.get_source(env, name)[0]
+        sources[name] = source
+        referenced = set(meta.find_referenced_templates(env.parse(source)))
+        if None in referenced:  # a computed template name: depend on every layout
+            referenced = set(env.list_templates(extensions=["html", "xml"]))
+        uses[name] = {r for r in referenced if r}
+        for other in uses[name]:
+            visit(other)
+
+    digests = {}
+    for name in sorted(names):
+        try:
+            visit(name)
+        except (jinja2.TemplateError, OSError):
+            digests[name] = "missing"  # render_page reports it with the file and line
+            continue
+        closure, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current not in closure:
+                closure.add(current)
+                todo += uses.get(current, ())
+        joined = "\0".join(f"{n}\0{sources[n]}" for n in sorted(closure))
+        digests[name] = hashlib.sha256(joined.encode("utf-8")).hexdigest()
+    return digests

@@ -1,0 +1,260 @@
+"""assemble(articles, config) -> Site: ordering, neighbours, pagination and every Page to produce.
+
+Pure: no files are read here. A Page record holds everything its output is made from
+(except the article body, which it names by digest), so a page whose record is unchanged
+since the last build renders to the same bytes: the build cache relies on that.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+from sitegen.config import Category, Config
+from sitegen.content import Article
+from sitegen.i18n import labels_for
+from sitegen.problems import Problem
+
+SITEMAP_LIMIT: Final = 50_000  # URLs per sitemap file, as the sitemaps protocol allows
+
+
+@dataclass(frozen=True, slots=True)
+class Crumb:
+    label: str
+    url: str | None  # None for the current page
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Links between list pages. `newer`/`older` are site paths or None."""
+
+    number: int | None  # None on a category's front page
+    newer: str | None
+    older: str | None
+    newest: str
+    oldest: str | None
+    total_articles: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    kind: str  # home category article print archive year month 404 alias feed sitemap search
+    url: str  # site path without the base path: /law/ ; output file follows from it
+    title: str
+    template: str | None = None
+    category: Category | None = None
+    article: Article | None = None
+    previous: Article | None = None  # 上一篇: the article published before this one
+    next: Article | None = None  # 下一篇: the one published after it
+    entries: tuple[Article, ...] = ()
+    groups: tuple[tuple[Category, tuple[Article, ...]], ...] = ()
+    pager: Pager | None = None
+    breadcrumbs: tuple[Crumb, ...] = ()
+    target: str | None = None  # where an alias redirects to
+    months: tuple[tuple[int, int, int], ...] = ()  # (year, month, count) on archive pages
+    year: int | None = None
+    month: int | None = None
+    children: tuple[str, ...] = ()  # sitemap index: the sitemap files; sitemap: page URLs
+    body: str | None = None  # the article's HTML, filled in only while rendering
+
+    @property
+    def output(self) -> str:
+        """The output file, relative to the output folder."""
+        path = self.url.lstrip("/")
+        return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: Config
+    articles: tuple[Article, ...]  # newest first
+    pages: tuple[Page, ...]
+
+
+def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> Site:
+    ordered = tuple(sorted(articles, key=_newest_first))
+    labels = labels_for(config.language)
+    by_category: dict[str, list[Article]] = defaultdict(list)
+    for article in ordered:
+        by_category[article.category].append(article)
+    pages: list[Page] = [_home(ordered, by_category, config, labels)]
+    for category in config.categories:
+        newest_first = tuple(by_category.get(category.slug, ()))
+        pages += _article_pages(newest_first, category, labels)
+        pages += _category_pages(newest_first, category, config, labels)
+        pages.append(Page("feed", f"/{category.slug}/feed.xml", category.name, category=category,
+                          entries=newest_first[: config.feed_size]))  # fmt: skip
+    pages += _archive_pages(ordered, config, labels)
+    pages.append(Page("feed", "/feed.xml", config.title, entries=ordered[: config.feed_size]))
+    pages.append(Page("404", "/404.html", labels["not_found"], "404.html"))
+    if config.search:
+        pages.append(Page("search", "/search/", labels["search"], "search.html"))
+    pages += _aliases(ordered, labels)
+    pages += _sitemaps(pages)
+    return Site(config, ordered, tuple(pages))
+
+
+def _newest_first(article: Article) -> tuple:
+    # Ties broken by path so that the order, and so every output, is the same on every build.
+    return (-article.date.timestamp(), article.path.as_posix())
+
+
+def _home(ordered, by_category, config: Config, labels) -> Page:
+    groups = tuple(
+        (c, tuple(by_category.get(c.slug, ())[: config.home_per_category]))
+        for c in config.categories
+    )
+    return Page("home", "/", config.title, "home.html", entries=ordered[:10], groups=groups,
+                breadcrumbs=(Crumb(labels["home"], None),))  # fmt: skip
+
+
+def _article_pages(newest_first: tuple[Article, ...], category: Category, labels) -> list[Page]:
+    pages = []
+    crumbs = (Crumb(labels["home"], "/"), Crumb(category.name, f"/{category.slug}/"))
+    for index, article in enumerate(newest_first):
+        before = newest_first[index + 1] if index + 1 < len(newest_first) else None
+        after = newest_first[index - 1] if index > 0 else None
+        common = dict(category=category, article=article, previous=before, next=after,
+                      breadcrumbs=(*crumbs, Crumb(labels["body"], None)))  # fmt: skip
+        pages.append(Page("article", article.url, article.title, "article.html", **common))
+        pages.append(Page("print", article.url + "print.html", article.title, "print.html",
+                          **common))  # fmt: skip
+    return pages
+
+
+def _category_pages(newest_first, category: Category, config: Config, labels) -> list[Page]:
+    """The front page shows the newest articles; numbered pages count from the oldest.
+
+    Page n always holds the same articles (the (n-1)*size .. n*size-1 oldest), so adding an
+    article rewrites only the front page and the newest numbered page. The page after the
+    newest is written as a redirect to the front page, so that the newest page's 上一頁 link
+    needs no change when that page fills up and the next one is made.
+    """
+    size, total = config.page_size, len(newest_first)
+    oldest_first = newest_first[::-1]
+    count = -(-total // size)  # numbered pages; the last may be partly filled
+    base = f"/{category.slug}/"
+    crumbs = (Crumb(labels["home"], "/"), Crumb(category.name, None))
+
+    def numbered(n: int) -> str:
+        return f"{base}page/{n}/"
+
+    oldest = numbered(1) if count else None
+    # The front page shows the newest numbered page, and the one before it while the newest
+    # is only partly filled, so it always lists at least `size` articles and never repeats one.
+    partly = total % size != 0 and count > 1
+    shown = count - 1 if partly else count
+    front = oldest_first[(shown - 1) * size :][::-1] if count else ()
+    front_older = numbered(shown - 1) if shown > 1 else None
+    pages = [Page("category", base, category.name, "category.html", category=category,
+                  entries=front, breadcrumbs=crumbs,
+                  pager=Pager(None, None, front_older, base, oldest, total))]  # fmt: skip
+    for n in range(1, count + 1):
+        chunk = oldest_first[(n - 1) * size : n * size][::-1]
+        # No article count here: it would change this page whenever an article is added.
+        pager = Pager(n, numbered(n + 1), numbered(n - 1) if n > 1 else None, base, oldest, None)
+        title = f"{category.name} {labels['page_n'].format(n=n)}"
+        pages.append(Page("category", numbered(n), title, "category.html", category=category,
+                          entries=chunk, breadcrumbs=crumbs, pager=pager))  # fmt: skip
+    pages.append(Page("alias", numbered(count + 1), category.name, "redirect.html", target=base))
+    return pages
+
+
+def _archive_pages(ordered: tuple[Article, ...], config: Config, labels) -> list[Page]:
+    def month_of(article: Article) -> tuple[int, int]:
+        return article.date.year, article.date.month
+
+    months = [(ym, tuple(group)) for ym, group in groupby(ordered, key=month_of)]
+    counts = tuple((y, m, len(items)) for (y, m), items in months)
+    home = Crumb(labels["home"], "/")
+    archive = labels["archive"]
+    pages = [Page("archive", "/archive/", archive, "archive.html", months=counts,
+                  breadcrumbs=(home, Crumb(archive, None)))]  # fmt: skip
+    for year in sorted({y for y, _, _ in counts}, reverse=True):
+        title = labels["archive_year"].format(year=year)
+        year_crumbs = (home, Crumb(archive, "/archive/"))
+        pages.append(Page("year", f"/archive/{year}/", title, "archive.html", year=year,
+                          months=tuple(c for c in counts if c[0] == year),
+                          breadcrumbs=(*year_crumbs, Crumb(title, None))))  # fmt: skip
+    for (year, month), items in months:
+        pages += _month_pages(year, month, items, config.page_size, labels)
+    return pages
+
+
+def _month_pages(year: int, month: int, items, size: int, labels) -> list[Page]:
+    base = f"/archive/{year}/{month:02d}/"
+    title = labels["archive_month"].format(year=year, month=month)
+    crumbs = (Crumb(labels["home"], "/"), Crumb(labels["archive"], "/archive/"),
+              Crumb(labels["archive_year"].format(year=year), f"/archive/{year}/"),
+              Crumb(title, None))  # fmt: skip
+    count = -(-len(items) // size)
+
+    def url(n: int) -> str:
+        return base if n == 1 else f"{base}page/{n}/"
+
+    pages = []
+    for n in range(1, count + 1):
+        # Month archives are closed once the month is over, so plain newest-first paging is stable.
+        pager = Pager(n, url(n - 1) if n > 1 else None, url(n + 1) if n < count else None,
+                      base, url(count) if count > 1 else None, len(items))  # fmt: skip
+        pages.append(Page("month", url(n), title, "archive.html", year=year, month=month,
+                          entries=tuple(items[(n - 1) * size : n * size]), pager=pager,
+                          breadcrumbs=crumbs))  # fmt: skip
+    return pages
+
+
+def _aliases(ordered: tuple[Article, ...], labels) -> list[Page]:
+    pages = []
+    for article in ordered:
+        for alias in article.aliases:
+            url = alias if PurePosixPath(alias).suffix or alias.endswith("/") else alias + "/"
+            pages.append(Page("alias", url, article.title, "redirect.html", article=article,
+                              target=article.url))  # fmt: skip
+    return pages
+
+
+def _sitemaps(pages: list[Page]) -> list[Page]:
+    listed = [p.url for p in pages if p.kind in {"home", "category", "article", "archive", "year",
+                                                   "month"}]  # fmt: skip
+    chunks = [tuple(listed[i : i + SITEMAP_LIMIT]) for i in range(0, len(listed), SITEMAP_LIMIT)]
+    files = [Page("sitemap", f"/sitemap-{n}.xml", "sitemap", children=chunk)
+             for n, chunk in enumerate(chunks or [()], start=1)]  # fmt: skip
+    index = Page("sitemap", "/sitemap.xml", "sitemap index",
+                 children=tuple(p.url for p in files), template="index")  # fmt: skip
+    return [*files, index]
+
+
+def url_clashes(site: Site) -> list[Problem]:
+    """Two sources claiming one output path: each problem names both files."""
+    owners: dict[str, Page] = {}
+    problems, reported = [], set()
+    for page in site.pages:
+        seen = owners.setdefault(page.output, page)
+        pair = (_origin(page)[0], _origin(seen)[0])
+        if seen is page or pair in reported:
+            continue  # an article's print view clashes too when its page does: say it once
+        reported.add(pair)
+        problems.append(_clash(page, seen))
+    return problems
+
+
+def _clash(page: Page, seen: Page) -> Problem:
+    mine, theirs = _origin(page), _origin(seen)
+    if page.article is None:
+        return Problem(theirs[0], f"URL {page.url} is also made by sitegen for a {page.kind} page "
+                       "— change the slug or alias", theirs[1])  # fmt: skip
+    what = "alias" if page.kind == "alias" else "URL"
+    other = f"{theirs[0].as_posix()}" + (f":{theirs[1]}" if theirs[1] else "")
+    return Problem(mine[0], f"{what} {page.url} is also claimed by {other} — give one of them "
+                   "another slug or alias", mine[1])  # fmt: skip
+
+
+def _origin(page: Page) -> tuple[Path, int | None]:
+    if page.article is None:
+        return Path("site.yaml"), None
+    key = "aliases" if page.kind == "alias" else "slug"
+    # A slug that comes from the file name has no line of its own: point at the title.
+    return page.article.path, page.article.key_lines.get(key) or page.article.key_lines.get("title")

@@ -1,0 +1,64 @@
+"""Tiny sites written under tmp_path, with the repository's own layouts and static files."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+MINIMAL_CONFIG = """\
+title: 測試檔案館
+base_url: https://example.org/
+language: zh-Hant
+timezone: Asia/Shanghai
+page_size: 3
+search: false
+categories:
+  - slug: law
+    name: 法律維權
+  - slug: news
+    name: 工會要聞
+"""
+
+
+def article(title: str, date: str, category: str = "law", body: str = "正文。", **extra) -> str:
+    """A content file's text with the given front matter."""
+    lines = [f"title: {title}", f"date: {date}", f"category: {category}"]
+    lines += [f"{key}: {value}" for key, value in extra.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
+
+
+@pytest.fixture
+def make_site(tmp_path: Path):
+    """make_site({"content/law/a.md": "..."}) -> site root with the repo's layouts and static."""
+
+    def make(files: dict[str, str | bytes], config: str = MINIMAL_CONFIG) -> Path:
+        root = tmp_path / "site"
+        if not root.exists():
+            shutil.copytree(REPO / "layouts", root / "layouts")
+            shutil.copytree(REPO / "static", root / "static")
+            (root / "site.yaml").write_text(config, encoding="utf-8")
+        for name, text in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                path.write_bytes(text)
+            else:
+                path.write_text(textwrap.dedent(text) if name.endswith(".yaml") else text,
+                                encoding="utf-8")  # fmt: skip
+        return root
+
+    return make
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` by relative path, for byte-for-byte comparisons."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

@@ -1,0 +1,88 @@
+"""Category pages: the front page shows the newest; numbered pages keep their articles for ever."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sitegen.pipeline import build_site
+from tests.conftest import article, snapshot
+
+PAGE_SIZE = 3  # MINIMAL_CONFIG
+
+
+def site_with(make_site, count: int):
+    files = {
+        f"content/law/n{i:03d}.md": article(f"第{i}篇", f"2018-01-01 {i // 60:02d}:{i % 60:02d}")
+        for i in range(1, count + 1)
+    }
+    root = make_site(files)
+    assert build_site(root).ok
+    return root
+
+
+def titles(root, rel: str) -> list[int]:
+    html = (root / "public" / rel).read_text(encoding="utf-8")
+    main = html.split('<main id="main"')[1]
+    return [int(n) for n in re.findall(r">第(\d+)篇</a>", main)]
+
+
+def numbered_pages(root) -> dict[int, list[int]]:
+    pages = {}
+    for folder in (root / "public/law/page").iterdir():
+        html = (folder / "index.html").read_text(encoding="utf-8")
+        if 'http-equiv="refresh"' not in html:
+            pages[int(folder.name)] = titles(root, f"law/page/{folder.name}/index.html")
+    return pages
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (0, {}),
+        (1, {1: [1]}),
+        (PAGE_SIZE, {1: [3, 2, 1]}),
+        (PAGE_SIZE + 1, {1: [3, 2, 1], 2: [4]}),
+        (3 * PAGE_SIZE + 1, {1: [3, 2, 1], 2: [6, 5, 4], 3: [9, 8, 7], 4: [10]}),
+    ],
+)
+def test_numbered_pages_count_from_the_oldest(make_site, count, expected):
+    root = site_with(make_site, count)
+    assert numbered_pages(root) == expected
+    front = titles(root, "law/index.html")
+    assert front == list(range(count, count - len(front), -1))  # the newest, newest first
+    assert len(front) >= min(count, PAGE_SIZE)
+
+
+def test_readers_walk_from_the_front_page_to_the_oldest_without_missing_one(make_site):
+    root = site_with(make_site, 3 * PAGE_SIZE + 1)
+    seen, rel = [], "law/index.html"
+    while rel:
+        seen += titles(root, rel)
+        html = (root / "public" / rel).read_text(encoding="utf-8")
+        older = re.search(r'<a rel="next" href="/(law/page/\d+/)">下一頁</a>', html)
+        rel = older.group(1) + "index.html" if older else None
+    assert seen == list(range(3 * PAGE_SIZE + 1, 0, -1))  # every article once, newest first
+
+
+def test_the_newest_numbered_page_links_up_to_a_page_that_exists(make_site):
+    root = site_with(make_site, PAGE_SIZE + 1)
+    html = (root / "public/law/page/2/index.html").read_text(encoding="utf-8")
+    assert 'href="/law/page/3/">上一頁' in html
+    stub = (root / "public/law/page/3/index.html").read_text(encoding="utf-8")
+    assert 'content="0; url=/law/"' in stub
+
+
+@pytest.mark.parametrize("count", [PAGE_SIZE, PAGE_SIZE + 1, 3 * PAGE_SIZE, 3 * PAGE_SIZE + 1])
+def test_adding_an_article_leaves_every_numbered_page_but_the_newest_unchanged(make_site, count):
+    root = site_with(make_site, count)
+    before = snapshot(root / "public/law/page")
+    make_site({"content/law/new.md": article("第999篇", "2019-01-01")})
+    assert build_site(root).ok
+    after = snapshot(root / "public/law/page")
+    changed = sorted(k for k in after if before.get(k) != after[k])
+    newest = max(int(k.split("/")[0]) for k in after if "refresh" not in after[k].decode())
+    assert all(k.startswith(f"{newest}/") or k.startswith(f"{newest + 1}/") for k in changed)
+    assert f"{newest}/index.html" in changed
+    assert 999 in titles(root, f"law/page/{newest}/index.html")
