@@ -13,10 +13,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Final
 
 from sitegen.content import Article
+from sitegen.frozen import FrozenMap
 from sitegen.problems import Problem
 
 CACHE_DIR: Final = ".sitegen-cache"
@@ -123,8 +123,8 @@ def _article_from_json(data: dict[str, Any]) -> Article:
     data.update(
         path=Path(data["path"]),
         date=date,
-        extra=MappingProxyType(data["extra"]),
-        key_lines=MappingProxyType(data["key_lines"]),
+        extra=FrozenMap(data["extra"]),
+        key_lines=FrozenMap(data["key_lines"]),
         tags=tuple(data["tags"]),
         aliases=tuple(data["aliases"]),
     )

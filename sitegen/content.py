@@ -10,12 +10,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Final
 
 import yaml
 
 from sitegen.config import SLUG_RE, Config
+from sitegen.frozen import FrozenMap
 from sitegen.problems import Problem, SiteError, did_you_mean
 from sitegen.yamltext import YamlShapeError, error_line, error_text, load_mapping
 
@@ -59,8 +59,8 @@ class Article:
     tags: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     draft: bool = False
-    extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    key_lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    extra: FrozenMap = field(default_factory=lambda: FrozenMap({}))
+    key_lines: FrozenMap = field(default_factory=lambda: FrozenMap({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +189,8 @@ class _Fields:
         return Article(
             path=self.path, slug=slug, title=title, date=date, category=category,  # type: ignore[arg-type]
             url=url, digest=digest, body_line=body_line, tags=tags, aliases=aliases,
-            draft=draft, extra=MappingProxyType(extra),
-            key_lines=MappingProxyType(self.lines), **texts,
+            draft=draft, extra=FrozenMap(extra),
+            key_lines=FrozenMap(self.lines), **texts,
         )  # fmt: skip
 
     def text(self, key: str) -> str | None:

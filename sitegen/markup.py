@@ -22,7 +22,23 @@ _CJK: Final = (
 )
 _INLINE: Final = "a|abbr|b|code|del|em|i|ins|kbd|mark|q|s|small|span|strong|sub|sup|u"
 _TAGS: Final = rf"(?:</?(?:{_INLINE})\b[^<>]*>)*"
-_BREAK_BETWEEN_CJK: Final = re.compile(rf"({_CJK}{_TAGS})[ \t]*\n[ \t]*({_TAGS}{_CJK})")
+# Punctuation that Chinese text shares with Western text (“ ” ‘ ’ — … ·): a break next to it
+# is dropped only when the other side is a CJK character, so "“quote”\nword" keeps its space.
+_SHARED: Final = "[\u00b7\u2014\u2018\u2019\u201c\u201d\u2026]"
+_BREAK_BETWEEN_CJK: Final = re.compile(
+    rf"((?:{_CJK}|{_SHARED}){_TAGS})[ \t]*\n[ \t]*({_TAGS}(?:{_CJK}|{_SHARED}))"
+)
+_CJK_CHAR: Final = re.compile(_CJK)
+
+
+def _join(match: re.Match[str]) -> str:
+    left, right = match.group(1), match.group(2)
+    ends = _TAG.sub("", left)[-1:] + _TAG.sub("", right)[:1]
+    if _CJK_CHAR.search(ends):
+        return left + right
+    return match.group(0)
+
+
 _PRE: Final = re.compile(r"(<pre[\s>].*?</pre>)", re.DOTALL)
 _TAG: Final = re.compile(r"<[^<>]+>")
 _SPACE: Final = re.compile(r"\s+")
@@ -35,7 +51,7 @@ class _CjkJoinPostprocessor(Postprocessor):
         parts = _PRE.split(text)
         # Odd indexes are <pre> blocks, whose line breaks are the content.
         return "".join(
-            part if index % 2 else _BREAK_BETWEEN_CJK.sub(r"\1\2", part)
+            part if index % 2 else _BREAK_BETWEEN_CJK.sub(_join, part)
             for index, part in enumerate(parts)
         )
 

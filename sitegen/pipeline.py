@@ -165,12 +165,13 @@ def _write_site(site: Site, cache: BuildCache, out: Path, opts: BuildOptions) ->
     todo, outputs, unchanged = [], {}, 0
     for page in site.pages:
         key = page_key(page, digests)
-        known = previous.get(page.output)
-        if not fresh and known is not None and known[0] == key and (out / page.output).exists():
+        known = None if fresh else previous.get(page.output)
+        exists = known is not None and (out / page.output).exists()
+        if exists and known[0] == key:
             outputs[page.output] = known
             unchanged += 1
-        else:
-            todo.append((page, key, known[1] if known and not fresh else None))
+        else:  # render; if the bytes come out as they are on disk, nothing is written
+            todo.append((page, key, known[1] if exists else None))
     staging = output.begin(out, fresh)
     try:
         rendered = _render_all(config, staging, todo, opts)

@@ -1,0 +1,166 @@
+"""Incremental builds give exactly the site a clean build gives, and write only what changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.cache import CACHE_DIR
+from sitegen.pipeline import build_site
+from tests.conftest import MINIMAL_CONFIG, REPO, article, snapshot
+
+CATEGORIES = ("law", "news")
+
+
+def new_site(folder: Path, count: int = 5) -> Path:
+    root = folder / "site"
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    shutil.copytree(REPO / "static", root / "static")
+    (root / "site.yaml").write_text(MINIMAL_CONFIG, encoding="utf-8")
+    for i in range(count):
+        write(root, f"a{i}", f"文章{i}", f"2018-0{1 + i % 9}-1{i % 10} 10:00", CATEGORIES[i % 2])
+    return root
+
+
+def write(root: Path, name: str, title: str, date: str, category: str, body: str = "正文。"):
+    path = root / "content" / category / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(article(title, date, category, body), encoding="utf-8")
+
+
+def articles(root: Path) -> list[Path]:
+    return sorted((root / "content").rglob("*.md"))
+
+
+def apply(root: Path, op: tuple[str, int]) -> None:
+    """One editor's action; `n` picks the article or value it acts on."""
+    kind, n = op
+    files = articles(root)
+    target = files[n % len(files)] if files else None
+    if kind == "add" or target is None:
+        write(root, f"new{n}", f"新文章{n}", f"2019-{1 + n % 12:02d}-0{1 + n % 9} 09:30",
+              CATEGORIES[n % 2])  # fmt: skip
+    elif kind == "edit":
+        target.write_text(target.read_text(encoding="utf-8") + f"\n新增段落{n}。\n", "utf-8")
+    elif kind == "retitle":
+        text = target.read_text(encoding="utf-8")
+        target.write_text(text.replace("title: ", f"title: 改{n}", 1), encoding="utf-8")
+    elif kind == "redate":
+        text = target.read_text(encoding="utf-8").splitlines(keepends=True)
+        text[2] = f"date: 2020-0{1 + n % 9}-15 08:00\n"
+        target.write_text("".join(text), encoding="utf-8")
+    elif kind == "recategorise":
+        text = target.read_text(encoding="utf-8").replace("category: law", "category: news")
+        target.write_text(text, encoding="utf-8")
+    elif kind == "rename":
+        target.rename(target.with_name(f"renamed{n}.md"))
+    elif kind == "delete":
+        target.unlink()
+    elif kind == "template":
+        layout = root / "layouts" / ("print.html", "base.html", "category.html")[n % 3]
+        layout.write_text(layout.read_text(encoding="utf-8") + f"\n<!-- {n} -->\n", "utf-8")
+    elif kind == "settings":
+        config = root / "site.yaml"
+        config.write_text(MINIMAL_CONFIG.replace("page_size: 3", f"page_size: {2 + n % 3}")
+                          .replace("測試檔案館", f"測試檔案館{n}"), encoding="utf-8")  # fmt: skip
+
+
+OPS = st.tuples(
+    st.sampled_from(["add", "edit", "retitle", "redate", "recategorise", "rename", "delete",
+                     "template", "settings"]),
+    st.integers(0, 50),
+)  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(OPS, min_size=1, max_size=3), min_size=1, max_size=4))
+def test_incremental_builds_equal_clean_builds_after_any_edits(batches):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = new_site(Path(tmp))
+        assert build_site(root).ok
+        for batch in batches:
+            for op in batch:
+                apply(root, op)
+            assert build_site(root).ok
+            clean = Path(tmp) / "clean"
+            assert build_site(root, clean, clean=True).ok
+            assert snapshot(root / "public") == snapshot(clean), batches
+            shutil.rmtree(clean)
+
+
+def test_a_second_build_with_no_change_writes_nothing(tmp_path):
+    root = new_site(tmp_path)
+    build_site(root)
+    mtimes = {p: p.stat().st_mtime_ns for p in (root / "public").rglob("*")}
+    result = build_site(root)
+    assert result.written == () and result.removed == ()
+    assert {p: p.stat().st_mtime_ns for p in (root / "public").rglob("*")} == mtimes
+
+
+def test_editing_one_article_writes_only_the_pages_that_show_it(tmp_path):
+    root = new_site(tmp_path, count=8)
+    build_site(root)
+    target = root / "content/law/a2.md"
+    target.write_text(target.read_text(encoding="utf-8") + "\n補充說明。\n", encoding="utf-8")
+    result = build_site(root)
+    assert set(result.written) == {"law/a2/index.html", "law/a2/print.html", "law/feed.xml",
+                                   "feed.xml"}  # fmt: skip
+
+
+def test_editing_the_print_layout_rewrites_only_print_views(tmp_path):
+    root = new_site(tmp_path)
+    build_site(root)
+    layout = root / "layouts/print.html"
+    layout.write_text(
+        layout.read_text(encoding="utf-8").replace("<main", "<main data-v=2"), "utf-8"
+    )
+    written = build_site(root).written
+    assert written and all(name.endswith("print.html") for name in written)
+
+
+def test_a_deleted_article_takes_its_pages_with_it(tmp_path):
+    root = new_site(tmp_path)
+    build_site(root)
+    (root / "content/law/a0.md").unlink()
+    result = build_site(root)
+    assert "law/a0/index.html" in result.removed
+    assert not (root / "public/law/a0").exists()
+
+
+def test_a_corrupt_cache_means_a_full_build_and_a_warning(tmp_path):
+    root = new_site(tmp_path)
+    build_site(root)
+    expected = snapshot(root / "public")
+    [cache] = (root / CACHE_DIR).glob("cache-*.json")
+    cache.write_text("{not json", encoding="utf-8")
+    result = build_site(root)
+    assert result.ok and "unreadable" in (result.cache_warning or "")
+    assert snapshot(root / "public") == expected
+
+
+def test_a_cache_that_lies_about_outputs_is_still_safe_when_files_are_missing(tmp_path):
+    root = new_site(tmp_path)
+    build_site(root)
+    (root / "public/law/a0/index.html").unlink()
+    build_site(root)
+    assert (root / "public/law/a0/index.html").exists()
+
+
+def test_the_cache_is_json_with_a_schema_version(tmp_path):
+    root = new_site(tmp_path)
+    build_site(root)
+    [cache] = (root / CACHE_DIR).glob("cache-*.json")
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    assert data["schema"] == 1 and "content/law/a0.md" in data["sources"]
+
+
+def test_parallel_build_is_byte_for_byte_the_single_process_build(tmp_path):
+    root = new_site(tmp_path, count=150)  # enough pages for the process pool to be used
+    assert build_site(root, tmp_path / "one", jobs=1).ok
+    assert build_site(root, tmp_path / "two", jobs=2).ok
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")

@@ -1,0 +1,40 @@
+"""Markdown for Chinese text: no stray spaces where a paragraph's source lines were broken."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitegen.markup import make_markdown, to_html
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("第一行中文\n第二行中文", "<p>第一行中文第二行中文</p>"),
+        ("他說：\n“好。”", "<p>他說：“好。”</p>"),
+        ("車門……\n這套", "<p>車門……這套</p>"),
+        ("中國夢·\n勞動美", "<p>中國夢·勞動美</p>"),
+        ("強調**重點**\n內容", "<p>強調<strong>重點</strong>內容</p>"),
+        ("參見\n[通知](/notices/a/)", '<p>參見<a href="/notices/a/">通知</a></p>'),
+    ],
+)
+def test_a_break_between_chinese_characters_is_dropped(source, expected):
+    assert to_html(make_markdown(), source) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["English words\nwrap here", "中文\nEnglish", "“quote”\n“another”", "```\n中\n文\n```"],
+)
+def test_a_break_next_to_western_text_or_in_code_stays(source):
+    assert "\n" in to_html(make_markdown(), source).strip().removesuffix("</code></pre>")
+
+
+def test_tables_footnotes_attribute_lists_and_heading_ids_are_on():
+    html = to_html(
+        make_markdown(),
+        "## 一、概況 {: .lead }\n\n| 項目 | 數量 |\n|---|---|\n| 培訓 | 14 |\n\n說明[^1]\n\n[^1]: 注釋。",
+    )
+    assert '<h2 class="lead" id="一概況">一、概況</h2>' in html
+    assert "<td>培訓</td>" in html
+    assert 'class="footnote-ref"' in html and "注釋。" in html
