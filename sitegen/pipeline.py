@@ -53,7 +53,6 @@ class BuildOptions:
     drafts: bool = False
     jobs: int = 1
     clean: bool = False
-    inject: str = ""  # HTML put before </body> of every page (the dev server's reload script)
     progress: Progress | None = None
 
 
@@ -104,7 +103,7 @@ def _as_error(problem: Problem) -> Problem:
 
 
 def _fingerprint(config: Config, opts: BuildOptions) -> str:
-    settings = repr((__version__, EXTENSIONS, config, opts.drafts, opts.inject))
+    settings = repr((__version__, EXTENSIONS, config, opts.drafts))
     return hashlib.sha256(settings.encode("utf-8")).hexdigest()
 
 
@@ -215,12 +214,11 @@ _WORKER: _Renderer | None = None
 
 
 class _Renderer:
-    def __init__(self, config: Config, staging: output.Staging, inject: str) -> None:
+    def __init__(self, config: Config, staging: output.Staging) -> None:
         self.env = make_env(config)
         self.context = make_context(config)
         self.bodies = BodyStore(config.root, _bodies_dir(config), self.context.labels["body"])
         self.staging = staging
-        self.inject = inject.encode("utf-8")
 
     def render(self, page: Page, key: str, previous_sha: str | None):
         """(output, (key, sha) or None, whether it was written, problem or None)."""
@@ -228,8 +226,6 @@ class _Renderer:
             data = render_page(self.env, self.context, page, self.bodies)
         except SiteError as exc:
             return page.output, None, False, exc.problem
-        if self.inject and page.output.endswith(".html"):
-            data = data.replace(b"</body>", self.inject + b"</body>", 1)
         sha = hashlib.sha256(data).hexdigest()
         if sha == previous_sha:  # same bytes as the file already in place: leave it alone
             return page.output, (key, sha), False, None
@@ -240,9 +236,9 @@ class _Renderer:
         return [self.render(*item) for item in chunk]
 
 
-def _start_worker(config: Config, staging: output.Staging, inject: str) -> None:
+def _start_worker(config: Config, staging: output.Staging) -> None:
     global _WORKER
-    _WORKER = _Renderer(config, staging, inject)
+    _WORKER = _Renderer(config, staging)
 
 
 def _work(chunk):
@@ -256,12 +252,12 @@ def _render_all(config: Config, staging: output.Staging, todo, opts: BuildOption
     last = [t for t in todo if t[0].kind == "feed"]
     jobs = max(1, opts.jobs)
     if jobs == 1 or len(todo) < PARALLEL_FROM:
-        renderer = _Renderer(config, staging, opts.inject)
+        renderer = _Renderer(config, staging)
         return [renderer.render(*item) for item in first + last]
     size = max(8, min(256, len(first) // (jobs * 8) or 1))
     results = []
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, _start_worker, (config, staging, opts.inject)) as pool:
+    with context.Pool(jobs, _start_worker, (config, staging)) as pool:
         for phase in (first, last):
             chunks = [phase[i : i + size] for i in range(0, len(phase), size)]
             for done in pool.imap(_work, chunks):
