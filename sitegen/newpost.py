@@ -24,9 +24,11 @@ def write_new_article(
     # Titles are Chinese, and a Chinese slug makes a long percent-encoded URL: default to time.
     slug = slug or now.strftime("%Y%m%d-%H%M%S")
     path = root / CONTENT_DIR / category / f"{slug}.md"
-    front = {"title": title, "date": now.strftime("%Y-%m-%d %H:%M"), "category": category,
-             "source": "", "editor": ""}  # fmt: skip
-    text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
+    quoted_title = yaml.safe_dump(title, allow_unicode=True).removesuffix("\n...\n").strip()
+    text = (
+        f"---\ntitle: {quoted_title}\ndate: {now:%Y-%m-%d %H:%M:%S}\ncategory: {category}\n"
+        "source:\neditor:\n---\n\n"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite an editor's file
         handle.write(text)

@@ -1,0 +1,89 @@
+"""The command line: exit codes, what a build prints, and `sitegen new`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sitegen.cli import main
+from sitegen.newpost import write_new_article
+from sitegen.pipeline import build_site
+from tests.conftest import REPO, article
+
+
+def test_build_prints_what_it_wrote_the_time_and_every_warning(make_site, capsys):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21", colour="紅")})
+    assert main(["build", str(root), "--jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "content/law/a.md:5: warning: unknown front matter key 'colour'" in err
+    assert "wrote law/a/index.html" in err
+    assert f"pages into {root / 'public'} in " in err and " s: " in err
+
+
+def test_build_with_errors_exits_1_and_says_public_was_kept(make_site, capsys):
+    root = make_site({"content/law/a.md": "---\ntitle: 甲\n---\n"})
+    assert main(["build", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "content/law/a.md:1: error: front matter has no 'date'" in err
+    assert "build failed: 2 error(s);" in err
+
+
+def test_strict_flag_fails_on_warnings(make_site):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21", colour="紅")})
+    assert main(["build", str(root), "--strict"]) == 1
+
+
+def test_out_flag_builds_elsewhere(make_site, tmp_path):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    assert main(["build", str(root), "--out", str(tmp_path / "elsewhere")]) == 0
+    assert (tmp_path / "elsewhere/law/a/index.html").exists()
+
+
+def test_new_writes_a_file_that_builds(make_site):
+    root = make_site({})
+    now = dt.datetime(2024, 3, 12, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    path = write_new_article(root, "市總工會召開年度工作會議", "law", None, now)
+    assert path == root / "content/law/20240312-093000.md"
+    text = path.read_text(encoding="utf-8")
+    assert text == (
+        "---\ntitle: 市總工會召開年度工作會議\ndate: 2024-03-12 09:30:00\ncategory: law\n"
+        "source:\neditor:\n---\n\n"
+    )
+    result = build_site(root)
+    assert result.ok and not result.problems
+    assert "市總工會召開年度工作會議" in (root / "public/law/20240312-093000/index.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_new_never_overwrites_an_existing_file(make_site, capsys):
+    root = make_site({"content/law/meeting.md": "編輯改過的內容"})
+    code = main(["new", "標題", "--category", "law", "--slug", "meeting", "--site", str(root)])
+    assert code == 1
+    assert (root / "content/law/meeting.md").read_text(encoding="utf-8") == "編輯改過的內容"
+    assert "choose another --slug" in capsys.readouterr().err
+
+
+def test_new_rejects_an_unknown_category(make_site, capsys):
+    root = make_site({})
+    assert main(["new", "標題", "--category", "sport", "--site", str(root)]) == 1
+    assert "unknown category 'sport'; site.yaml has: law, news" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["sitegen", "build"], [sys.executable, "build.py"]])
+def test_the_repository_sample_site_builds_strictly_with_no_warnings(command, tmp_path):
+    out = tmp_path / "public"
+    done = subprocess.run(
+        [*command, *([] if command[-1] == "build.py" else ["."]), "--strict", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr
+    for page in ("index.html", "law/index.html", "law/page/1/index.html", "archive/index.html",
+                 "404.html", "feed.xml", "sitemap.xml", "html/2018/09/21/4512.html",
+                 "law/2018-union-hub-social-organisations/print.html"):  # fmt: skip
+        assert (out / page).is_file(), page
