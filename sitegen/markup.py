@@ -13,8 +13,9 @@ from typing import Final
 
 import markdown
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
+from markdown.extensions.toc import slugify_unicode, unique
 from markdown.postprocessors import Postprocessor
+from markdown.treeprocessors import Treeprocessor
 
 # CJK ideographs, CJK punctuation and full-width forms: a break between two of them is no space.
 _CJK: Final = (
@@ -43,7 +44,9 @@ _PRE: Final = re.compile(r"(<pre[\s>].*?</pre>)", re.DOTALL)
 _TAG: Final = re.compile(r"<[^<>]+>")
 _SPACE: Final = re.compile(r"\s+")
 
-EXTENSIONS: Final = ("tables", "footnotes", "attr_list", "fenced_code", "sane_lists", "toc")
+EXTENSIONS: Final = ("tables", "footnotes", "attr_list", "fenced_code", "sane_lists")
+_STASHED: Final = re.compile("\x02[^\x03]*\x03")  # placeholders of raw HTML inside a heading
+_HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 class _CjkJoinPostprocessor(Postprocessor):
@@ -56,19 +59,35 @@ class _CjkJoinPostprocessor(Postprocessor):
         )
 
 
+class _HeadingIds(Treeprocessor):
+    """An id on every heading, from its text (Unicode kept), unique within the document.
+
+    The toc extension does the same but also builds a table of contents we do not use,
+    which costs about as much as the rest of the conversion.
+    """
+
+    def run(self, root) -> None:
+        used: set[str] = set()
+        for element in root.iter():
+            if element.tag in _HEADINGS and "id" not in element.attrib:
+                text = _STASHED.sub("", "".join(element.itertext())).strip()
+                element.set("id", unique(slugify_unicode(text, "-") or "section", used))
+            elif "id" in element.attrib:
+                used.add(element.attrib["id"])
+
+
 class CjkJoin(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.postprocessors.register(_CjkJoinPostprocessor(md), "cjk_join", 5)
+        # After inline markup (20) and attribute lists (8), so explicit {#ids} are kept.
+        md.treeprocessors.register(_HeadingIds(md), "heading_ids", 5)
 
 
 def make_markdown(backlink_title: str = "返回正文") -> markdown.Markdown:
     """A Markdown converter; make one per process and reuse it (to_html() resets it)."""
     return markdown.Markdown(
         extensions=[*EXTENSIONS, CjkJoin()],
-        extension_configs={
-            "toc": {"slugify": slugify_unicode},
-            "footnotes": {"BACKLINK_TITLE": backlink_title},
-        },
+        extension_configs={"footnotes": {"BACKLINK_TITLE": backlink_title}},
         output_format="html",
     )
 

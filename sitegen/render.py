@@ -48,6 +48,8 @@ _SAFE_URL_CHARS: Final = "/#?=&%~:+,;@!$'()*"
 class SiteContext:
     config: Config
     labels: MappingProxyType[str, str]
+    # URLs already encoded: every page links the same navigation, and quote() is not free.
+    _urls: dict[str, str] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @property
     def categories(self) -> tuple[Category, ...]:
@@ -55,7 +57,12 @@ class SiteContext:
 
     def url(self, path: str) -> str:
         """A site path ("/law/a/") as a link under the base path, percent-encoded."""
-        return quote(self.config.base_path + path.lstrip("/"), safe=_SAFE_URL_CHARS)
+        found = self._urls.get(path)
+        if found is None:
+            found = quote(self.config.base_path + path.lstrip("/"), safe=_SAFE_URL_CHARS)
+            if len(self._urls) < 10_000:  # navigation and static files, not every article
+                self._urls[path] = found
+        return found
 
     def abs_url(self, path: str) -> str:
         return quote(self.config.base_url + path.lstrip("/"), safe=_SAFE_URL_CHARS)

@@ -33,7 +33,8 @@ def test_a_break_next_to_western_text_or_in_code_stays(source):
 def test_tables_footnotes_attribute_lists_and_heading_ids_are_on():
     html = to_html(
         make_markdown(),
-        "## 一、概況 {: .lead }\n\n| 項目 | 數量 |\n|---|---|\n| 培訓 | 14 |\n\n說明[^1]\n\n[^1]: 注釋。",
+        "## 一、概況 {: .lead }\n\n| 項目 | 數量 |\n|---|---|\n| 培訓 | 14 |\n\n"
+        "說明[^1]\n\n[^1]: 注釋。",
     )
     assert '<h2 class="lead" id="一概況">一、概況</h2>' in html
     assert "<td>培訓</td>" in html

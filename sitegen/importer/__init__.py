@@ -1,0 +1,147 @@
+"""Legacy import: saved pages of an old CMS -> clean Markdown articles (issue 4).
+
+`import_page` is the pure core for one page: decode -> clean -> extract -> mojibake -> convert.
+`sitegen.importer.tree.import_tree` drives it over a folder and does all the writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import NavigableString
+
+from sitegen.importer.blocks import Block
+from sitegen.importer.charmodel import CharModel, load_model
+from sitegen.importer.clean import clean
+from sitegen.importer.decode import decode
+from sitegen.importer.extract import Metadata, extract
+from sitegen.importer.mojibake import repair
+from sitegen.importer.rules import Rules, load_rules
+from sitegen.importer.to_markdown import body_html, to_markdown
+from sitegen.problems import Problem
+
+__all__ = ["Context", "ImportResult", "MojibakeRun", "import_page", "make_context"]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every page of one run shares; made once by `make_context` and passed down."""
+
+    model: CharModel
+    rules: Rules
+
+
+def make_context(extra_rules: Path | None = None) -> Context:
+    return Context(load_model(), load_rules(extra_rules))
+
+
+@dataclass(frozen=True, slots=True)
+class MojibakeRun:
+    line: int | None
+    original: str
+    repair: str
+    unrecovered: int  # characters marked 〓
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    origin: Path  # relative to SRC
+    kind: str  # article | list | redirect | error | empty
+    reason: str
+    encoding: str
+    meta: Metadata
+    markdown: str  # the body; links point at old absolute paths until the tree rewrites them
+    removed: tuple[tuple[str, int], ...]
+    mojibake: tuple[MojibakeRun, ...]
+    problems: tuple[Problem, ...]
+    links: tuple[str, ...] = field(default=())  # old absolute paths the body refers to
+
+
+def import_page(raw: bytes, origin: Path, context: Context) -> ImportResult:
+    """One saved page -> its article (or the reason it is not one). Never touches the disk."""
+    decoded = decode(raw, origin, context.model)
+    cleaned = clean(decoded.text)
+    found = extract(cleaned.soup, decoded.text, origin, context.rules, context.model)
+    script = context.model.guess_script(" ".join(b.text for b in found.body[:20]))
+    runs = _repair_mojibake(found.body, context.model, script)
+    meta = _repair_meta(found.meta, context.model, script)
+    links: list[str] = []
+    page_url = "/" + origin.as_posix()
+
+    def link(url: str, kind: str) -> str:
+        target = _absolute(page_url, url)
+        if target is None:
+            return url
+        links.append(target)
+        return target
+
+    markdown = to_markdown(body_html(found.body), link)
+    problems = list(decoded.problems) + list(found.problems)
+    problems += [
+        Problem(origin, f"mojibake {r.original!r} repaired as {r.repair!r}", r.line, "warning")
+        for r in runs
+    ]
+    return ImportResult(
+        origin=origin,
+        kind=found.kind,
+        reason=found.reason,
+        encoding=decoded.encoding,
+        meta=meta,
+        markdown=markdown,
+        removed=_merge(cleaned.removed, found.removed),
+        mojibake=tuple(runs),
+        problems=tuple(problems),
+        links=tuple(dict.fromkeys(links)),
+    )
+
+
+def _repair_mojibake(body: tuple[Block, ...], model: CharModel, script: str) -> list[MojibakeRun]:
+    runs: list[MojibakeRun] = []
+    for block in body:
+        for node in _strings(block):
+            fixed, fixes = repair(str(node), model, script)  # type: ignore[arg-type]
+            if fixes:
+                node.replace_with(NavigableString(fixed))
+                runs += [
+                    MojibakeRun(block.line, f.original, f.repair, f.unrecovered) for f in fixes
+                ]
+    return runs
+
+
+def _strings(block: Block) -> list[NavigableString]:
+    found: list[NavigableString] = []
+    for node in block.nodes:
+        if isinstance(node, NavigableString):
+            found.append(node)
+        else:
+            found += [s for s in node.find_all(string=True) if type(s) is NavigableString]
+    return found
+
+
+def _repair_meta(meta: Metadata, model: CharModel, script: str) -> Metadata:
+    title, _ = repair(meta.title, model, script)  # type: ignore[arg-type]
+    subtitle, _ = repair(meta.subtitle, model, script)  # type: ignore[arg-type]
+    return Metadata(
+        title, subtitle, meta.date, meta.source, meta.editor, meta.author, meta.category
+    )
+
+
+def _absolute(page_url: str, url: str) -> str | None:
+    """A link inside the old site as an absolute path, or None for other sites and schemes."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc):
+        return None
+    if parts.netloc:
+        return None  # another host, or the old host under a name we cannot know: leave it
+    joined = urljoin(page_url, parts.path)
+    return str(PurePosixPath(joined)) if joined.startswith("/") else None
+
+
+def _merge(*counts: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    total: dict[str, int] = {}
+    for pairs in counts:
+        for kind, number in pairs:
+            total[kind] = total.get(kind, 0) + number
+    return tuple(sorted(total.items()))

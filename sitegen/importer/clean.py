@@ -1,0 +1,258 @@
+"""Text of a saved page -> a BeautifulSoup tree with the junk that no reader saw taken out.
+
+This stage removes what can be judged from markup alone: decoy tags sharing one random id,
+empty junk tags, scripts, styles, frames, forms, tracking pixels, and elements hidden by an
+inline style, the `hidden` attribute or a class/id that the page's own <style> hides (spam
+injectors hide their link farms that way). Judging blocks by their words (chrome, spam) is
+extract.py's job; sanitising what is finally kept is `sanitize()`, done by nh3.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import nh3
+from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+
+DROP_WITH_CONTENT = {
+    "script": "script",
+    "noscript": "script",
+    "template": "script",
+    "style": "style",
+    "link": "style",
+    "meta": "style",
+    "iframe": "iframe",
+    "frame": "iframe",
+    "frameset": "iframe",
+    "embed": "embed",
+    "applet": "embed",
+    "object": "embed",
+    "form": "form",
+    "button": "form",
+    "input": "form",
+    "select": "form",
+    "textarea": "form",
+    "svg": "script",
+    "canvas": "script",
+    "map": "script",
+}
+# tags with a meaning of their own even when they hold no text
+KEEP_EMPTY = frozenset({"img", "br", "hr", "td", "tr", "table", "tbody", "thead", "col", "body"})
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "table",
+        "ul",
+        "ol",
+        "dl",
+        "li",
+        "dd",
+        "dt",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "center",
+        "tr",
+        "td",
+        "th",
+        "tbody",
+        "thead",
+        "form",
+        "address",
+        "figure",
+        "figcaption",
+    ]
+)
+KEEP_TAGS = frozenset(
+    [
+        "p",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "u",
+        "sup",
+        "sub",
+        "a",
+        "img",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "pre",
+        "code",
+        "figure",
+        "figcaption",
+        "hr",
+        "span",
+        "div",
+    ]
+)
+KEEP_ATTRS = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+_HIDING = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])"
+    r"|(?:left|top|text-indent|margin-left)\s*:\s*-\d{3,}|(?:width|height)\s*:\s*0(?:px)?\s*;"
+    r"[^\"']*overflow\s*:\s*hidden",
+    re.I,
+)
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_SIMPLE_SELECTOR = re.compile(r"^[a-z0-9]*([.#])([\w-]+)$", re.I)
+_TEXT_DUMP_SIGNS = re.compile(r"<(p|div|br|td|body|html|h[1-6]|table|li)\b", re.I)
+DECOY_ID_MIN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    soup: BeautifulSoup  # the tree extract.py reads; owned by the caller from here on
+    removed: tuple[tuple[str, int], ...]  # (kind, count), sorted by kind
+    text_dump: bool  # the page was plain text with stray tags, one paragraph a line
+
+
+def parse(text: str) -> tuple[BeautifulSoup, bool]:
+    """Parse HTML; a plain-text dump (like importer/samples/seed) becomes one <p> a line."""
+    if _TEXT_DUMP_SIGNS.search(text):
+        return BeautifulSoup(text, "html.parser"), False
+    lines = text.splitlines()
+    wrapped = "".join(f"<p data-line='{n}'>{line}</p>\n" for n, line in enumerate(lines, 1))
+    return BeautifulSoup(wrapped, "html.parser"), True
+
+
+def clean(text: str) -> Cleaned:
+    """Remove junk that markup alone gives away; see the module docstring."""
+    soup, text_dump = parse(text)
+    removed: Counter[str] = Counter()
+    hidden_selectors = _hidden_selectors(soup)
+    for node in soup.find_all(
+        string=lambda s: isinstance(s, Comment | Doctype | ProcessingInstruction)
+    ):
+        node.extract()
+    for tag in soup.find_all(True):
+        if tag.parent is None or getattr(tag, "decomposed", False):
+            continue
+        kind = _junk_kind(tag, hidden_selectors)
+        if kind:
+            removed[kind] += 1
+            tag.decompose()
+    _remove_decoys(soup, removed)
+    _remove_empty(soup, removed)
+    return Cleaned(soup, tuple(sorted(removed.items())), text_dump)
+
+
+def _junk_kind(tag: Tag, hidden_selectors: frozenset[str]) -> str | None:
+    name = tag.name.lower()
+    if name in DROP_WITH_CONTENT:
+        return DROP_WITH_CONTENT[name]
+    if tag.has_attr("hidden") or _HIDING.search(str(tag.get("style", ""))):
+        return "hidden"
+    if hidden_selectors and _matches(tag, hidden_selectors):
+        return "hidden"
+    if name == "img" and _is_pixel(tag):
+        return "tracking"
+    return None
+
+
+def _matches(tag: Tag, selectors: frozenset[str]) -> bool:
+    classes = tag.get("class") or []
+    if isinstance(classes, str):
+        classes = classes.split()
+    return any("." + c in selectors for c in classes) or ("#" + str(tag.get("id", "")) in selectors)
+
+
+def _hidden_selectors(soup: BeautifulSoup) -> frozenset[str]:
+    """Class and id selectors that the page's own <style> blocks hide."""
+    found: set[str] = set()
+    for style in soup.find_all("style"):
+        for selectors, body in _CSS_RULE.findall(style.get_text()):
+            if not _HIDING.search(body + ";"):
+                continue
+            for selector in selectors.split(","):
+                simple = _SIMPLE_SELECTOR.match(selector.strip())
+                if simple:
+                    found.add(simple.group(1) + simple.group(2))
+    return frozenset(found)
+
+
+def _is_pixel(img: Tag) -> bool:
+    sizes = [str(img.get(a, "")).strip().removesuffix("px") for a in ("width", "height")]
+    return any(s.isdigit() and int(s) <= 2 for s in sizes)
+
+
+def _remove_decoys(soup: BeautifulSoup, removed: Counter[str]) -> None:
+    """Decoy tags share one random id (seed: id="edi27" on button, em, form, th ...)."""
+    ids = Counter(str(t["id"]) for t in soup.find_all(id=True))
+    for decoy_id, count in ids.items():
+        if count < DECOY_ID_MIN:
+            continue
+        for tag in soup.find_all(id=decoy_id):
+            if getattr(tag, "decomposed", False) or tag.parent is None:
+                continue
+            if _has_content(tag):
+                tag.unwrap()  # the id was sprayed onto a real element: keep what it holds
+            else:
+                removed["decoy"] += 1
+                tag.decompose()
+
+
+def _has_content(tag: Tag) -> bool:
+    return bool(tag.get_text().strip(" \t\r\n\xa0\u3000")) or tag.find("img") is not None
+
+
+def _remove_empty(soup: BeautifulSoup, removed: Counter[str]) -> None:
+    """Empty inline and stray block tags; cells of a real table keep its shape."""
+    for tag in reversed(soup.find_all(True)):
+        if tag.parent is None or tag.name in KEEP_EMPTY:
+            continue
+        if tag.name in ("th", "dd", "dt", "li") and tag.find_parent(["table", "dl", "ul", "ol"]):
+            continue
+        if not _has_content(tag):
+            removed["empty"] += 1
+            tag.decompose()
+
+
+def sanitize(html: str) -> str:
+    """Allowlist sanitising by nh3: no scripts, event handlers or javascript: URLs survive."""
+    return nh3.clean(
+        html,
+        tags=set(KEEP_TAGS),
+        attributes={k: set(v) for k, v in KEEP_ATTRS.items()},
+        url_schemes={"http", "https", "mailto", "ftp"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def is_text(node: object) -> bool:
+    return isinstance(node, NavigableString) and not isinstance(node, Comment)

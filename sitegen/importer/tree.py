@@ -1,0 +1,357 @@
+"""Import a folder of saved pages into a site: Markdown files, static files, site.yaml.
+
+All disk writes of the importer happen here. Nothing is lost: an existing file that differs
+is never overwritten without `force` (an editor may have fixed it since), the same pages give
+the same bytes again, `dry_run` writes nothing, and a page that fails is reported while the
+others go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from sitegen.config import Category, Config
+from sitegen.importer import Context, ImportResult, import_page
+from sitegen.problems import Problem
+
+PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".asp", ".aspx", ".php", ".jsp", ".txt"})
+ASSET_DIR = "static/imported"
+_SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}$")
+_GENERIC_STEMS = frozenset({"index", "default", "content", "detail", "show", "view", "article"})
+_GENERIC_DIRS = frozenset(
+    [
+        "html",
+        "htm",
+        "shtml",
+        "content",
+        "contents",
+        "article",
+        "articles",
+        "art",
+        "detail",
+        "details",
+        "page",
+        "pages",
+        "info",
+        "doc",
+        "docs",
+        "a",
+        "c",
+        "n",
+        "p",
+        "web",
+        "www",
+        "site",
+        "archive",
+        "archives",
+        "upload",
+        "uploads",
+        "cms",
+        "zw",
+    ]
+)
+_URL_DATE = re.compile(r"((?:19|20)\d{2})[/_-]?(\d{2})[/_-]?(\d{2})")
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class PageOutcome:
+    result: ImportResult | None
+    origin: Path
+    status: str  # written | unchanged | exists | skipped | failed | dry-run
+    output: Path | None = None  # relative to the site root
+    category: str = ""
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TreeReport:
+    pages: tuple[PageOutcome, ...]
+    categories_added: tuple[Category, ...]
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for p in self.pages if p.status == "failed")
+
+
+def find_pages(src: Path) -> list[Path]:
+    if src.is_file():
+        return [src]
+    return sorted(p for p in src.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+
+
+def import_tree(
+    src: Path,
+    config: Config,
+    content_dir: Path,
+    context: Context,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> TreeReport:
+    base = src if src.is_dir() else src.parent
+    files = find_pages(src)
+    results: list[tuple[Path, ImportResult | None, Problem | None]] = []
+    for number, path in enumerate(files, 1):
+        rel = path.relative_to(base)
+        try:
+            results.append((path, import_page(path.read_bytes(), rel, context), None))
+        except (OSError, ValueError, RecursionError, LookupError) as exc:
+            results.append((path, None, Problem(rel, f"could not be imported: {exc}")))
+        if progress:
+            progress(number, len(files))
+    categories = list(config.categories)
+    plans = _plan(results, base, config, content_dir, categories)
+    added = tuple(categories[len(config.categories) :])
+    urls = {old: new for plan in plans if plan.result for old, new in _page_urls(plan, config)}
+    outcomes = [_write(plan, base, config, urls, dry_run=dry_run, force=force) for plan in plans]
+    if added and not dry_run:
+        add_categories(config.root / "site.yaml", added)
+    return TreeReport(tuple(outcomes), added)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    origin: Path
+    result: ImportResult | None
+    target: Path | None  # absolute
+    category: str
+    slug: str
+    date: str
+    problems: tuple[Problem, ...]
+
+
+def _plan(results, base: Path, config: Config, content_dir: Path, categories: list[Category]):
+    plans: list[_Plan] = []
+    taken: set[tuple[str, str]] = set()
+    for path, result, failure in results:
+        rel = path.relative_to(base)
+        if result is None or result.kind != "article":
+            problems = (failure,) if failure else ()
+            plans.append(_Plan(rel, result, None, "", "", "", problems))
+            continue
+        problems: list[Problem] = []
+        category = _category_for(result, categories, problems)
+        date = result.meta.date or _date_from_path(rel) or _mtime_date(path, rel, problems)
+        slug = _slug(rel, date)
+        if (category, slug) in taken:
+            slug = f"{slug}-{hashlib.sha1(rel.as_posix().encode()).hexdigest()[:6]}"
+        taken.add((category, slug))
+        target = content_dir / category / date[:4] / f"{slug}.md"
+        plans.append(_Plan(rel, result, target, category, slug, date, tuple(problems)))
+    return plans
+
+
+def _category_for(result: ImportResult, categories: list[Category], problems: list[Problem]) -> str:
+    label = result.meta.category.strip()
+    folder = _folder_slug(result.origin)
+    for cat in categories:
+        if label and _same(cat.name, label):
+            return cat.slug
+    if not label:
+        known = next((c.slug for c in categories if c.slug == folder), None)
+        if known:
+            return known
+        label = "導入"  # no breadcrumb and no known folder: one holding category
+    slug = folder if folder and all(c.slug != folder for c in categories) else _hash_slug(label)
+    while any(c.slug == slug for c in categories):
+        slug = slug + "-1"
+    categories.append(Category(slug, label))
+    problems.append(
+        Problem(
+            result.origin, f"category {label!r} added to site.yaml as {slug!r}", None, "warning"
+        )
+    )
+    return slug
+
+
+def _same(a: str, b: str) -> bool:
+    return "".join(a.split()) == "".join(b.split())
+
+
+def _folder_slug(origin: Path) -> str:
+    """The old URL's category folder: /fzwq/2018/09/123.html -> fzwq."""
+    for part in origin.parts[:-1]:
+        name = part.lower()
+        if _SLUG_RE.match(name) and name not in _GENERIC_DIRS and not name.isdigit():
+            return name
+    return ""
+
+
+def _hash_slug(label: str) -> str:
+    return "cat-" + hashlib.sha1(label.encode("utf-8")).hexdigest()[:6]
+
+
+def _date_from_path(rel: Path) -> str | None:
+    found = _URL_DATE.search(rel.as_posix())
+    if not found:
+        return None
+    try:
+        return dt.date(*(int(g) for g in found.groups())).isoformat()
+    except ValueError:
+        return None
+
+
+def _mtime_date(path: Path, rel: Path, problems: list[Problem]) -> str:
+    problems.append(
+        Problem(rel, "no date found; used the file's modification date", None, "warning")
+    )
+    return dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+
+
+def _slug(rel: Path, date: str) -> str:
+    stem = rel.stem
+    if _SLUG_RE.match(stem) and stem.lower() not in _GENERIC_STEMS:
+        return stem
+    digest = hashlib.sha1(rel.as_posix().encode("utf-8")).hexdigest()[:6]
+    return f"{date[:10].replace('-', '')}-{digest}"
+
+
+def old_url(rel: Path) -> str | None:
+    """The page's old URL path, for `aliases`; a text dump had no URL of its own."""
+    if rel.suffix.lower() == ".txt":
+        return None
+    return "/" + rel.as_posix()
+
+
+def _page_urls(plan: _Plan, config: Config):
+    new = config.permalink.format(
+        category=plan.category,
+        slug=plan.slug,
+        year=plan.date[:4],
+        month=plan.date[5:7],
+        day=plan.date[8:10],
+    )
+    url = config.base_path.rstrip("/") + new
+    yield "/" + plan.origin.as_posix(), url
+
+
+def _write(plan: _Plan, base: Path, config: Config, urls: dict, *, dry_run: bool, force: bool):
+    result = plan.result
+    if result is None or plan.target is None:
+        status = "failed" if result is None else "skipped"
+        return PageOutcome(result, plan.origin, status, problems=plan.problems)
+    body, assets, problems = _rewrite_links(result, base, config, urls)
+    text = front_matter(result, plan) + "\n" + body
+    rel_target = (
+        plan.target.relative_to(config.root)
+        if plan.target.is_relative_to(config.root)
+        else plan.target
+    )
+    problems = plan.problems + tuple(problems)
+    if dry_run:
+        return PageOutcome(result, plan.origin, "dry-run", rel_target, plan.category, problems)
+    for source, target in assets:
+        if not target.exists() or force:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    status = write_markdown(plan.target, text, force=force)
+    if status == "exists":
+        problems += (
+            Problem(
+                rel_target,
+                "exists and differs from this import; kept it (use --force)",
+                None,
+                "warning",
+            ),
+        )
+    return PageOutcome(result, plan.origin, status, rel_target, plan.category, problems)
+
+
+def write_markdown(target: Path, text: str, *, force: bool) -> str:
+    data = text.encode("utf-8")
+    if target.exists():
+        if target.read_bytes() == data:
+            return "unchanged"
+        if not force:
+            return "exists"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return "written"
+
+
+def _rewrite_links(result: ImportResult, base: Path, config: Config, urls: dict):
+    """Old absolute paths in the body -> new page URLs or copied static files."""
+    mapping: dict[str, str] = {}
+    assets: list[tuple[Path, Path]] = []
+    problems: list[Problem] = []
+    for old in result.links:
+        if old in urls:
+            mapping[old] = urls[old]
+            continue
+        source = (base / old.lstrip("/")).resolve()
+        if source.is_file() and source.is_relative_to(base.resolve()):
+            rel = PurePosixPath(old.lstrip("/"))
+            assets.append((source, config.root / ASSET_DIR / rel))
+            mapping[old] = f"{config.base_path}{ASSET_DIR}/{rel}"
+        else:
+            problems.append(
+                Problem(
+                    result.origin, f"linked file {old} is not in the saved pages", None, "warning"
+                )
+            )
+    body = _LINK.sub(lambda m: "](" + mapping.get(m.group(1), m.group(1)) + ")", result.markdown)
+    return body, assets, problems
+
+
+def front_matter(result: ImportResult, plan: _Plan) -> str:
+    meta = result.meta
+    title = meta.title or _first_line(result.markdown)
+    fields: dict[str, object] = {"title": title}
+    if meta.subtitle:
+        fields["subtitle"] = meta.subtitle
+    lines = ["---", _yaml(fields).rstrip("\n"), f"date: {plan.date}"]
+    rest: dict[str, object] = {
+        k: v
+        for k, v in (("source", meta.source), ("editor", meta.editor), ("author", meta.author))
+        if v
+    }
+    rest["category"] = plan.category
+    alias = old_url(plan.origin)
+    if alias:
+        rest["aliases"] = [alias]
+    rest["legacy_path"] = plan.origin.as_posix()
+    lines += [_yaml(rest).rstrip("\n"), "---", ""]
+    return "\n".join(lines)
+
+
+def _yaml(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def _first_line(markdown: str) -> str:
+    line = next((s for s in markdown.splitlines() if s.strip()), "無題")
+    return line.lstrip("#> ").strip()[:60]
+
+
+def with_categories(config: Config, added: tuple[Category, ...]) -> Config:
+    return replace(config, categories=config.categories + added)
+
+
+def add_categories(site_yaml: Path, added: tuple[Category, ...]) -> None:
+    """Append categories to site.yaml's list, keeping its comments and order."""
+    lines = site_yaml.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if re.match(r"^categories\s*:", line))
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "\t", "-", "#")):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    entry = "".join(
+        f"  - slug: {c.slug}\n    name: {_yaml({'n': c.name})[3:].strip()}\n" for c in added
+    )
+    if end > 0 and not lines[end - 1].endswith("\n"):
+        lines[end - 1] += "\n"
+    lines.insert(end, entry)
+    site_yaml.write_text("".join(lines), encoding="utf-8")
