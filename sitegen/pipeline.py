@@ -180,7 +180,10 @@ def _write_site(site: Site, cache: BuildCache, out: Path, opts: BuildOptions) ->
             return _Written(tuple(problems), (), (), 0, len(site.pages))
         written = [o for o, _, wrote, _ in rendered if wrote]
         outputs.update({o: e for o, e, _, _ in rendered if e is not None})
-        written += _copy_static(config.root, staging, previous if not fresh else {}, outputs, out)
+        known = {} if fresh else previous
+        written += _copy_static(config.root, staging, known, outputs, out)
+        if config.search:
+            written += _write_search(site, staging, known, outputs, out)
         removed = sorted(set(previous) - set(outputs))
         output.commit(staging, [] if fresh else removed)
     except BaseException:
@@ -205,7 +208,9 @@ def page_key(page: Page, template_digests: dict[str, str]) -> str:
 
 
 def _bodies_dir(config: Config) -> Path:
-    return config.root / CACHE_DIR / "bodies"
+    # Bodies depend on the Markdown settings, which change only with sitegen's version.
+    tag = hashlib.sha256(repr((__version__, EXTENSIONS)).encode()).hexdigest()[:8]
+    return config.root / CACHE_DIR / f"bodies-{tag}"
 
 
 # Each pool worker process holds one _Renderer, made by _start_worker; nothing else is
@@ -283,6 +288,35 @@ def _copy_static(root: Path, staging, previous, outputs, out: Path) -> list[str]
             continue
         staging.write(rel, data)
         written.append(rel)
+    return written
+
+
+def _write_search(site: Site, staging: output.Staging, previous, outputs, out: Path) -> list[str]:
+    """The search index, made again only when an article, or the site's settings, changed."""
+    from sitegen.search import SearchDoc, write_index
+
+    parts = [repr(site.config)] + [f"{a.path.as_posix()}:{a.digest}" for a in site.articles]
+    key = "search:" + hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+    old = {o: e for o, e in previous.items() if e[0] == key}
+    if old and all((out / o).exists() for o in old):
+        outputs.update(old)
+        return []
+    context = make_context(site.config)
+    bodies = BodyStore(site.config.root, _bodies_dir(site.config), context.labels["body"])
+    docs = (
+        SearchDoc(context.url(a.url), a.title, a.date.strftime("%Y-%m-%d"), a.category,
+                  context.category_name(a.category), bodies.get(a).text)
+        for a in site.articles
+    )  # fmt: skip
+    written = []
+    for path in write_index(docs, staging.folder):
+        rel = path.relative_to(staging.folder).as_posix()
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        outputs[rel] = (key, sha)
+        if previous.get(rel, ("", ""))[1] == sha and (out / rel).exists():
+            path.unlink()  # same bytes as the file in place: leave that one alone
+        else:
+            written.append(rel)
     return written
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +104,8 @@ def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: 
     if page.kind == "sitemap":
         return render_sitemap(site, page).encode("utf-8")
     if page.kind in ("article", "print") and page.article is not None:
-        page = dataclasses.replace(page, body=Markup(bodies.get(page.article).html))
+        body = _under_base_path(bodies.get(page.article).html, site.config.base_path)
+        page = dataclasses.replace(page, body=Markup(body))
     try:
         template = env.get_template(page.template or "")
         return template.render(site=site, page=page).encode("utf-8")
@@ -115,6 +117,19 @@ def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: 
     except Exception as exc:  # a runtime error inside a layout: blame its file and line
         filename, lineno = _layout_frame(exc)
         raise SiteError(_template_problem(env, page, exc, filename, lineno)) from None
+
+
+_ROOT_LINK: Final = re.compile(r'(<(?:a|img|source|link)\b[^>]*?\s(?:href|src)=")/(?!/)')
+
+
+def _under_base_path(body: str, base_path: str) -> str:
+    """Editors link other articles as /law/slug/: put such links under the site's base path.
+
+    Done here, not when the Markdown is rendered, so stored bodies stay valid for any base URL.
+    """
+    if base_path == "/":
+        return body
+    return _ROOT_LINK.sub(lambda m: m.group(1) + base_path, body)
 
 
 def _what(page: Page) -> str:

@@ -80,7 +80,7 @@ def test_navigation_lists_categories_in_site_order_and_marks_the_current_one(mak
     root = make_site({"content/news/x.md": article("要聞", "2018-01-15", category="news")})
     build_site(root)
     page = read(root, "news/x/index.html")
-    nav = page.split('class="nav-wide"')[1].split("</div>")[0]
+    nav = page.split('class="nav-list"')[1].split("</ul>")[0]
     assert nav.index("法律維權") < nav.index("工會要聞")
     assert re.search(r'href="/news/" aria-current="true">工會要聞', nav)
     assert 'href="/news/" aria-current="page"' in read(root, "news/index.html")
@@ -256,3 +256,13 @@ def test_dates_are_read_in_the_site_time_zone(make_site):
     build_site(root)
     assert 'datetime="2018-09-21T23:30:00+08:00"' in read(root, "law/a/index.html")
     assert (root / "public/archive/2018/09/index.html").exists()
+
+
+def test_links_written_in_an_article_body_follow_the_base_path(make_site):
+    config = MINIMAL_CONFIG.replace("https://example.org/", "https://example.org/union/")
+    body = "見[另一篇](/law/b/)與![圖](/static/img/a.png)及[外站](https://other.example/)。"
+    root = make_site({"content/law/a.md": article("甲", "2018-01-01", body=body)}, config)
+    build_site(root)
+    page = read(root, "law/a/index.html")
+    assert 'href="/union/law/b/"' in page and 'src="/union/static/img/a.png"' in page
+    assert 'href="https://other.example/"' in page
