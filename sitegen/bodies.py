@@ -8,6 +8,7 @@ version and stored, and no stage holds every body in memory at once.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,20 +32,33 @@ class BodyStore:
         self.folder = folder
         self._backlink_title = backlink_title
         self._md: markdown.Markdown | None = None
+        self._last: tuple[str, Body] | None = None  # an article page and its print view
+        self._made: set[Path] = set()
 
     def _file(self, digest: str) -> Path:
         return self.folder / digest[:2] / f"{digest}.json"
 
     def get(self, article: Article) -> Body:
-        stored = self._file(article.digest)
+        if self._last is not None and self._last[0] == article.digest:
+            return self._last[1]
+        body = self._load(article) or self._store(article)
+        self._last = (article.digest, body)
+        return body
+
+    def _load(self, article: Article) -> Body | None:
         try:
-            data = json.loads(stored.read_text(encoding="utf-8"))
+            data = json.loads(self._file(article.digest).read_text(encoding="utf-8"))
             return Body(data["html"], data["text"])
         except (OSError, ValueError, KeyError):
-            pass  # not rendered yet, or damaged: render again
+            return None  # not rendered yet, or damaged: render again
+
+    def _store(self, article: Article) -> Body:
+        stored = self._file(article.digest)
         body = self.render(article)
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stored.with_name(f".{stored.name}.{id(self)}.tmp")
+        if stored.parent not in self._made:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(stored.parent)
+        tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"html": body.html, "text": body.text}), encoding="utf-8")
         tmp.replace(stored)  # atomic: two workers may store the same body at once
         return body

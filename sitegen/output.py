@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.problems import Problem, SiteError
@@ -22,6 +22,8 @@ class Staging:
     out: Path
     folder: Path
     fresh: bool  # True: the staging folder becomes the whole new site
+    # Folders this process has made: mkdir is a system call per page otherwise.
+    made: set[Path] = field(default_factory=set, compare=False, repr=False)
 
     def target(self, output: str) -> Path:
         """Where to stage `output` (a relative path from the site), checked to stay inside."""
@@ -34,7 +36,9 @@ class Staging:
 
     def write(self, output: str, data: bytes) -> str:
         target = self.target(output)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self.made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.made.add(target.parent)
         target.write_bytes(data)
         return hashlib.sha256(data).hexdigest()
 

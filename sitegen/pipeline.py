@@ -8,27 +8,25 @@ it writes, and puts it in place only when nothing failed.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from sitegen import __version__, output
 from sitegen.bodies import BodyStore
-from sitegen.cache import CACHE_DIR, BuildCache, SourceEntry, load_cache, save_cache
+from sitegen.cache import BuildCache, SourceEntry, load_cache, save_cache
 from sitegen.config import Config, load_config
-from sitegen.content import CONTENT_DIR, Article, parse_article
+from sitegen.content import CONTENT_DIR, Article
 from sitegen.markup import EXTENSIONS
-from sitegen.problems import Problem, SiteError
-from sitegen.render import make_context, make_env, render_page, template_digests
+from sitegen.problems import Problem
+from sitegen.render import make_context, make_env, template_digests
 from sitegen.site import Page, Site, assemble, url_clashes
+from sitegen.workers import Progress, SourceTask, Workers, bodies_dir
 
 STATIC_DIR: Final = "static"
-PARALLEL_FROM: Final = 200  # fewer pages than this render faster in one process
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +66,17 @@ def build_site(root: Path, out: Path | None = None, **options) -> BuildResult:
     cache = BuildCache(_fingerprint(config, opts), str(out))
     if not opts.clean:
         cache = load_cache(root, cache.fingerprint, out)
-    sources, articles = read_sources(config, cache, opts.drafts)
-    problems += [p for entry in sources.values() for p in entry.problems]
-    site = assemble(articles, config)
-    problems += url_clashes(site)
-    if opts.strict:
-        problems = [_as_error(p) for p in problems]
-    if any(p.is_error for p in problems):
-        return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
-    result = _write_site(site, cache, out, opts)
+    files = list(content_files(root))
+    with Workers(config, opts.jobs, 2 * len(files)) as workers:
+        sources, articles = read_sources(config, cache, opts.drafts, workers, files)
+        problems += [p for entry in sources.values() for p in entry.problems]
+        site = assemble(articles, config)
+        problems += url_clashes(site)
+        if opts.strict:
+            problems = [_as_error(p) for p in problems]
+        if any(p.is_error for p in problems):
+            return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
+        result = _write_site(site, cache, out, opts, workers)
     if result.ok:
         cache.sources = sources
         save_cache(root, cache)
@@ -91,7 +91,9 @@ def check_sources(root: Path) -> list[Problem]:
     config, problems = load_config(root.resolve())
     if config is None:
         return problems
-    sources, articles = read_sources(config, BuildCache("", ""), drafts=True)
+    files = list(content_files(config.root))
+    with Workers(config, 1, 0) as workers:
+        sources, articles = read_sources(config, BuildCache("", ""), True, workers, files)
     problems += [p for entry in sources.values() for p in entry.problems]
     return problems + url_clashes(assemble(articles, config))
 
@@ -116,25 +118,25 @@ def content_files(root: Path) -> Iterator[Path]:
 
 
 def read_sources(
-    config: Config, cache: BuildCache, drafts: bool
+    config: Config, cache: BuildCache, drafts: bool, workers: Workers, files: list[Path]
 ) -> tuple[dict[str, SourceEntry], list[Article]]:
     """Each content file's record, parsing only files whose bytes changed since last time."""
     sources: dict[str, SourceEntry] = {}
-    for rel in content_files(config.root):
-        key = rel.as_posix()
+    tasks: list[SourceTask] = []
+    for rel in files:
         info = (config.root / rel).stat()
         stat = (info.st_mtime_ns, info.st_size)
-        known = cache.sources.get(key)
+        known = cache.sources.get(rel.as_posix())
         if known is not None and known.stat == stat:
-            sources[key] = known
-            continue
-        data = (config.root / rel).read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if known is not None and known.digest == digest:
-            sources[key] = SourceEntry(stat, digest, known.article, known.problems)
-            continue
-        parsed = parse_article(rel, data, digest, config)
-        sources[key] = SourceEntry(stat, digest, parsed.article, parsed.problems)
+            sources[rel.as_posix()] = known
+        else:
+            tasks.append((rel, stat, known.digest if known else None))
+    for (rel, stat, _), entry in zip(tasks, workers.parse(tasks), strict=True):
+        if isinstance(entry, str):  # touched but unchanged: keep what the cache knows
+            known = cache.sources[rel.as_posix()]
+            entry = SourceEntry(stat, entry, known.article, known.problems)
+        sources[rel.as_posix()] = entry
+    sources = dict(sorted(sources.items()))
     articles = [
         e.article for e in sources.values() if e.article and (drafts or not e.article.draft)
     ]
@@ -154,7 +156,9 @@ class _Written:
         return not any(p.is_error for p in self.problems)
 
 
-def _write_site(site: Site, cache: BuildCache, out: Path, opts: BuildOptions) -> _Written:
+def _write_site(
+    site: Site, cache: BuildCache, out: Path, opts: BuildOptions, workers: Workers
+) -> _Written:
     config = site.config
     env = make_env(config)
     digests = template_digests(env, {p.template for p in site.pages if p.template and
@@ -173,7 +177,7 @@ def _write_site(site: Site, cache: BuildCache, out: Path, opts: BuildOptions) ->
             todo.append((page, key, known[1] if exists else None))
     staging = output.begin(out, fresh)
     try:
-        rendered = _render_all(config, staging, todo, opts)
+        rendered = workers.render(staging, todo, opts.progress)
         problems = [p for _, _, _, p in rendered if p is not None]
         if any(p.is_error for p in problems):
             output.abandon(staging)
@@ -190,7 +194,7 @@ def _write_site(site: Site, cache: BuildCache, out: Path, opts: BuildOptions) ->
         output.abandon(staging)
         raise
     cache.outputs = outputs
-    BodyStore(config.root, _bodies_dir(config), "").prune({a.digest for a in site.articles})
+    BodyStore(config.root, bodies_dir(config), "").prune({a.digest for a in site.articles})
     return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages))
 
 
@@ -205,71 +209,6 @@ def page_key(page: Page, template_digests: dict[str, str]) -> str:
     involved += [a for _, group in page.groups for a in group]
     parts += [f"{a.path.as_posix()}:{a.digest}" if a else "-" for a in involved]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
-
-
-def _bodies_dir(config: Config) -> Path:
-    # Bodies depend on the Markdown settings, which change only with sitegen's version.
-    tag = hashlib.sha256(repr((__version__, EXTENSIONS)).encode()).hexdigest()[:8]
-    return config.root / CACHE_DIR / f"bodies-{tag}"
-
-
-# Each pool worker process holds one _Renderer, made by _start_worker; nothing else is
-# kept at module level, and the parent process never sets it.
-_WORKER: _Renderer | None = None
-
-
-class _Renderer:
-    def __init__(self, config: Config, staging: output.Staging) -> None:
-        self.env = make_env(config)
-        self.context = make_context(config)
-        self.bodies = BodyStore(config.root, _bodies_dir(config), self.context.labels["body"])
-        self.staging = staging
-
-    def render(self, page: Page, key: str, previous_sha: str | None):
-        """(output, (key, sha) or None, whether it was written, problem or None)."""
-        try:
-            data = render_page(self.env, self.context, page, self.bodies)
-        except SiteError as exc:
-            return page.output, None, False, exc.problem
-        sha = hashlib.sha256(data).hexdigest()
-        if sha == previous_sha:  # same bytes as the file already in place: leave it alone
-            return page.output, (key, sha), False, None
-        self.staging.write(page.output, data)
-        return page.output, (key, sha), True, None
-
-    def render_chunk(self, chunk):
-        return [self.render(*item) for item in chunk]
-
-
-def _start_worker(config: Config, staging: output.Staging) -> None:
-    global _WORKER
-    _WORKER = _Renderer(config, staging)
-
-
-def _work(chunk):
-    assert _WORKER is not None
-    return _WORKER.render_chunk(chunk)
-
-
-def _render_all(config: Config, staging: output.Staging, todo, opts: BuildOptions) -> list:
-    # Feeds read the bodies that article pages store, so they come after them.
-    first = [t for t in todo if t[0].kind != "feed"]
-    last = [t for t in todo if t[0].kind == "feed"]
-    jobs = max(1, opts.jobs)
-    if jobs == 1 or len(todo) < PARALLEL_FROM:
-        renderer = _Renderer(config, staging)
-        return [renderer.render(*item) for item in first + last]
-    size = max(8, min(256, len(first) // (jobs * 8) or 1))
-    results = []
-    context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, _start_worker, (config, staging)) as pool:
-        for phase in (first, last):
-            chunks = [phase[i : i + size] for i in range(0, len(phase), size)]
-            for done in pool.imap(_work, chunks):
-                results += done
-                if opts.progress:
-                    opts.progress("render", len(results), len(todo))
-    return results
 
 
 def _copy_static(root: Path, staging, previous, outputs, out: Path) -> list[str]:
@@ -302,7 +241,7 @@ def _write_search(site: Site, staging: output.Staging, previous, outputs, out: P
         outputs.update(old)
         return []
     context = make_context(site.config)
-    bodies = BodyStore(site.config.root, _bodies_dir(site.config), context.labels["body"])
+    bodies = BodyStore(site.config.root, bodies_dir(site.config), context.labels["body"])
     docs = (
         SearchDoc(context.url(a.url), a.title, a.date.strftime("%Y-%m-%d"), a.category,
                   context.category_name(a.category), bodies.get(a).text)

@@ -1,0 +1,315 @@
+"""Full-text search index for a static host: character bigrams, sharded, loaded lazily.
+
+Why our own index and not Pagefind: Pagefind segments Chinese differently at index and query
+time and misses words (Pagefind issue 1237). A character-bigram index finds every run of two or
+more CJK characters by construction: a query run is split into bigrams, the articles holding all
+of them are candidates, and static/js/search.js keeps only those whose text really holds the run.
+
+Both sides normalise text the same way, one character at a time (so a substring of an article
+stays a substring): NFKC, lower case, traditional -> simplified from data/t2s.txt, and white
+space between two CJK characters dropped. Latin letters and digits are indexed as whole words.
+
+Files under OUT/search/ (the contract with search.js; bump FORMAT when it changes):
+  meta.json        counts, shard count, docs per chunk, id ranges per year, categories, t2s table
+  s/<n>.bin        keys whose FNV-1a hash % shards == n; each key with its postings
+  d/<n>.json.gz    docs n*per_chunk ...: [url, title, date, category, text] for checks and excerpts
+Shards and doc chunks are gzipped (to about half); search.js inflates them with
+DecompressionStream unless the host already did (it checks for gzip's magic bytes).
+Doc ids run newest first, so "newest first" is id order and a year is one id range.
+A shard is: varint key count, then per key: varint key byte length, UTF-8 key, varint posting
+count, varint posting byte length, postings. A posting is id*4 + flags (1: key in the title,
+2: key occurs 3+ times), stored as varint deltas of that value. Keys of two CJK characters
+then have one byte per posting: bit (position % 8) set for each place the bigram occurs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import tempfile
+import unicodedata
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+FORMAT: Final = 1
+TABLE_FILE: Final = Path(__file__).parent / "data" / "t2s.txt"
+CJK: Final = (
+    "\u3005\u3007\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
+)
+CJK_RUN: Final = re.compile(f"[{CJK}]+")
+IS_CJK: Final = re.compile(f"[{CJK}]")
+# The same white space as JavaScript's \s, so search.js normalises queries identically.
+SPACES: Final = re.compile(
+    "[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+)
+CJK_GAP: Final = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")  # a line break inside a sentence
+WORD: Final = re.compile(r"[^\W_]+")  # letters and digits, like JavaScript's [\p{L}\p{N}]+
+MAX_WORD: Final = 40  # longer Latin "words" are URLs or hashes; cut so keys stay small
+CATEGORY_KEY: Final = "#"  # never a letter, digit or CJK, so it cannot clash with a word
+SHARD_BYTES: Final = 24_000  # average shard size aimed at; a query fetches one per bigram
+CHUNK_BYTES: Final = 4_000  # average doc chunk size aimed at; a result page fetches a few
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDoc:
+    url: str  # site-relative URL with base path, e.g. "/news/law/slug/"
+    title: str
+    date: str  # "2018-09-21"
+    category: str  # slug
+    category_name: str
+    text: str  # plain text of the body
+
+
+class _CharMap(dict):
+    """str.translate table that fills itself: NFKC, lower case, then traditional -> simplified."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, code: int) -> str:
+        folded = unicodedata.normalize("NFKC", chr(code)).lower()
+        mapped = self[code] = "".join(self.table.get(x, x) for x in folded)
+        return mapped
+
+
+class Normalizer:
+    """Maps text to its searchable form; made once per build (it caches per character)."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+        self._chars = _CharMap(table)
+
+    @classmethod
+    def from_file(cls, path: Path = TABLE_FILE) -> Normalizer:
+        return cls(read_table(path))
+
+    def text(self, text: str) -> str:
+        """Normalised text; white space collapses to one space, or none between CJK."""
+        spaced = SPACES.sub(" ", text.translate(self._chars)).strip(" ")
+        return CJK_GAP.sub("", spaced)
+
+
+def read_table(path: Path) -> dict[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    pairs = "".join(line for line in lines if not line.startswith("#"))
+    return dict(zip(pairs[::2], pairs[1::2], strict=True))
+
+
+def keys_of(norm: str) -> list[str]:
+    """Index keys of normalised text, with repeats: CJK characters and bigrams, Latin words."""
+    keys: list[str] = []
+    for run in CJK_RUN.findall(norm):
+        keys.extend(run)
+        keys.extend([run[i : i + 2] for i in range(len(run) - 1)])
+    keys.extend(word[:MAX_WORD] for word in WORD.findall(CJK_RUN.sub(" ", norm)))
+    return keys
+
+
+def fnv1a(key: str) -> int:
+    """32-bit FNV-1a of the UTF-8 bytes; search.js computes the same with Math.imul."""
+    h = 0x811C9DC5
+    for b in key.encode("utf-8"):
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def varints(values: Iterable[int]) -> bytearray:
+    out = bytearray()
+    for v in values:
+        while v >= 0x80:
+            out.append((v & 0x7F) | 0x80)
+            v >>= 7
+        out.append(v)
+    return out
+
+
+def encode_postings(values: array) -> bytes:
+    deltas = (b - a for a, b in zip((0, *values), values, strict=False))
+    return bytes(varints(deltas))
+
+
+def write_index(docs: Iterable[SearchDoc], out_dir: Path) -> list[Path]:
+    """Write the index under out_dir/search/. Returns every file of the index.
+
+    Memory stays bounded for 100 000 articles: texts are spooled to a temporary file and read
+    back one at a time in date order; only postings (ints) are kept for the whole archive.
+    """
+    normalizer = Normalizer.from_file()
+    root = out_dir / "search"
+    with tempfile.TemporaryFile() as spool:
+        order = _spool(docs, spool)
+        per_chunk = _docs_per_chunk(order)
+        postings, written = _index_docs(_read_back(spool, order), normalizer, per_chunk, root)
+    shards = _shard_count(postings)
+    written += _write_shards(postings, shards, root)
+    meta = _meta(order, per_chunk, shards, normalizer.table)
+    written.append(_write(root / "meta.json", _json(meta)))
+    _prune(root, written)
+    return written
+
+
+@dataclass(frozen=True, slots=True)
+class _Spooled:
+    date: str
+    url: str
+    category: str
+    category_name: str
+    offset: int
+    size: int
+
+
+def _spool(docs: Iterable[SearchDoc], spool: tempfile._TemporaryFileWrapper) -> list[_Spooled]:
+    """Write each doc to the spool; return small records, newest first (ties by URL)."""
+    order: list[_Spooled] = []
+    for doc in docs:
+        data = _json([doc.url, doc.title, doc.date, doc.category, " ".join(doc.text.split())])
+        order.append(
+            _Spooled(doc.date, doc.url, doc.category, doc.category_name, spool.tell(), len(data))
+        )
+        spool.write(data)
+    order.sort(key=lambda d: d.url)
+    order.sort(key=lambda d: d.date, reverse=True)
+    return order
+
+
+def _read_back(spool: tempfile._TemporaryFileWrapper, order: list[_Spooled]) -> Iterator[list]:
+    for record in order:
+        spool.seek(record.offset)
+        yield json.loads(spool.read(record.size))
+
+
+def _docs_per_chunk(order: list[_Spooled]) -> int:
+    average = sum(r.size for r in order) / max(1, len(order))
+    return max(1, min(200, round(CHUNK_BYTES / max(1.0, average))))
+
+
+@dataclass(frozen=True, slots=True)
+class _Postings:
+    values: defaultdict[str, array]  # key -> doc id * 4 + flags, ascending
+    masks: defaultdict[str, bytearray]  # bigram key -> position mask per posting
+
+
+def _index_docs(
+    rows: Iterable[list], normalizer: Normalizer, per_chunk: int, root: Path
+) -> tuple[_Postings, list[Path]]:
+    postings = _Postings(defaultdict(lambda: array("I")), defaultdict(bytearray))
+    written: list[Path] = []
+    chunk: list[list] = []
+    for doc_id, row in enumerate(rows):
+        _add_doc(postings, doc_id, row, normalizer)
+        chunk.append(row)
+        if len(chunk) == per_chunk:
+            written.append(_write_chunk(root, doc_id // per_chunk, chunk))
+            chunk = []
+    if chunk:
+        written.append(_write_chunk(root, doc_id // per_chunk, chunk))
+    return postings, written
+
+
+def _add_doc(postings: _Postings, doc_id: int, row: list, normalizer: Normalizer) -> None:
+    _url, title, _date, category, text = row
+    title_norm, text_norm = normalizer.text(title), normalizer.text(text)
+    in_title = keys_of(title_norm)
+    title_keys = set(in_title)
+    counts = Counter(in_title + keys_of(text_norm))
+    counts[CATEGORY_KEY + category] = 1
+    masks = position_masks(title_norm, position_masks(text_norm, {}))
+    base = doc_id * 4
+    for key, n in counts.items():
+        postings.values[key].append(base | (2 if n >= 3 else 0) | (1 if key in title_keys else 0))
+        if is_bigram(key):
+            postings.masks[key].append(masks[key])
+
+
+def _write_chunk(root: Path, number: int, chunk: list[list]) -> Path:
+    return _write(root / "d" / f"{number}.json.gz", gzip.compress(_json(chunk), mtime=0))
+
+
+def is_bigram(key: str) -> bool:
+    return len(key) == 2 and IS_CJK.match(key[0]) is not None
+
+
+def position_masks(norm: str, masks: dict[str, int]) -> dict[str, int]:
+    """Bit (position % 8) of each bigram. A run's bigrams must line up in these masks, so a
+    query checks a long run against the index alone and fetches far fewer doc chunks."""
+    for residue in range(8):
+        bit = 1 << residue
+        for pair in {norm[p : p + 2] for p in range(residue, len(norm) - 1, 8)}:
+            masks[pair] = masks.get(pair, 0) | bit
+    return masks
+
+
+def _shard_count(postings: _Postings) -> int:
+    """A power of two giving shards of about SHARD_BYTES (a posting takes ~1.5 bytes)."""
+    estimate = sum(len(v) for v in postings.values.values()) * 1.5 + len(postings.values) * 10
+    estimate = (estimate + sum(len(m) for m in postings.masks.values())) * 0.6  # gzip
+    shards = 1
+    while shards * SHARD_BYTES < estimate and shards < 65536:
+        shards *= 2
+    return shards
+
+
+def _write_shards(postings: _Postings, shards: int, root: Path) -> list[Path]:
+    grouped: list[list[str]] = [[] for _ in range(shards)]
+    for key in postings.values:
+        grouped[fnv1a(key) % shards].append(key)
+    written = []
+    for number, keys in enumerate(grouped):
+        out = varints([len(keys)])
+        for key in sorted(keys):
+            raw = key.encode("utf-8")
+            values = postings.values[key]
+            body = encode_postings(values) + postings.masks.get(key, b"")
+            out += varints([len(raw)]) + raw + varints([len(values), len(body)]) + body
+        written.append(_write(root / "s" / f"{number}.bin", gzip.compress(out, mtime=0)))
+    return written
+
+
+def _meta(order: list[_Spooled], per_chunk: int, shards: int, table: dict[str, str]) -> dict:
+    years: dict[str, list[int]] = {}
+    for doc_id, record in enumerate(order):
+        span = years.setdefault(record.date[:4], [doc_id, doc_id])
+        span[1] = doc_id + 1  # ids of one year are contiguous: ids run newest first
+    return {
+        "format": FORMAT,
+        "docs": len(order),
+        "shards": shards,
+        "per_chunk": per_chunk,
+        "years": years,
+        "categories": {r.category: r.category_name for r in order},
+        "t2s": "".join(a + b for a, b in sorted(table.items())),
+    }
+
+
+def _prune(root: Path, keep: list[Path]) -> None:
+    """Remove index files of an earlier build (e.g. shards beyond a smaller shard count).
+
+    Only s/ and d/ are ours alone: search/index.html, the search page, lives beside them.
+    """
+    kept = set(keep)
+    for folder in (root / "s", root / "d"):
+        for path in folder.glob("*"):
+            if path not in kept:
+                path.unlink()
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _write(target: Path, data: bytes) -> Path:
+    """Write only changed bytes, atomically: a rebuild leaves unchanged shards untouched."""
+    if target.is_file() and target.read_bytes() == data:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return target

@@ -1,0 +1,136 @@
+"""Work spread over processes: parsing changed sources and rendering pages.
+
+The pool is forked early, before the parent has read the site, so the workers start
+small; they receive sources and pages in chunks and write rendered files themselves.
+Each worker process keeps one `_Worker` (its Jinja environment, Markdown converter and
+body store) in `_WORKER`, set by the pool's initializer; the parent never sets it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from sitegen import __version__
+from sitegen.bodies import BodyStore
+from sitegen.cache import CACHE_DIR, SourceEntry
+from sitegen.config import Config
+from sitegen.content import parse_article
+from sitegen.markup import EXTENSIONS
+from sitegen.output import Staging
+from sitegen.problems import Problem, SiteError
+from sitegen.render import make_context, make_env, render_page
+from sitegen.site import Page
+
+PARALLEL_FROM: Final = 200  # fewer items than this are done faster in one process
+Progress = Callable[[str, int, int], None]
+# (output, (key, sha) or None when it failed, whether it was written, problem or None)
+Rendered = tuple[str, tuple[str, str] | None, bool, Problem | None]
+# (path relative to the root, (mtime_ns, size), digest the cache knows or None)
+SourceTask = tuple[Path, tuple[int, int], str | None]
+
+
+def bodies_dir(config: Config) -> Path:
+    # Bodies depend on the Markdown settings, which change only with sitegen's version.
+    tag = hashlib.sha256(repr((__version__, EXTENSIONS)).encode()).hexdigest()[:8]
+    return config.root / CACHE_DIR / f"bodies-{tag}"
+
+
+class _Worker:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._renderer: tuple | None = None
+
+    def parse(self, task: SourceTask) -> SourceEntry | str:
+        """A changed file's entry, or just its digest when its bytes are what the cache knows."""
+        rel, stat, known_digest = task
+        data = (self.config.root / rel).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest == known_digest:
+            return digest
+        parsed = parse_article(rel, data, digest, self.config)
+        return SourceEntry(stat, digest, parsed.article, parsed.problems)
+
+    def render(self, staging: Staging, page: Page, key: str, previous_sha: str | None) -> Rendered:
+        if self._renderer is None:
+            context = make_context(self.config)
+            bodies = BodyStore(self.config.root, bodies_dir(self.config), context.labels["body"])
+            self._renderer = (make_env(self.config), context, bodies)
+        env, context, bodies = self._renderer
+        try:
+            data = render_page(env, context, page, bodies)
+        except SiteError as exc:
+            return page.output, None, False, exc.problem
+        sha = hashlib.sha256(data).hexdigest()
+        if sha == previous_sha:  # the same bytes as the file in place: leave it alone
+            return page.output, (key, sha), False, None
+        staging.write(page.output, data)
+        return page.output, (key, sha), True, None
+
+
+_WORKER: _Worker | None = None
+
+
+def _start(config: Config) -> None:
+    global _WORKER
+    _WORKER = _Worker(config)
+
+
+def _parse_chunk(chunk: list[SourceTask]) -> list[SourceEntry | str]:
+    assert _WORKER is not None
+    return [_WORKER.parse(task) for task in chunk]
+
+
+def _render_chunk(job: tuple[Staging, list]) -> list[Rendered]:
+    assert _WORKER is not None
+    staging, chunk = job
+    return [_WORKER.render(staging, *item) for item in chunk]
+
+
+class Workers:
+    """A pool of `jobs` processes when there is enough work for one, else the caller itself."""
+
+    def __init__(self, config: Config, jobs: int, expected_items: int) -> None:
+        self._local = _Worker(config)
+        self._pool = None
+        self.jobs = max(1, jobs)
+        if self.jobs > 1 and expected_items >= PARALLEL_FROM:
+            self._pool = multiprocessing.get_context("fork").Pool(self.jobs, _start, (config,))
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+
+    def _chunks(self, items: list) -> list[list]:
+        size = max(8, min(256, len(items) // (self.jobs * 8) or 1))
+        return [items[i : i + size] for i in range(0, len(items), size)]
+
+    def parse(self, tasks: list[SourceTask]) -> list[SourceEntry | str]:
+        if self._pool is None or len(tasks) < PARALLEL_FROM:
+            return [self._local.parse(task) for task in tasks]
+        return [entry for done in self._pool.imap(_parse_chunk, self._chunks(tasks))
+                for entry in done]  # fmt: skip
+
+    def render(self, staging: Staging, todo: list, progress: Progress | None) -> list[Rendered]:
+        # Feeds read the bodies that article pages store, so they come after them.
+        phases = (
+            [t for t in todo if t[0].kind != "feed"],
+            [t for t in todo if t[0].kind == "feed"],
+        )
+        if self._pool is None or len(todo) < PARALLEL_FROM:
+            return [self._local.render(staging, *item) for phase in phases for item in phase]
+        results: list[Rendered] = []
+        for phase in phases:
+            jobs = [(staging, chunk) for chunk in self._chunks(phase)]
+            for done in self._pool.imap(_render_chunk, jobs):
+                results += done
+                if progress:
+                    progress("render", len(results), len(todo))
+        return results
