@@ -124,13 +124,16 @@ class Workers:
             [t for t in todo if t[0].kind != "feed"],
             [t for t in todo if t[0].kind == "feed"],
         )
-        if self._pool is None or len(todo) < PARALLEL_FROM:
-            return [self._local.render(staging, *item) for phase in phases for item in phase]
         results: list[Rendered] = []
         for phase in phases:
-            jobs = [(staging, chunk) for chunk in self._chunks(phase)]
-            for done in self._pool.imap(_render_chunk, jobs):
+            if self._pool is None or len(todo) < PARALLEL_FROM:
+                done_chunks = ([self._local.render(staging, *item) for item in chunk]
+                               for chunk in self._chunks(phase))  # fmt: skip
+            else:
+                jobs = [(staging, chunk) for chunk in self._chunks(phase)]
+                done_chunks = self._pool.imap(_render_chunk, jobs)
+            for done in done_chunks:
                 results += done
-                if progress:
+                if progress and len(todo) >= PARALLEL_FROM:
                     progress("render", len(results), len(todo))
         return results

@@ -87,3 +87,12 @@ def test_the_repository_sample_site_builds_strictly_with_no_warnings(command, tm
                  "404.html", "feed.xml", "sitemap.xml", "html/2018/09/21/4512.html",
                  "law/2018-union-hub-social-organisations/print.html"):  # fmt: skip
         assert (out / page).is_file(), page
+
+
+def test_a_long_build_reports_progress_as_plain_lines_in_logs(make_site, capsys):
+    files = {f"content/law/a{i}.md": article(f"文章{i}", "2018-01-01") for i in range(120)}
+    root = make_site(files)
+    assert main(["build", str(root), "--jobs", "1"]) == 0
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("render: ")]
+    assert lines[-1].endswith("(100%)") and len(lines) <= 12  # one line per tenth, not per page
+    assert all("\r" not in line for line in lines)
