@@ -37,6 +37,7 @@ class BuildCache:
     out: str
     sources: dict[str, SourceEntry] = field(default_factory=dict)
     outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (key, sha256)
+    listing: dict[str, tuple[int, int]] = field(default_factory=dict)  # as the build left it
     warning: str | None = None  # why an existing cache was not used
 
 
@@ -61,10 +62,11 @@ def load_cache(root: Path, fingerprint: str, out: Path) -> BuildCache:
             return empty
         sources = {p: _source_from_json(e) for p, e in raw["sources"].items()}
         outputs = {o: (k, s) for o, (k, s) in raw["outputs"].items()}
+        listing = {o: (m, s) for o, (m, s) in raw["listing"].items()}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         empty.warning = f"build cache {path} is unreadable ({exc.__class__.__name__})"
         return empty
-    return BuildCache(fingerprint, str(out), sources, outputs)
+    return BuildCache(fingerprint, str(out), sources, outputs, listing)
 
 
 def save_cache(root: Path, cache: BuildCache) -> None:
@@ -80,6 +82,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             if e.article is None or json_safe(dict(e.article.extra))  # else: parse it again
         },
         "outputs": dict(sorted(cache.outputs.items())),
+        "listing": dict(sorted(cache.listing.items())),
     }
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
@@ -137,3 +140,40 @@ def json_safe(value: Any) -> bool:
         return json.loads(json.dumps(value)) == value
     except (TypeError, ValueError):
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class QuickState:
+    """What a build saw and left, so that a build with nothing to do can stop at once."""
+
+    inputs: str  # signature of every source, layout, static file and the settings
+    outputs: str  # signature of the output folder as the build left it
+    pages: int
+    warnings: tuple[Problem, ...]
+
+
+def _state_file(root: Path, out: Path) -> Path:
+    return cache_file(root, out).with_name(cache_file(root, out).name.replace("cache-", "state-"))
+
+
+def load_state(root: Path, out: Path) -> QuickState | None:
+    try:
+        raw = json.loads(_state_file(root, out).read_text(encoding="utf-8"))
+        warnings = tuple(Problem(Path(p), m, line, s) for p, m, line, s in raw["warnings"])
+        return QuickState(raw["inputs"], raw["outputs"], raw["pages"], warnings)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_state(root: Path, out: Path, state: QuickState | None) -> None:
+    path = _state_file(root, out)
+    if state is None:
+        path.unlink(missing_ok=True)
+        return
+    warnings = [[p.path.as_posix(), p.message, p.line, p.severity] for p in state.warnings]
+    data = {"inputs": state.inputs, "outputs": state.outputs, "pages": state.pages,
+            "warnings": warnings}  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)

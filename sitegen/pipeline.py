@@ -10,19 +10,27 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from sitegen import __version__, output
 from sitegen.bodies import BodyStore
-from sitegen.cache import BuildCache, SourceEntry, load_cache, save_cache
-from sitegen.config import Config, load_config
+from sitegen.cache import (
+    BuildCache,
+    QuickState,
+    SourceEntry,
+    load_cache,
+    load_state,
+    save_cache,
+    save_state,
+)  # fmt: skip
+from sitegen.config import SITE_FILE, Config, load_config
 from sitegen.content import CONTENT_DIR, Article
 from sitegen.markup import EXTENSIONS
 from sitegen.problems import Problem
-from sitegen.render import make_context, make_env, template_digests
+from sitegen.render import LAYOUTS_DIR, make_context, make_env, template_digests
+from sitegen.scan import Listing, signature, walk
 from sitegen.site import Page, Site, assemble, url_clashes
 from sitegen.workers import Progress, SourceTask, Workers, bodies_dir
 
@@ -63,10 +71,17 @@ def build_site(root: Path, out: Path | None = None, **options) -> BuildResult:
     config, problems = load_config(root)
     if config is None:
         return BuildResult(tuple(problems), out)
-    cache = BuildCache(_fingerprint(config, opts), str(out))
+    fingerprint = _fingerprint(config, opts)
+    files = content_files(root)
+    inputs = signature(files, walk(root, LAYOUTS_DIR), walk(root, STATIC_DIR),
+                       walk(root, SITE_FILE), extra=fingerprint)  # fmt: skip
+    left = walk(out, "")  # the output folder as it is now
     if not opts.clean:
-        cache = load_cache(root, cache.fingerprint, out)
-    files = list(content_files(root))
+        quick = _nothing_to_do(root, out, inputs, left, problems, opts, start)
+        if quick is not None:
+            return quick
+    save_state(root, out, None)  # until this build has finished
+    cache = BuildCache(fingerprint, str(out)) if opts.clean else load_cache(root, fingerprint, out)
     with Workers(config, opts.jobs, 2 * len(files)) as workers:
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
@@ -76,14 +91,35 @@ def build_site(root: Path, out: Path | None = None, **options) -> BuildResult:
             problems = [_as_error(p) for p in problems]
         if any(p.is_error for p in problems):
             return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
-        result = _write_site(site, cache, out, opts, workers)
+        # Outputs that are exactly as the last build left them (not edited or deleted by hand).
+        intact = {o for o, stat in left.items() if cache.listing.get(o) == stat}
+        result = _write_site(site, cache, out, opts, workers, intact)
     if result.ok:
         cache.sources = sources
+        cache.listing = walk(out, "")
         save_cache(root, cache)
+        warnings = tuple(p for p in problems if not p.is_error)
+        save_state(root, out, QuickState(inputs, signature(cache.listing), result.pages, warnings))
     return BuildResult(
         (*problems, *result.problems), out, result.written, result.removed,
         result.unchanged, result.pages, time.perf_counter() - start, cache.warning,
     )  # fmt: skip
+
+
+def _nothing_to_do(root, out, inputs, left, problems, opts, start) -> BuildResult | None:
+    """The result of a build that has nothing to do, or None when there is work.
+
+    Nothing to do: no source, layout, static file or setting touched, and the output folder
+    exactly as the last build left it. Its warnings are reported again all the same.
+    """
+    state = load_state(root, out)
+    if state is None or state.inputs != inputs or state.outputs != signature(left):
+        return None
+    found = [*problems, *state.warnings]
+    if opts.strict:
+        found = [_as_error(p) for p in found]
+    seconds = time.perf_counter() - start
+    return BuildResult(tuple(found), out, unchanged=state.pages, pages=state.pages, seconds=seconds)
 
 
 def check_sources(root: Path) -> list[Problem]:
@@ -91,7 +127,7 @@ def check_sources(root: Path) -> list[Problem]:
     config, problems = load_config(root.resolve())
     if config is None:
         return problems
-    files = list(content_files(config.root))
+    files = content_files(config.root)
     with Workers(config, 1, 0) as workers:
         sources, articles = read_sources(config, BuildCache("", ""), True, workers, files)
     problems += [p for entry in sources.values() for p in entry.problems]
@@ -109,28 +145,23 @@ def _fingerprint(config: Config, opts: BuildOptions) -> str:
     return hashlib.sha256(settings.encode("utf-8")).hexdigest()
 
 
-def content_files(root: Path) -> Iterator[Path]:
+def content_files(root: Path) -> Listing:
     """Markdown files under content/, skipping hidden files and editors' temporary files."""
-    for path in sorted((root / CONTENT_DIR).rglob("*.md")):
-        rel = path.relative_to(root)
-        if not any(part.startswith((".", "#", "~")) for part in rel.parts):
-            yield rel
+    return walk(root, CONTENT_DIR, ".md")
 
 
 def read_sources(
-    config: Config, cache: BuildCache, drafts: bool, workers: Workers, files: list[Path]
+    config: Config, cache: BuildCache, drafts: bool, workers: Workers, files: Listing
 ) -> tuple[dict[str, SourceEntry], list[Article]]:
     """Each content file's record, parsing only files whose bytes changed since last time."""
     sources: dict[str, SourceEntry] = {}
     tasks: list[SourceTask] = []
-    for rel in files:
-        info = (config.root / rel).stat()
-        stat = (info.st_mtime_ns, info.st_size)
-        known = cache.sources.get(rel.as_posix())
+    for rel, stat in files.items():
+        known = cache.sources.get(rel)
         if known is not None and known.stat == stat:
-            sources[rel.as_posix()] = known
+            sources[rel] = known
         else:
-            tasks.append((rel, stat, known.digest if known else None))
+            tasks.append((Path(rel), stat, known.digest if known else None))
     for (rel, stat, _), entry in zip(tasks, workers.parse(tasks), strict=True):
         if isinstance(entry, str):  # touched but unchanged: keep what the cache knows
             known = cache.sources[rel.as_posix()]
@@ -157,7 +188,7 @@ class _Written:
 
 
 def _write_site(
-    site: Site, cache: BuildCache, out: Path, opts: BuildOptions, workers: Workers
+    site: Site, cache: BuildCache, out: Path, opts: BuildOptions, workers: Workers, intact: set
 ) -> _Written:
     config = site.config
     env = make_env(config)
@@ -169,7 +200,7 @@ def _write_site(
     for page in site.pages:
         key = page_key(page, digests)
         known = None if fresh else previous.get(page.output)
-        exists = known is not None and (out / page.output).exists()
+        exists = known is not None and page.output in intact
         if exists and known[0] == key:
             outputs[page.output] = known
             unchanged += 1
@@ -185,9 +216,9 @@ def _write_site(
         written = [o for o, _, wrote, _ in rendered if wrote]
         outputs.update({o: e for o, e, _, _ in rendered if e is not None})
         known = {} if fresh else previous
-        written += _copy_static(config.root, staging, known, outputs, out)
+        written += _copy_static(config.root, staging, known, outputs, intact)
         if config.search:
-            written += _write_search(site, staging, known, outputs, out)
+            written += _write_search(site, staging, known, outputs, intact)
         removed = sorted(set(previous) - set(outputs))
         output.commit(staging, [] if fresh else removed)
     except BaseException:
@@ -211,7 +242,7 @@ def page_key(page: Page, template_digests: dict[str, str]) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
-def _copy_static(root: Path, staging, previous, outputs, out: Path) -> list[str]:
+def _copy_static(root: Path, staging, previous, outputs, intact: set) -> list[str]:
     folder = root / STATIC_DIR
     written = []
     if not folder.is_dir():
@@ -223,21 +254,21 @@ def _copy_static(root: Path, staging, previous, outputs, out: Path) -> list[str]
         data = source.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         outputs[rel] = ("static", sha)
-        if previous.get(rel, ("", ""))[1] == sha and (out / rel).exists():
+        if previous.get(rel, ("", ""))[1] == sha and rel in intact:
             continue
         staging.write(rel, data)
         written.append(rel)
     return written
 
 
-def _write_search(site: Site, staging: output.Staging, previous, outputs, out: Path) -> list[str]:
+def _write_search(site: Site, staging: output.Staging, previous, outputs, intact) -> list[str]:
     """The search index, made again only when an article, or the site's settings, changed."""
     from sitegen.search import SearchDoc, write_index
 
     parts = [repr(site.config)] + [f"{a.path.as_posix()}:{a.digest}" for a in site.articles]
     key = "search:" + hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
     old = {o: e for o, e in previous.items() if e[0] == key}
-    if old and all((out / o).exists() for o in old):
+    if old and all(o in intact for o in old):
         outputs.update(old)
         return []
     context = make_context(site.config)
@@ -252,7 +283,7 @@ def _write_search(site: Site, staging: output.Staging, previous, outputs, out: P
         rel = path.relative_to(staging.folder).as_posix()
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         outputs[rel] = (key, sha)
-        if previous.get(rel, ("", ""))[1] == sha and (out / rel).exists():
+        if previous.get(rel, ("", ""))[1] == sha and rel in intact:
             path.unlink()  # same bytes as the file in place: leave that one alone
         else:
             written.append(rel)

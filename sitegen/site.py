@@ -233,8 +233,10 @@ def url_clashes(site: Site) -> list[Problem]:
     problems, reported = [], set()
     for page in site.pages:
         seen = owners.setdefault(page.output, page)
+        if seen is page:
+            continue
         pair = (_origin(page)[0], _origin(seen)[0])
-        if seen is page or pair in reported:
+        if pair in reported:
             continue  # an article's print view clashes too when its page does: say it once
         reported.add(pair)
         problems.append(_clash(page, seen))

@@ -95,6 +95,31 @@ def test_incremental_builds_equal_clean_builds_after_any_edits(batches):
             shutil.rmtree(clean)
 
 
+def test_a_build_with_nothing_to_do_stops_early_but_still_reports_warnings(tmp_path):
+    root = new_site(tmp_path)
+    write(root, "odd", "怪", "2018-01-01", "law", body="x")
+    odd = root / "content/law/odd.md"
+    odd.write_text(odd.read_text(encoding="utf-8").replace("---\n\n", "colour: 紅\n---\n"), "utf-8")
+    first = build_site(root)
+    again = build_site(root)
+    assert again.written == () and again.unchanged == first.pages
+    assert [str(p) for p in again.problems] == [str(p) for p in first.problems] != []
+    assert not build_site(root, strict=True).ok
+
+
+def test_a_hand_edited_output_is_noticed_and_rebuilt(tmp_path):
+    root = new_site(tmp_path)
+    build_site(root)
+    page = root / "public/law/a0/index.html"
+    original = page.read_bytes()
+    page.write_bytes(b"edited by hand")
+    assert build_site(root).written == ("law/a0/index.html",)
+    assert page.read_bytes() == original
+    page.unlink()
+    build_site(root)
+    assert page.read_bytes() == original
+
+
 def test_a_second_build_with_no_change_writes_nothing(tmp_path):
     root = new_site(tmp_path)
     build_site(root)
@@ -141,9 +166,11 @@ def test_a_corrupt_cache_means_a_full_build_and_a_warning(tmp_path):
     expected = snapshot(root / "public")
     [cache] = (root / CACHE_DIR).glob("cache-*.json")
     cache.write_text("{not json", encoding="utf-8")
+    apply(root, ("edit", 1))
     result = build_site(root)
     assert result.ok and "unreadable" in (result.cache_warning or "")
-    assert snapshot(root / "public") == expected
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean") != expected
 
 
 def test_a_cache_that_lies_about_outputs_is_still_safe_when_files_are_missing(tmp_path):

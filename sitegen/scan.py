@@ -1,0 +1,54 @@
+"""Listing folders quickly: one os.scandir per folder, paths kept as strings.
+
+A no-change rebuild of a large archive is mostly this listing, so it avoids pathlib's
+per-path parsing; `Snapshot` compares two listings of the same folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+Listing = dict[str, tuple[int, int]]  # posix path relative to the root -> (mtime_ns, size)
+
+
+def is_temporary(name: str) -> bool:
+    """Hidden files and editors' temporary files, which are never sources."""
+    return name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
+
+
+def walk(root: Path, folder: str, suffix: str = "") -> Listing:
+    """Every file under root/folder (ending in `suffix`), skipping temporary ones."""
+    found: Listing = {}
+    top = os.path.join(root, folder)
+    if os.path.isfile(top):  # a single file, such as site.yaml
+        info = os.stat(top)
+        return {folder: (info.st_mtime_ns, info.st_size)}
+    todo = [(top, folder)]
+    while todo:
+        path, rel = todo.pop()
+        try:
+            entries = list(os.scandir(path))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if is_temporary(entry.name):
+                continue
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.is_dir(follow_symlinks=True):
+                todo.append((entry.path, child))
+            elif entry.name.endswith(suffix):
+                info = entry.stat()
+                found[child] = (info.st_mtime_ns, info.st_size)
+    return found
+
+
+def signature(*listings: Listing, extra: str = "") -> str:
+    """One digest for listings: equal digests mean no file was added, removed or touched."""
+    digest = hashlib.sha256(extra.encode("utf-8"))
+    for listing in listings:
+        for rel in sorted(listing):
+            mtime, size = listing[rel]
+            digest.update(f"{rel}\0{mtime}\0{size}\n".encode())
+    return digest.hexdigest()
