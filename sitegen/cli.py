@@ -13,9 +13,19 @@ from sitegen import __version__
 from sitegen.pipeline import BuildResult, build_site, default_jobs
 from sitegen.problems import Problem
 
+# Sub-commands defined beside the code they run; a module is imported only when its command
+# is asked for (or for --help), so `sitegen build` does not pay for the importer's imports.
+_PLUGINS = {
+    "serve": "sitegen.serve",
+    "import": "sitegen.importer.command",
+    "clean": "sitegen.importer.command",
+    "check": "sitegen.check",
+}
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser(argv)
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
@@ -23,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitegen", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     sub = parser.add_subparsers(metavar="COMMAND")
@@ -43,7 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--slug", help="file name and URL (default: from the date and time)")
     new.add_argument("--site", type=Path, default=Path("."))
     new.set_defaults(func=_new)
-    for module in ("sitegen.serve", "sitegen.importer.command", "sitegen.check"):
+    command = next((a for a in argv if not a.startswith("-")), None)
+    wanted = [_PLUGINS[command]] if command in _PLUGINS else []
+    if command not in ("build", "new") and not wanted:
+        wanted = list(dict.fromkeys(_PLUGINS.values()))  # help: list every command
+    for module in wanted:
         _register(sub, module)
     return parser
 
