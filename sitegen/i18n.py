@@ -49,6 +49,17 @@ _ZH_HANT: Final = {
     "feed": "訂閱",
     "menu": "欄目導航",
     "skip_to_content": "跳到正文",
+    "search_about": "約 {n} 篇",
+    "search_none": "沒有找到相關文章。",
+    "search_error": "搜索索引無法載入。",
+    "search_loading": "正在搜索…",
+    "search_all_categories": "全部欄目",
+    "search_year": "年份",
+    "search_all_years": "全部年份",
+    "search_sort": "排序",
+    "search_by_date": "按日期",
+    "search_by_relevance": "按相關度",
+    "search_needs_script": "搜索需要啟用 JavaScript。",
 }
 
 _ZH_HANS: Final = {
@@ -82,6 +93,17 @@ _ZH_HANS: Final = {
     "menu": "栏目导航",
     "skip_to_content": "跳到正文",
     "home": "首页",
+    "search_about": "约 {n} 篇",
+    "search_none": "没有找到相关文章。",
+    "search_error": "搜索索引无法载入。",
+    "search_loading": "正在搜索…",
+    "search_all_categories": "全部栏目",
+    "search_year": "年份",
+    "search_all_years": "全部年份",
+    "search_sort": "排序",
+    "search_by_date": "按日期",
+    "search_by_relevance": "按相关度",
+    "search_needs_script": "搜索需要启用 JavaScript。",
 }
 
 LABELS: Final = MappingProxyType(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import operator
 import re
 import tempfile
 import unicodedata
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-FORMAT: Final = 1
+FORMAT: Final = 2  # static/js/search.js checks it: a stale script must not misread an index
 TABLE_FILE: Final = Path(__file__).parent / "data" / "t2s.txt"
 CJK: Final = (
     "\u3005\u3007\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff"
@@ -107,7 +108,7 @@ def keys_of(norm: str) -> list[str]:
     keys: list[str] = []
     for run in CJK_RUN.findall(norm):
         keys.extend(run)
-        keys.extend([run[i : i + 2] for i in range(len(run) - 1)])
+        keys.extend(map(operator.add, run, run[1:]))  # the bigrams, at C speed
     keys.extend(word[:MAX_WORD] for word in WORD.findall(CJK_RUN.sub(" ", norm)))
     return keys
 
@@ -216,16 +217,18 @@ def _index_docs(
 def _add_doc(postings: _Postings, doc_id: int, row: list, normalizer: Normalizer) -> None:
     _url, title, _date, category, text = row
     title_norm, text_norm = normalizer.text(title), normalizer.text(text)
-    in_title = keys_of(title_norm)
-    title_keys = set(in_title)
-    counts = Counter(in_title + keys_of(text_norm))
-    counts[CATEGORY_KEY + category] = 1
+    title_keys = keys_of(title_norm)
+    in_title = set(title_keys)
+    counts = Counter(title_keys)
+    counts.update(keys_of(text_norm))
     masks = position_masks(title_norm, position_masks(text_norm, {}))
     base = doc_id * 4
+    values, mask_lists, cjk = postings.values, postings.masks, IS_CJK.match  # hot loop: locals
+    values[CATEGORY_KEY + category].append(base)
     for key, n in counts.items():
-        postings.values[key].append(base | (2 if n >= 3 else 0) | (1 if key in title_keys else 0))
-        if is_bigram(key):
-            postings.masks[key].append(masks[key])
+        values[key].append(base | (2 if n >= 3 else 0) | (key in in_title))
+        if len(key) == 2 and cjk(key):
+            mask_lists[key].append(masks[key])
 
 
 def _write_chunk(root: Path, number: int, chunk: list[list]) -> Path:

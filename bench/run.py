@@ -1,0 +1,579 @@
+"""Time sitegen on generated archives of 1 000, 10 000 and 100 000 articles (issue 5).
+
+    python bench/run.py [--sizes 1000,10000,100000] [--repeat 3] [--pelican] [--jobs N]
+                        [--profile N]
+
+For each size: clean full build, no-change rebuild, one-article edit, one new article and
+one template edit, each timed as its own `sitegen build` process and reported as the
+median of the repeats, with the files each edit wrote, the peak RSS of the build's whole
+process tree, pages per second and the core count. `--pelican` builds the same corpus
+with Pelican side by side. Corpora, outputs and the Pelican venv live in bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import generate
+import yaml
+
+HERE: Final = Path(__file__).resolve().parent
+OUT: Final = HERE / "out"
+PAGE_SIZE: Final = os.sysconf("SC_PAGE_SIZE")
+SAMPLE_EVERY: Final = 0.02  # seconds between RSS samples
+# The same as the `sitegen` console script, but sure to use this Python's sitegen.
+SITEGEN: Final = "import sys; from sitegen.cli import main; sys.argv[0] = 'sitegen'; exit(main())"
+PROFILE: Final = """
+import cProfile, pstats, sys
+from sitegen.cli import main
+sys.argv[0] = "sitegen"
+profile = cProfile.Profile()
+try:
+    profile.runcall(main)
+finally:
+    stats = pstats.Stats(profile)
+    stats.sort_stats("cumulative").print_stats(15)
+    stats.sort_stats("tottime").print_stats(15)
+"""
+NEW_DATE: Final = dt.datetime(2026, 1, 2, 9, 30)  # after every generated date: "today's" news
+NEW_FOLDER: Final = Path("content", "news", "2026")
+BLOCK_TAG: Final = re.compile(r"{%-?\s*block\s+\w+\s*-?%}")
+BODY_BLOCK: Final = re.compile(r"{%-?\s*block\s+(content|main|body|article)\s*-?%}")
+
+
+# --- measuring one process tree -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    seconds: float
+    cpu: float  # user + system seconds of the tree: less noisy than wall time on a busy machine
+    peak_rss: int  # bytes, summed over the process tree at its largest
+    returncode: int
+    output: str
+
+
+def _stat(pid: int | str) -> tuple[int, int] | None:
+    """(parent pid, RSS bytes) of one process, or None once it has gone."""
+    try:
+        raw = Path("/proc", str(pid), "stat").read_bytes()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(b")") + 2 :].split()  # comm may hold spaces and parentheses
+    return int(fields[1]), int(fields[21]) * PAGE_SIZE
+
+
+def tree_pids(root: int) -> list[int]:
+    """ROOT and all its descendants, from one scan of /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and (stat := _stat(entry.name)) is not None:
+            children.setdefault(stat[0], []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+class RssSampler(threading.Thread):
+    """Samples a process tree's summed RSS until stopped; ru_maxrss only knows one process.
+
+    Scanning all of /proc costs milliseconds on a busy machine, so the tree is looked up
+    every RESCAN samples and only its own processes are read in between.
+    """
+
+    RESCAN: Final = 10
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        pids: list[int] = []
+        for count in itertools.count():
+            if self.done.is_set():
+                return
+            if count % self.RESCAN == 0:
+                pids = tree_pids(self.pid)
+            total = sum(stat[1] for pid in pids if (stat := _stat(pid)) is not None)
+            self.peak = max(self.peak, total)
+            self.done.wait(SAMPLE_EVERY)
+
+
+def measure(command: list[str], cwd: Path | None = None) -> Measured:
+    """Run COMMAND, timing it and sampling its process tree's memory."""
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        sampler = RssSampler(process.pid)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        sampler.done.set()
+        sampler.join()
+        process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+        log.seek(0)
+        output = log.read().decode("utf-8", "replace")
+    peak = max(sampler.peak, usage.ru_maxrss * 1024)  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime  # includes the children it waited for
+    return Measured(seconds, cpu, peak, process.returncode, output)
+
+
+# --- which files a build wrote --------------------------------------------------------------
+
+Snapshot = dict[str, tuple[int, int, int]]
+
+
+def snapshot(folder: Path) -> Snapshot:
+    """Relative path -> (mtime, size, inode); if all three are unchanged, it was not written."""
+    found: Snapshot = {}
+    skip = len(str(folder)) + 1
+    todo = [str(folder)]
+    while todo:
+        for entry in os.scandir(todo.pop()):
+            if entry.is_dir(follow_symlinks=False):
+                todo.append(entry.path)
+            else:
+                info = entry.stat(follow_symlinks=False)
+                found[entry.path[skip:]] = (info.st_mtime_ns, info.st_size, info.st_ino)
+    return found
+
+
+def written(before: Snapshot, after: Snapshot) -> list[str]:
+    """Files created or rewritten, plus files removed (a removal is a write too)."""
+    changed = [path for path, seen in after.items() if before.get(path) != seen]
+    return sorted(changed + list(before.keys() - after.keys()))
+
+
+def kinds(paths: list[str], top: int = 4) -> str:
+    """'news/…/index.html ×1000, feed.xml ×1': which kinds of file an edit rewrote."""
+    groups = Counter(
+        path if path.count("/") < 2 else f"{path.split('/')[0]}/…/{path.rsplit('/', 1)[1]}"
+        for path in paths
+    )
+    return ", ".join(f"{name} ×{n}" for name, n in groups.most_common(top))
+
+
+def count_pages(folder: Path) -> int:
+    return sum(1 for path in snapshot(folder) if path.endswith(".html"))
+
+
+# --- one size ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    seconds: float
+    cpu: float
+    writes: int
+
+
+@dataclass(slots=True)
+class SizeResult:
+    """Raw repeats for one corpus size; the table shows medians."""
+
+    count: int
+    generate_seconds: float = 0.0
+    pages: int = 0
+    steps: dict[str, list[Step]] = field(default_factory=dict)
+    peak_rss: list[int] = field(default_factory=list)
+    pelican: list[Measured] = field(default_factory=list)
+    pelican_pages: int = 0
+    pelican_cached: float | None = None
+
+    def seconds(self, step: str) -> float:
+        return statistics.median(s.seconds for s in self.steps[step])
+
+    def cpu(self, step: str) -> float:
+        return statistics.median(s.cpu for s in self.steps[step])
+
+    def writes(self, step: str) -> int:
+        return round(statistics.median(s.writes for s in self.steps[step]))
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    count: int
+    seed: int
+    site: Path
+    public: Path
+    pool: generate.Corpus
+
+    @property
+    def edited(self) -> generate.Generated:
+        """The article the one-article edit changes: one from the middle of the archive."""
+        return generate.article(self.count // 2, self.seed, self.pool)
+
+
+def prepare_corpus(count: int, seed: int) -> tuple[Corpus, float]:
+    """Generate bench/out/site-N unless it already holds this corpus; always re-copy layouts."""
+    site = OUT / f"site-{count}"
+    marker = site / generate.MARKER
+    started = time.perf_counter()
+    if not marker.exists() or marker.read_text(encoding="utf-8") != f"{count} {seed}\n":
+        generate.generate(count, site, seed)
+    seconds = time.perf_counter() - started
+    (site / "site.yaml").write_text(generate.site_yaml(), encoding="utf-8")
+    generate.copy_theme(site)
+    corpus = Corpus(count, seed, site, OUT / f"public-{count}", generate.make_corpus(seed))
+    restore(corpus)  # an interrupted run may have left its edits behind
+    return corpus, seconds
+
+
+def restore(corpus: Corpus) -> None:
+    edited = corpus.edited
+    (corpus.site / edited.path).write_bytes(edited.text.encode("utf-8"))
+    shutil.rmtree(corpus.site / NEW_FOLDER, ignore_errors=True)
+    generate.copy_theme(corpus.site)
+
+
+def sitegen_build(corpus: Corpus, jobs: int | None) -> Measured:
+    command = [sys.executable, "-c", SITEGEN, "build", str(corpus.site), "--out"]
+    command += [str(corpus.public)] + (["--jobs", str(jobs)] if jobs else [])
+    result = measure(command)
+    if result.returncode != 0:
+        tail = "\n".join(result.output.splitlines()[-20:])
+        raise SystemExit(f"sitegen build failed ({result.returncode}):\n{tail}")
+    return result
+
+
+def edit_article(corpus: Corpus, round_: int) -> None:
+    """Change the first sentence of the article body, as an editor fixing a typo would."""
+    path = corpus.site / corpus.edited.path
+    head, body = path.read_text(encoding="utf-8").split("\n---\n", 1)
+    first = body.index("。") + 1
+    body = f"\n本報訊（第{round_ + 1}次修訂）經核實，原文數字有誤，現予更正。" + body[first:]
+    path.write_text(head + "\n---\n" + body, encoding="utf-8")
+
+
+def add_article(corpus: Corpus, round_: int) -> None:
+    """Add the newest article of the archive, as a daily news upload would."""
+    when = NEW_DATE + dt.timedelta(hours=round_)
+    item = generate.article(corpus.count + round_, corpus.seed, corpus.pool, when)
+    text = re.sub(r"(?m)^category: \w+$", "category: news", item.text, count=1)
+    target = corpus.site / NEW_FOLDER / f"bench-new-{round_ + 1}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+def edit_template(corpus: Corpus, round_: int) -> None:
+    """Add an HTML comment inside the first block, so every article page really changes."""
+    path = corpus.site / "layouts" / "article.html"
+    text = path.read_text(encoding="utf-8")
+    comment = f"<!-- bench edit {round_ + 1} -->"
+    found = BODY_BLOCK.search(text) or BLOCK_TAG.search(text)
+    at = found.end() if found else len(text)
+    path.write_text(text[:at] + comment + text[at:], encoding="utf-8")
+
+
+EDITS: Final[tuple[tuple[str, Callable[[Corpus, int], None] | None], ...]] = (
+    ("no-change", None),
+    ("edit", edit_article),
+    ("new", add_article),
+    ("template", edit_template),
+)
+
+
+def progress(step: str, build: Measured, note: str) -> None:
+    line = f"    {step}: {build.seconds:.2f} s (CPU {build.cpu:.2f} s, {_mb(build.peak_rss)})"
+    print(f"{line} {note}".rstrip(), file=sys.stderr)
+
+
+def one_round(corpus: Corpus, result: SizeResult, round_: int, jobs: int | None) -> None:
+    shutil.rmtree(corpus.public, ignore_errors=True)
+    shutil.rmtree(corpus.site / ".sitegen-cache", ignore_errors=True)
+    clean = sitegen_build(corpus, jobs)
+    result.steps.setdefault("clean", []).append(Step(clean.seconds, clean.cpu, 0))
+    result.peak_rss.append(clean.peak_rss)
+    result.pages = count_pages(corpus.public)
+    progress("clean", clean, f"{result.pages} pages")
+    try:
+        for name, change in EDITS:
+            if name == "template" and not (corpus.site / "layouts/article.html").is_file():
+                continue  # no layout to edit yet: the table shows n/a
+            if change:
+                change(corpus, round_)
+            before = snapshot(corpus.public)
+            build = sitegen_build(corpus, jobs)
+            paths = written(before, snapshot(corpus.public))
+            result.steps.setdefault(name, []).append(Step(build.seconds, build.cpu, len(paths)))
+            result.peak_rss.append(build.peak_rss)
+            progress(name, build, f"{len(paths)} written: {kinds(paths)}")
+    finally:
+        restore(corpus)
+
+
+# --- Pelican, side by side ------------------------------------------------------------------
+
+PELICAN_VENV: Final = OUT / "pelican-venv"
+PELICAN_FORMAT: Final = 2  # bump when pelican_article changes, so old conversions are redone
+PELICAN_CONF: Final = """# Written by bench/run.py: the benchmark corpus, as close as Pelican gets.
+AUTHOR = "市總工會"
+SITENAME = "長春市總工會新聞檔案（基準測試）"
+SITEURL = "https://bench.example.org"
+PATH = "content"
+TIMEZONE = "Asia/Shanghai"
+DEFAULT_LANG = "zh"
+DEFAULT_PAGINATION = 20
+ARTICLE_URL = "{category}/{slug}/"
+ARTICLE_SAVE_AS = "{category}/{slug}/index.html"
+CATEGORY_URL = "{slug}/"
+CATEGORY_SAVE_AS = "{slug}/index.html"
+MONTH_ARCHIVE_SAVE_AS = "archive/{date:%Y}/{date:%m}/index.html"
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feed.xml"
+CATEGORY_FEED_ATOM = "{slug}/feed.xml"
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+RELATIVE_URLS = False
+"""
+
+
+def pelican_command() -> list[str]:
+    """Pelican lives in its own venv so its dependencies never meet ours."""
+    pelican = PELICAN_VENV / "bin" / "pelican"
+    if not pelican.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PELICAN_VENV)], check=True)
+        pip = [str(PELICAN_VENV / "bin" / "python"), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, "pelican", "markdown"], check=True)
+    return [
+        str(pelican),
+        "content",
+        "-o",
+        "output",
+        "-s",
+        "pelicanconf.py",
+        "-q",
+        "--log-handler",
+        "plain",
+    ]
+
+
+def pelican_article(text: str, slug: str) -> str:
+    """Our front matter as Pelican's native `Key: value` Markdown metadata."""
+    _, head, body = text.split("---\n", 2)
+    meta = yaml.safe_load(head)
+    lines = [
+        f"Title: {meta['title']}",
+        f"Date: {meta['date']:%Y-%m-%d %H:%M:%S}",
+        f"Category: {meta['category']}",
+        f"Slug: {slug}",
+        f"Source: {meta['source']}",
+        f"Editor: {meta['editor']}",
+    ]
+    if "author" in meta:
+        lines.append(f"Author: {meta['author']}")
+    if "tags" in meta:
+        lines.append(f"Tags: {', '.join(meta['tags'])}")
+    return "\n".join(lines) + "\n" + body
+
+
+def pelican_site(corpus: Corpus) -> Path:
+    """bench/out/pelican-N: the same articles, converted once per corpus."""
+    root = OUT / f"pelican-{corpus.count}"
+    marker = root / generate.MARKER
+    wanted = f"{corpus.count} {corpus.seed} pelican-{PELICAN_FORMAT}\n"
+    if not marker.exists() or marker.read_text(encoding="utf-8") != wanted:
+        shutil.rmtree(root, ignore_errors=True)
+        for source in sorted((corpus.site / "content").rglob("*.md")):
+            target = root / source.relative_to(corpus.site)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = pelican_article(source.read_text(encoding="utf-8"), source.stem)
+            target.write_text(text, encoding="utf-8")
+        marker.write_text(wanted, encoding="utf-8")
+    (root / "pelicanconf.py").write_text(PELICAN_CONF, encoding="utf-8")
+    return root
+
+
+def pelican_build(root: Path, extra: list[str] | None = None) -> Measured:
+    result = measure(pelican_command() + (extra or []), cwd=root)
+    if result.returncode != 0:
+        tail = "\n".join(result.output.splitlines()[-20:])
+        raise SystemExit(f"pelican failed ({result.returncode}):\n{tail}")
+    return result
+
+
+def run_pelican(corpus: Corpus, result: SizeResult, repeat: int) -> None:
+    root = pelican_site(corpus)
+    for _ in range(repeat):
+        shutil.rmtree(root / "output", ignore_errors=True)
+        shutil.rmtree(root / "cache", ignore_errors=True)
+        result.pelican.append(pelican_build(root))
+        print(f"  pelican clean: {result.pelican[-1].seconds:.1f} s", file=sys.stderr)
+    result.pelican_pages = count_pages(root / "output")
+    # Pelican's best case for a rebuild: its content cache, warmed by one build.
+    cached = ["-e", "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true"]
+    pelican_build(root, cached)
+    result.pelican_cached = pelican_build(root, cached).seconds
+    print(f"  pelican no-change (cache): {result.pelican_cached:.1f} s", file=sys.stderr)
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", " ")  # 10 000, as issue 5 writes it
+
+
+def _mb(value: int) -> str:
+    return f"{value / 2**20:.0f} MB"
+
+
+def _step(result: SizeResult, name: str) -> str:
+    if name not in result.steps:
+        return "n/a"
+    text = f"{result.seconds(name):.2f} s"
+    return text if name == "clean" else f"{text} ({result.writes(name)} written)"
+
+
+def sitegen_table(results: list[SizeResult]) -> list[str]:
+    rows = [
+        "| articles | pages | clean build | no-change rebuild | one-article edit | one new article "
+        "| one template edit | peak RSS | pages/s | clean CPU |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        steps = " | ".join(_step(r, s) for s in ("clean", "no-change", "edit", "new", "template"))
+        speed = r.pages / r.seconds("clean")
+        cpu = r.cpu("clean")
+        rows.append(
+            f"| {_n(r.count)} | {_n(r.pages)} | {steps} | {_mb(max(r.peak_rss))} | {speed:.0f} "
+            f"| {cpu:.1f} s |"
+        )
+    return rows
+
+
+def pelican_table(results: list[SizeResult]) -> list[str]:
+    rows = [
+        "| articles | Pelican clean | sitegen clean | Pelican / sitegen | Pelican peak RSS "
+        "| Pelican pages | Pelican no-change (its cache) | CPU Pelican / sitegen |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in (r for r in results if r.pelican):
+        pelican = statistics.median(m.seconds for m in r.pelican)
+        peak = max(m.peak_rss for m in r.pelican)
+        cpu_ratio = statistics.median(m.cpu for m in r.pelican) / r.cpu("clean")
+        rows.append(
+            f"| {_n(r.count)} | {pelican:.1f} s | {r.seconds('clean'):.2f} s "
+            f"| {pelican / r.seconds('clean'):.1f}x | {_mb(peak)} | {_n(r.pelican_pages)} "
+            f"| {r.pelican_cached:.1f} s | {cpu_ratio:.1f}x |"
+        )
+    return rows
+
+
+def target_rows(results: list[SizeResult]) -> list[str]:
+    """Issue 5's targets, checked against what this run measured."""
+    by_size = {r.count: r for r in results}
+    checks: list[tuple[str, str, bool]] = []
+    if (r := by_size.get(10_000)) is not None:
+        for step, label in (
+            ("clean", "clean build"),
+            ("no-change", "no-change"),
+            ("edit", "one-article edit"),
+        ):
+            limit = 12 if step == "clean" else 1
+            seconds = r.seconds(step)
+            shown = f"{seconds:.2f} s (CPU {r.cpu(step):.2f} s)"
+            checks.append((f"10 000 {label} ≤ {limit} s", shown, seconds <= limit))
+        peak = max(r.peak_rss)
+        checks.append(("10 000 peak RSS ≤ 400 MB", _mb(peak), peak <= 400 * 2**20))
+        if r.pelican:
+            ratio = statistics.median(m.seconds for m in r.pelican) / r.seconds("clean")
+            checks.append(("10 000 clean ≥ 5x faster than Pelican", f"{ratio:.1f}x", ratio >= 5))
+    if (r := by_size.get(100_000)) is not None:
+        peak = max(r.peak_rss)
+        checks.append(("100 000 peak RSS ≤ 2 GB", _mb(peak), peak <= 2 * 2**30))
+    if not checks:
+        return []
+    rows = ["| target (issue 5) | measured | met |", "|---|---:|:---:|"]
+    rows += [f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in checks]
+    return rows
+
+
+def report(results: list[SizeResult], args: argparse.Namespace) -> str:
+    jobs = f"--jobs {args.jobs}" if args.jobs else "default jobs"
+    lines = [
+        f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, {jobs}, median of {args.repeat} "
+        f"({dt.date.today():%Y-%m-%d}); load average {args.load:.1f} at start, "
+        f"{os.getloadavg()[0]:.1f} at end",
+        "",
+        *sitegen_table(results),
+    ]
+    for block in (pelican_table(results) if args.pelican else [], target_rows(results)):
+        if len(block) > 2:
+            lines += ["", *block]
+    return "\n".join(lines) + "\n"
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def profile(count: int, seed: int) -> None:
+    """One clean build under cProfile, in one process: top 15 by cumulative, then own time."""
+    corpus, _ = prepare_corpus(count, seed)
+    shutil.rmtree(corpus.public, ignore_errors=True)
+    shutil.rmtree(corpus.site / ".sitegen-cache", ignore_errors=True)
+    command = [sys.executable, "-c", PROFILE, "build", str(corpus.site)]
+    subprocess.run([*command, "--out", str(corpus.public), "--jobs", "1"], check=False)
+
+
+def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
+    print(f"{_n(count)} articles:", file=sys.stderr)
+    corpus, seconds = prepare_corpus(count, args.seed)
+    result = SizeResult(count, generate_seconds=seconds)
+    print(f"  corpus ready in {seconds:.1f} s", file=sys.stderr)
+    for round_ in range(args.repeat):
+        print(f"  round {round_ + 1}:", file=sys.stderr)
+        one_round(corpus, result, round_, args.jobs)
+    if args.pelican:
+        run_pelican(corpus, result, args.repeat)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated counts")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per size (median shown)")
+    parser.add_argument("--pelican", action="store_true", help="also build with Pelican")
+    parser.add_argument("--jobs", type=int, help="passed to sitegen build --jobs")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=int, metavar="N", help="only profile one N build")
+    args = parser.parse_args(argv)
+    args.load = os.getloadavg()[0]  # other work on the machine shows up in wall times
+    OUT.mkdir(exist_ok=True)
+    if args.profile:
+        profile(args.profile, args.seed)
+        return 0
+    sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
+    results = [bench_size(count, args) for count in sizes]
+    table = report(results, args)
+    (OUT / "results.md").write_text(table, encoding="utf-8")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,226 @@
+"""The search index writer: what a query can find, and the files search.js reads.
+
+The reader below decodes the documented file format (sitegen/search.py docstring) the way
+static/js/search.js does; browser tests in tests/browser/ drive the real script.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.pipeline import build_site
+from sitegen.search import Normalizer, SearchDoc, fnv1a, is_bigram, keys_of, write_index
+from tests.conftest import article
+
+WAGES = SearchDoc(
+    url="/law/wage-check/",
+    title="農民工工資支付專項檢查啟動",
+    date="2019-03-02",
+    category="law",
+    category_name="法律維權",
+    text="市總工會會同人社部門啟動農民工工資支付專項檢查，重點檢查建築工地\n和勞務派遣單位。",
+)
+COOLING = SearchDoc(
+    url="/news/cooling/",
+    title="送清凉活动走进户外劳动者驿站",
+    date="2021-07-15",
+    category="news",
+    category_name="工會要聞",
+    text="夏季高温期间，市总工会为环卫工人送去防暑降温物品。COVID-19 防控工作同步开展。",
+)
+READING = SearchDoc(
+    url="/culture/reading/",
+    title="全民讀書月活動在職工書屋開幕",
+    date="2018-04-23",
+    category="culture",
+    category_name="文體活動",
+    text="職工書屋新增圖書兩千冊，讀書讀書再讀書，讀書月期間每週開放六天。",
+)
+
+
+def varint(stream: Iterator[int]) -> int:
+    value, shift = 0, 0
+    for byte in stream:
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            break
+    return value
+
+
+def read_index(out: Path, masks: dict | None = None) -> tuple[dict, dict[str, list]]:
+    """meta.json and every key's postings as (doc id, flags); fills `masks` if given."""
+    meta = json.loads((out / "search" / "meta.json").read_text(encoding="utf-8"))
+    keys: dict[str, list[tuple[int, int]]] = {}
+    masks = {} if masks is None else masks
+    for number in range(meta["shards"]):
+        stream = iter(gzip.decompress((out / "search" / "s" / f"{number}.bin").read_bytes()))
+        for _ in range(varint(stream)):
+            key = bytes(next(stream) for _ in range(varint(stream))).decode("utf-8")
+            count, _size = varint(stream), varint(stream)
+            value, postings = 0, []
+            for _ in range(count):
+                value += varint(stream)
+                postings.append((value // 4, value % 4))
+            if is_bigram(key):
+                masks[key] = [next(stream) for _ in range(count)]
+            assert fnv1a(key) % meta["shards"] == number, f"{key!r} is in the wrong shard"
+            keys[key] = postings
+    return meta, keys
+
+
+def doc_row(out: Path, meta: dict, doc_id: int) -> list:
+    name = f"{doc_id // meta['per_chunk']}.json.gz"
+    chunk = json.loads(gzip.decompress((out / "search" / "d" / name).read_bytes()))
+    return chunk[doc_id % meta["per_chunk"]]
+
+
+def found(keys: dict, query: str) -> set[int]:
+    """Docs holding every key of the query (before search.js checks the text)."""
+    normalizer = Normalizer.from_file()
+    wanted = set(keys_of(normalizer.text(query)))
+    wanted = {k for k in wanted if len(k) > 1} or wanted  # bigrams, or the lone character
+    sets = [{doc for doc, _flags in keys.get(key, [])} for key in wanted]
+    return set.intersection(*sets) if sets else set()
+
+
+def test_a_simplified_query_finds_a_traditional_article_and_back(tmp_path):
+    write_index([WAGES, COOLING], tmp_path)
+    meta, keys = read_index(tmp_path)
+    urls = {doc_id: doc_row(tmp_path, meta, doc_id)[0] for doc_id in range(meta["docs"])}
+    assert {urls[d] for d in found(keys, "工资支付")} == {"/law/wage-check/"}
+    assert {urls[d] for d in found(keys, "環衛工人")} == {"/news/cooling/"}
+
+
+def test_a_line_break_inside_a_sentence_does_not_split_the_words_around_it(tmp_path):
+    write_index([WAGES], tmp_path)
+    _meta, keys = read_index(tmp_path)
+    assert found(keys, "工地和勞務") == {0}
+
+
+def test_latin_words_are_found_whole_and_in_any_case(tmp_path):
+    write_index([COOLING], tmp_path)
+    _meta, keys = read_index(tmp_path)
+    assert found(keys, "covid") == {0}
+    assert found(keys, "ＣＯＶＩＤ") == {0}  # full-width letters, as Chinese keyboards type them
+    assert found(keys, "cov") == set()
+
+
+def test_a_single_character_query_finds_articles_holding_it(tmp_path):
+    write_index([WAGES, COOLING, READING], tmp_path)
+    meta, keys = read_index(tmp_path)
+    hits = {doc_row(tmp_path, meta, d)[0] for d in found(keys, "書")}
+    assert hits == {"/culture/reading/"}
+
+
+def test_ids_run_newest_first_so_each_year_is_one_id_range(tmp_path):
+    write_index([READING, WAGES, COOLING], tmp_path)
+    meta, _keys = read_index(tmp_path)
+    dates = [doc_row(tmp_path, meta, d)[2] for d in range(meta["docs"])]
+    assert dates == ["2021-07-15", "2019-03-02", "2018-04-23"]
+    assert meta["years"] == {"2021": [0, 1], "2019": [1, 2], "2018": [2, 3]}
+    assert meta["categories"] == {"culture": "文體活動", "law": "法律維權", "news": "工會要聞"}
+
+
+def test_a_category_filter_has_postings_of_its_own(tmp_path):
+    write_index([READING, WAGES, COOLING], tmp_path)
+    _meta, keys = read_index(tmp_path)
+    assert [doc for doc, _ in keys["#law"]] == [1]
+
+
+def test_title_words_and_repeated_words_are_flagged_for_relevance(tmp_path):
+    write_index([READING], tmp_path)
+    _meta, keys = read_index(tmp_path)
+    assert dict(keys["读书"]) == {0: 1 | 2}  # in the title, and four times in all
+    assert dict(keys["图书"]) == {0: 0}
+    assert dict(keys["书屋"]) == {0: 1}
+
+
+def test_bigram_masks_mark_where_each_pair_occurs_so_apart_pairs_can_be_told(tmp_path):
+    text = "設在區總工會，會員代表值班"
+    doc = SearchDoc("/law/m/", "調解", "2022-11-08", "law", "法律維權", text)
+    write_index([doc], tmp_path)
+    masks: dict[str, list[int]] = {}
+    read_index(tmp_path, masks)
+    # title 调解: 调解 at 0; text 设在区总工会，会员代表值班: 工会 at 4, 会员 at 7
+    assert masks["调解"] == [1 << 0]
+    assert masks["工会"] == [1 << 4]
+    assert masks["会员"] == [1 << 7]  # not 1 << 5: 工会员 cannot occur here
+
+
+def test_doc_chunks_keep_the_original_text_for_excerpts(tmp_path):
+    write_index([WAGES], tmp_path)
+    meta, _keys = read_index(tmp_path)
+    assert doc_row(tmp_path, meta, 0) == [
+        "/law/wage-check/",
+        "農民工工資支付專項檢查啟動",
+        "2019-03-02",
+        "law",
+        "市總工會會同人社部門啟動農民工工資支付專項檢查，重點檢查建築工地 和勞務派遣單位。",
+    ]
+
+
+def test_writing_the_same_index_again_leaves_every_file_untouched(tmp_path):
+    first = write_index([WAGES, COOLING, READING], tmp_path)
+    stamps = {path: path.stat().st_mtime_ns for path in first}
+    second = write_index([COOLING, READING, WAGES], tmp_path)
+    assert sorted(second) == sorted(first)
+    assert {path: path.stat().st_mtime_ns for path in second} == stamps
+
+
+def test_files_of_a_larger_earlier_index_are_removed_but_the_search_page_stays(tmp_path):
+    many = [
+        SearchDoc(f"/news/{n}/", f"第{n}號通知", "2020-01-01", "news", "工會要聞", WAGES.text * 40)
+        for n in range(300)
+    ]
+    write_index(many, tmp_path)
+    page = tmp_path / "search" / "index.html"
+    page.write_text("<!doctype html>", encoding="utf-8")
+    kept = write_index([WAGES], tmp_path)
+    on_disk = {p for p in (tmp_path / "search").rglob("*") if p.is_file()}
+    assert on_disk == set(kept) | {page}
+
+
+CJK_SAMPLE = "工會會员員职職業业勞劳动動法律維维权權讀读書书屋"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(st.text(alphabet=CJK_SAMPLE + " \n，。ab", min_size=2), min_size=1, max_size=4),
+    data=st.data(),
+)
+def test_every_run_of_two_or_more_characters_yields_its_article_as_a_candidate(
+    tmp_path_factory, texts, data
+):
+    out = tmp_path_factory.mktemp("index")
+    docs = [
+        SearchDoc(f"/news/{n}/", "標題", "2020-01-01", "news", "工會要聞", text)
+        for n, text in enumerate(texts)
+    ]
+    write_index(docs, out)
+    meta, keys = read_index(out)
+    normalizer = Normalizer.from_file()
+    for doc_id in range(meta["docs"]):
+        row = doc_row(out, meta, doc_id)
+        runs = [run for run in row[4].replace("，", " ").replace("。", " ").split() if run]
+        cjk = [r for r in runs if all(c in CJK_SAMPLE for c in r) and len(r) >= 2]
+        if not cjk:
+            continue
+        run = data.draw(st.sampled_from(cjk))
+        start = data.draw(st.integers(0, len(run) - 2))
+        query = run[start : data.draw(st.integers(start + 2, len(run)))]
+        assert doc_id in found(keys, query)
+        assert normalizer.text(query) in normalizer.text(row[4])  # the check search.js makes
+
+
+def test_a_site_with_search_switched_off_has_no_search_box_page_or_index(make_site, tmp_path):
+    root = make_site({"content/law/wage-check.md": article(WAGES.title, WAGES.date)})
+    assert build_site(root, tmp_path / "out").ok
+    assert not (tmp_path / "out" / "search").exists()
+    assert 'name="q"' not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
