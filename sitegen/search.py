@@ -15,7 +15,9 @@ Files under OUT/search/ (the contract with search.js; bump FORMAT when it change
   d/<n>.json.gz    docs n*per_chunk ...: [url, title, date, category, text] for checks and excerpts
 Shards and doc chunks are gzipped (to about half); search.js inflates them with
 DecompressionStream unless the host already did (it checks for gzip's magic bytes).
-Doc ids run newest first, so "newest first" is id order and a year is one id range.
+Doc ids run oldest first (by date, then URL), so a year is one id range, "newest first" is
+descending id order, and a day's new articles take new ids at the end: the doc chunks of
+older articles keep their bytes, and an incremental build leaves those files alone.
 A shard is: varint key count, then per key: varint key byte length, UTF-8 key, varint posting
 count, varint posting byte length, postings. A posting is id*4 + flags (1: key in the title,
 2: key occurs 3+ times), stored as varint deltas of that value. Keys of two CJK characters
@@ -167,7 +169,7 @@ class _Spooled:
 
 
 def _spool(docs: Iterable[SearchDoc], spool: tempfile._TemporaryFileWrapper) -> list[_Spooled]:
-    """Write each doc to the spool; return small records, newest first (ties by URL)."""
+    """Write each doc to the spool; return small records, oldest first (ties by URL)."""
     order: list[_Spooled] = []
     for doc in docs:
         data = _json([doc.url, doc.title, doc.date, doc.category, " ".join(doc.text.split())])
@@ -175,8 +177,7 @@ def _spool(docs: Iterable[SearchDoc], spool: tempfile._TemporaryFileWrapper) -> 
             _Spooled(doc.date, doc.url, doc.category, doc.category_name, spool.tell(), len(data))
         )
         spool.write(data)
-    order.sort(key=lambda d: d.url)
-    order.sort(key=lambda d: d.date, reverse=True)
+    order.sort(key=lambda d: (d.date, d.url))
     return order
 
 
@@ -279,7 +280,7 @@ def _meta(order: list[_Spooled], per_chunk: int, shards: int, table: dict[str, s
     years: dict[str, list[int]] = {}
     for doc_id, record in enumerate(order):
         span = years.setdefault(record.date[:4], [doc_id, doc_id])
-        span[1] = doc_id + 1  # ids of one year are contiguous: ids run newest first
+        span[1] = doc_id + 1  # ids of one year are contiguous: ids run in date order
     return {
         "format": FORMAT,
         "docs": len(order),

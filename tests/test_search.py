@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -119,13 +120,24 @@ def test_a_single_character_query_finds_articles_holding_it(tmp_path):
     assert hits == {"/culture/reading/"}
 
 
-def test_ids_run_newest_first_so_each_year_is_one_id_range(tmp_path):
+def test_ids_run_oldest_first_so_each_year_is_one_id_range(tmp_path):
     write_index([READING, WAGES, COOLING], tmp_path)
     meta, _keys = read_index(tmp_path)
     dates = [doc_row(tmp_path, meta, d)[2] for d in range(meta["docs"])]
-    assert dates == ["2021-07-15", "2019-03-02", "2018-04-23"]
-    assert meta["years"] == {"2021": [0, 1], "2019": [1, 2], "2018": [2, 3]}
+    assert dates == ["2018-04-23", "2019-03-02", "2021-07-15"]
+    assert meta["years"] == {"2018": [0, 1], "2019": [1, 2], "2021": [2, 3]}
     assert meta["categories"] == {"culture": "文體活動", "law": "法律維權", "news": "工會要聞"}
+
+
+def test_a_newer_article_leaves_the_older_articles_doc_files_alone(tmp_path):
+    # Long articles, as real ones are: one per doc file.
+    long = [replace(doc, text=doc.text * 40) for doc in (READING, WAGES, COOLING)]
+    write_index(long[:2], tmp_path)
+    before = {p: p.read_bytes() for p in (tmp_path / "search/d").iterdir()}
+    assert len(before) == 2
+    write_index(long, tmp_path)
+    assert all(path.read_bytes() == data for path, data in before.items())
+    assert len(list((tmp_path / "search/d").iterdir())) == 3
 
 
 def test_a_category_filter_has_postings_of_its_own(tmp_path):

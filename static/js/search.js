@@ -324,10 +324,11 @@
           })
         );
         ids.sort(function (x, y) {
-          return scores.get(y) - scores.get(x) || x - y;
+          return scores.get(y) - scores.get(x) || y - x;
         });
+        return ids;
       }
-      return ids;
+      return ids.reverse(); /* ids run oldest first */
     });
   }
 
