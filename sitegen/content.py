@@ -25,6 +25,8 @@ TEXT_KEYS: Final = ("source", "editor", "author", "subtitle", "summary", "legacy
 KNOWN_KEYS: Final = (
     *REQUIRED, *TEXT_KEYS, "tags", "slug", "aliases", "draft",
 )  # fmt: skip
+_EXAMPLES: Final = {"title": "title: 標題", "date": "date: 2018-09-21 14:29",
+                    "category": "category: <a slug from site.yaml>"}  # fmt: skip
 _FENCE: Final = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _DATE_FORMATS: Final = (
     "%Y-%m-%d %H:%M:%S",
@@ -172,7 +174,7 @@ class _Fields:
     def build(self, config: Config, digest: str, body_line: int) -> Article | None:
         for key in REQUIRED:
             if self.raw.get(key) in (None, ""):
-                self.report(key, f"front matter has no {key!r}")
+                self.report(key, f"front matter has no {key!r}: add a line {_EXAMPLES[key]!r}")
         for key in sorted(self.raw.keys() - set(KNOWN_KEYS)):
             hint = did_you_mean(key, KNOWN_KEYS)
             self.report(key, f"unknown front matter key {key!r}{hint}", "warning")

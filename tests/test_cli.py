@@ -28,7 +28,10 @@ def test_build_with_errors_exits_1_and_says_public_was_kept(make_site, capsys):
     root = make_site({"content/law/a.md": "---\ntitle: 甲\n---\n"})
     assert main(["build", str(root)]) == 1
     err = capsys.readouterr().err
-    assert "content/law/a.md:1: error: front matter has no 'date'" in err
+    assert (
+        "content/law/a.md:1: error: front matter has no 'date': add a line 'date: 2018-09-21 14:29'"
+        in err
+    )
     assert "build failed: 2 error(s);" in err
 
 

@@ -13,9 +13,11 @@ def problems_of(root):
 def test_missing_title_date_and_category_are_each_reported_with_their_line(make_site):
     root = make_site({"content/law/a.md": "---\nsource: 長春市總工會\n---\n正文\n"})
     assert problems_of(root) == [
-        "content/law/a.md:1: error: front matter has no 'title'",
-        "content/law/a.md:1: error: front matter has no 'date'",
-        "content/law/a.md:1: error: front matter has no 'category'",
+        "content/law/a.md:1: error: front matter has no 'title': add a line 'title: 標題'",
+        "content/law/a.md:1: error: front matter has no 'date': "
+        "add a line 'date: 2018-09-21 14:29'",
+        "content/law/a.md:1: error: front matter has no 'category': "
+        "add a line 'category: <a slug from site.yaml>'",
     ]
 
 

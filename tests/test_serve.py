@@ -64,7 +64,10 @@ def test_a_broken_file_is_reported_and_the_last_good_site_stays_until_it_is_fixe
     (root / "content/law/a.md").write_text("---\ntitle: 壞了\n---\n", encoding="utf-8")
     state = events(server, build)
     assert state["epoch"] == epoch  # no reload: the tab keeps the last good page
-    assert "content/law/a.md:1: error: front matter has no 'date'" in state["problems"]
+    assert (
+        "content/law/a.md:1: error: front matter has no 'date': add a line 'date: 2018-09-21 14:29'"
+        in state["problems"]
+    )
     assert "第一版標題" in get(server, "/law/a/")[1]
     (root / "content/law/a.md").write_text(article("修好了", "2018-09-21"), encoding="utf-8")
     assert events(server, state["build"]) == {
