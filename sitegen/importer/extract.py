@@ -310,7 +310,11 @@ def _classify(
         if j.label == "nav" and j.block.kind in ("ul", "ol")
     )
     good = sum(len(b.text) for b in kept if len(b.text) >= GOOD_MIN)
-    if items >= 5 and good < 150:
+    # A short news item in a link-heavy template is still an article when it carries its own
+    # metadata line (時間/來源/作者); a list page's dated items are many, not one or two.
+    meta_lines = sum(1 for j in judged if j.label == "meta")
+    short_article = 1 <= meta_lines <= 2 and good >= GOOD_MIN
+    if items >= 5 and good < 150 and not short_article:
         return "list", f"a list page: {items} link lines and little text of its own"
     if body_chars < 20 and not any(b.has_image for b in kept):
         return "empty", "no article text found"

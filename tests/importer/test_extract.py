@@ -104,3 +104,20 @@ def test_spam_in_the_body_goes_but_a_paragraph_mentioning_a_spam_word_stays(cont
 def test_pages_that_are_not_articles_are_classified(context, html, kind):
     result = import_page(html.encode("utf-8"), Path("x.html"), context)
     assert result.kind == kind and result.reason
+
+
+def test_a_short_news_item_in_a_link_heavy_template_is_still_an_article(context):
+    # Table layout, side menu, related links and a footer around three short paragraphs.
+    sample = Path(__file__).parent / "samples" / "short-news-table-layout.html"
+    raw = sample.read_text(encoding="utf-8").encode("gb18030")
+    result = import_page(raw, Path("ghdt/124.html"), context)
+    assert result.kind == "article", result.reason
+    assert "120名困难职工子女" in result.markdown and "澳门赌场" not in result.markdown
+    assert (result.meta.source, result.meta.author, result.meta.category) == (
+        "市总工会办公室", "李明", "工会动态",
+    )  # fmt: skip
+
+
+def test_a_breadcrumb_labelled_mu_qian_wei_zhi_gives_the_category(context):
+    html = article("發布日期：2009/07/01", crumb="目前位置：首頁 &gt; 勞工動態 &gt; 內容")
+    assert import_page(html.encode("utf-8"), Path("b/1.html"), context).meta.category == "勞工動態"
