@@ -87,8 +87,18 @@ def extract(
         author=fields.get("author", ""),
         category=_category(judged, rules),
     )
+    kept = _without_repeated_title(kept, meta.title)
     kind, reason = _classify(judged, kept, raw_text, page_title)
     return Extracted(kind, reason, meta, tuple(kept), removed, tuple(problems))
+
+
+def _without_repeated_title(kept: list[Block], title: str) -> list[Block]:
+    # CMS editors often paste the headline again as the body's first line (TRS-style pages);
+    # the article page shows the title already, so a first block equal to it is dropped.
+    squeeze = "".join
+    if kept and title and squeeze(kept[0].text.split()) == squeeze(title.split()):
+        return kept[1:]
+    return kept
 
 
 def _page_title(soup: BeautifulSoup) -> str:

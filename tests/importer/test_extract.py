@@ -121,3 +121,15 @@ def test_a_short_news_item_in_a_link_heavy_template_is_still_an_article(context)
 def test_a_breadcrumb_labelled_mu_qian_wei_zhi_gives_the_category(context):
     html = article("發布日期：2009/07/01", crumb="目前位置：首頁 &gt; 勞工動態 &gt; 內容")
     assert import_page(html.encode("utf-8"), Path("b/1.html"), context).meta.category == "勞工動態"
+
+
+def test_a_headline_repeated_as_the_first_body_line_is_not_kept_twice(context):
+    sample = Path(__file__).parent / "samples" / "trs-notice-with-link-farm.html"
+    result = import_page(sample.read_bytes(), Path("tzgg/8.html"), context)
+    md = result.markdown
+    assert result.meta.title == "关于2021年度劳动模范评选结果的公示"
+    assert result.meta.title not in md
+    assert md.startswith("根据《区劳动模范评选管理办法》")
+    assert "1. 张伟 区第一人民医院护士长" in md and "异议反映表.docx" in md
+    for junk in ("代开发票", "私人侦探", "分享到", "ICP", "字体", "浏览次数"):
+        assert junk not in md, junk
