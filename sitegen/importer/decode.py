@@ -90,7 +90,8 @@ def decode(raw: bytes, origin: Path, model: CharModel) -> Decoded:
 def _detect(raw: bytes, model: CharModel) -> str:
     # legacy bytes almost never form valid UTF-8 sequences, so mostly-valid UTF-8 is UTF-8
     text = raw.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
+    # U+FFFD written into the page by an earlier lossy conversion is text, not a decode error.
+    bad = text.count("\ufffd") - raw.count("\ufffd".encode())
     if bad * 20 <= sum(1 for c in text if not c.isascii()) - bad:
         return "utf-8"
     scores = {codec: _plausibility(raw, codec, model) for codec in _CANDIDATES[1:]}
@@ -124,7 +125,7 @@ def _reads_as_well(raw: bytes, declared: str, best: str, model: CharModel) -> bo
 
 def _lossy(raw: bytes, codec: str, declared: str | None, origin: Path, how: str) -> Decoded:
     text = raw.decode(codec, errors="replace")
-    bad = text.count("\ufffd")
+    bad = text.count("\ufffd") - (raw.count("\ufffd".encode()) if codec == "utf-8" else 0)
     if not bad:
         return Decoded(text, codec, declared)
     line = text[: text.index("\ufffd")].count("\n") + 1

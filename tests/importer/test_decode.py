@@ -53,3 +53,12 @@ def test_undecodable_bytes_are_reported_with_their_line(context):
     raw = page('<meta charset="utf-8">').encode("utf-8").replace(b"<p>", b"\n<p>\xff\xfe")
     decoded = decode(raw, Path("a.html"), context.model)
     assert decoded.problems and decoded.problems[0].line == 2
+
+
+def test_replacement_characters_already_in_a_utf8_page_do_not_make_it_gbk(context):
+    # An earlier lossy conversion left U+FFFD in the text; the bytes are still valid UTF-8.
+    body = "市總工會召開職工代表大會，審議通過了集體合同草案。" * 3 + "原文有損\ufffd\ufffd。"
+    raw = f"<html><head><meta charset='utf-8'></head><body><p>{body}</p></body></html>"
+    decoded = decode(raw.encode("utf-8"), Path("a.html"), context.model)
+    assert decoded.encoding == "utf-8" and decoded.problems == ()
+    assert "審議通過了集體合同草案" in decoded.text
