@@ -14,8 +14,12 @@ Listing = dict[str, tuple[int, int]]  # posix path relative to the root -> (mtim
 
 
 def is_temporary(name: str) -> bool:
-    """Hidden files and editors' temporary files, which are never sources."""
-    return name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
+    """Hidden files and editors' temporary files, which are never sources (nor build triggers)."""
+    return (
+        name.startswith((".", "#", "~"))
+        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part"))
+        or name == "4913"  # vim writes it to test whether a folder is writable
+    )
 
 
 def walk(root: Path, folder: str, suffix: str = "") -> Listing:

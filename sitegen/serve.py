@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from sitegen.cache import CACHE_DIR
 from sitegen.pipeline import BuildResult, build_site, default_jobs
+from sitegen.scan import is_temporary
 
 EVENTS: Final = "/__sitegen__/events"
 WATCHED: Final = ("content", "layouts", "static", "site.yaml")
@@ -207,13 +208,7 @@ def is_source_change(root: Path, path: Path, out: Path) -> bool:
         return False
     if path.resolve().is_relative_to(out) or not rel.parts or rel.parts[0] not in WATCHED:
         return False
-    name = rel.name
-    editor_temp = (
-        name.startswith((".#", "#", "."))
-        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part"))
-        or name == "4913"  # vim's write test file
-    )
-    return not editor_temp
+    return not is_temporary(rel.name)
 
 
 def _handler_for(server: DevServer):
