@@ -62,3 +62,15 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+@pytest.fixture
+def dev_server(make_site):
+    """A running `sitegen serve` on a free port over a one-article site: (root, server)."""
+    from sitegen.serve import DevServer
+
+    root = make_site({"content/law/a.md": article("第一版標題", "2018-09-21")})
+    server = DevServer(root, port=0)
+    server.start()
+    yield root, server
+    server.stop()

@@ -15,12 +15,8 @@ from tests.conftest import article
 
 
 @pytest.fixture
-def running(make_site):
-    root = make_site({"content/law/a.md": article("第一版標題", "2018-09-21")})
-    server = DevServer(root, port=0)
-    server.start()
-    yield root, server
-    server.stop()
+def running(dev_server):
+    return dev_server
 
 
 def get(server: DevServer, path: str) -> tuple[int, str]:

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
-from sitegen.serve import DevServer
 from tests.conftest import article
 
 
-@pytest.fixture
-def served(make_site):
-    root = make_site({"content/law/a.md": article("第一版標題", "2018-09-21")})
-    server = DevServer(root, port=0)
-    server.start()
-    yield root, server
-    server.stop()
-
-
-def test_an_open_tab_reloads_after_an_edit_and_shows_then_clears_a_build_error(page, served):
-    root, server = served
+def test_an_open_tab_reloads_after_an_edit_and_shows_then_clears_a_build_error(page, dev_server):
+    root, server = dev_server
     source = root / "content/law/a.md"
     page.goto(server.url + "law/a/")
     assert page.locator("h1").inner_text() == "第一版標題"
