@@ -226,7 +226,7 @@ class Corpus:
         return generate.article(self.count // 2, self.seed, self.pool)
 
 
-def prepare_corpus(count: int, seed: int) -> tuple[Corpus, float]:
+def prepare_corpus(count: int, seed: int, search: bool = True) -> tuple[Corpus, float]:
     """Generate bench/out/site-N unless it already holds this corpus; always re-copy layouts."""
     site = OUT / f"site-{count}"
     marker = site / generate.MARKER
@@ -234,7 +234,9 @@ def prepare_corpus(count: int, seed: int) -> tuple[Corpus, float]:
     if not marker.exists() or marker.read_text(encoding="utf-8") != f"{count} {seed}\n":
         generate.generate(count, site, seed)
     seconds = time.perf_counter() - started
-    (site / "site.yaml").write_text(generate.site_yaml(), encoding="utf-8")
+    # --no-search: the pages alone, as Pelican and Hugo build them (no search index).
+    settings = generate.site_yaml() + ("" if search else "search: false\n")
+    (site / "site.yaml").write_text(settings, encoding="utf-8")
     generate.copy_theme(site)
     corpus = Corpus(count, seed, site, OUT / f"public-{count}", generate.make_corpus(seed))
     restore(corpus)  # an interrupted run may have left its edits behind
@@ -516,7 +518,8 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
     jobs = f"--jobs {args.jobs}" if args.jobs else "default jobs"
     lines = [
         f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}, {jobs}, median of {args.repeat} "
+        f"Python {platform.python_version()}, {jobs}, "
+        f"search {'off' if args.no_search else 'on'}, median of {args.repeat} "
         f"({dt.date.today():%Y-%m-%d}); load average {args.load:.1f} at start, "
         f"{os.getloadavg()[0]:.1f} at end",
         "",
@@ -542,7 +545,7 @@ def profile(count: int, seed: int) -> None:
 
 def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
     print(f"{_n(count)} articles:", file=sys.stderr)
-    corpus, seconds = prepare_corpus(count, args.seed)
+    corpus, seconds = prepare_corpus(count, args.seed, search=not args.no_search)
     result = SizeResult(count, generate_seconds=seconds)
     print(f"  corpus ready in {seconds:.1f} s", file=sys.stderr)
     for round_ in range(args.repeat):
@@ -560,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pelican", action="store_true", help="also build with Pelican")
     parser.add_argument("--jobs", type=int, help="passed to sitegen build --jobs")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-search", action="store_true", help="build without the search index")
     parser.add_argument("--profile", type=int, metavar="N", help="only profile one N build")
     args = parser.parse_args(argv)
     args.load = os.getloadavg()[0]  # other work on the machine shows up in wall times
