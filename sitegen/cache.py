@@ -38,6 +38,8 @@ class BuildCache:
     sources: dict[str, SourceEntry] = field(default_factory=dict)
     outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (key, sha256)
     listing: dict[str, tuple[int, int]] = field(default_factory=dict)  # as the build left it
+    # Each loaded entry with its JSON, so that saving re-serialises only entries that changed.
+    loaded: dict[str, tuple[SourceEntry, dict]] = field(default_factory=dict, repr=False)
     warning: str | None = None  # why an existing cache was not used
 
 
@@ -60,13 +62,19 @@ def load_cache(root: Path, fingerprint: str, out: Path) -> BuildCache:
         if raw.get("out") != str(out):
             empty.warning = f"last build went to {raw.get('out')}"
             return empty
-        sources = {p: _source_from_json(e) for p, e in raw["sources"].items()}
+        loaded = {p: (_source_from_json(e), e) for p, e in raw["sources"].items()}
         outputs = {o: (k, s) for o, (k, s) in raw["outputs"].items()}
         listing = {o: (m, s) for o, (m, s) in raw["listing"].items()}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         empty.warning = f"build cache {path} is unreadable ({exc.__class__.__name__})"
         return empty
-    return BuildCache(fingerprint, str(out), sources, outputs, listing)
+    sources = {p: entry for p, (entry, _) in loaded.items()}
+    return BuildCache(fingerprint, str(out), sources, outputs, listing, loaded)
+
+
+def _entry_json(cache: BuildCache, path: str, entry: SourceEntry) -> dict[str, Any]:
+    known = cache.loaded.get(path)
+    return known[1] if known is not None and known[0] is entry else _source_to_json(entry)
 
 
 def save_cache(root: Path, cache: BuildCache) -> None:
@@ -77,7 +85,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         "fingerprint": cache.fingerprint,
         "out": cache.out,
         "sources": {
-            p: _source_to_json(e)
+            p: _entry_json(cache, p, e)
             for p, e in sorted(cache.sources.items())
             if e.article is None or json_safe(dict(e.article.extra))  # else: parse it again
         },

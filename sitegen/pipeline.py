@@ -96,7 +96,7 @@ def build_site(root: Path, out: Path | None = None, **options) -> BuildResult:
         result = _write_site(site, cache, out, opts, workers, intact)
     if result.ok:
         cache.sources = sources
-        cache.listing = walk(out, "")
+        cache.listing = _listing_after(out, left, result)
         save_cache(root, cache)
         warnings = tuple(p for p in problems if not p.is_error)
         save_state(root, out, QuickState(inputs, signature(cache.listing), result.pages, warnings))
@@ -104,6 +104,18 @@ def build_site(root: Path, out: Path | None = None, **options) -> BuildResult:
         (*problems, *result.problems), out, result.written, result.removed,
         result.unchanged, result.pages, time.perf_counter() - start, cache.warning,
     )  # fmt: skip
+
+
+def _listing_after(out: Path, before: Listing, result: _Written) -> Listing:
+    """The output folder's listing after the build, statting only what the build touched."""
+    if result.fresh:  # the whole folder was swapped in
+        return walk(out, "")
+    removed = set(result.removed)
+    listing = {o: stat for o, stat in before.items() if o not in removed}
+    for name in result.written:
+        info = (out / name).stat()
+        listing[name] = (info.st_mtime_ns, info.st_size)
+    return listing
 
 
 def _nothing_to_do(root, out, inputs, left, problems, opts, start) -> BuildResult | None:
@@ -181,6 +193,7 @@ class _Written:
     removed: tuple[str, ...]
     unchanged: int
     pages: int
+    fresh: bool = False  # the output folder was replaced whole
 
     @property
     def ok(self) -> bool:
@@ -226,7 +239,7 @@ def _write_site(
         raise
     cache.outputs = outputs
     BodyStore(config.root, bodies_dir(config), "").prune({a.digest for a in site.articles})
-    return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages))
+    return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages), fresh)
 
 
 def page_key(page: Page, template_digests: dict[str, str]) -> str:
