@@ -38,14 +38,6 @@ class SiteError(Exception):
         self.problem = problem
 
 
-def errors(problems: tuple[Problem, ...] | list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.is_error]
-
-
-def warnings(problems: tuple[Problem, ...] | list[Problem]) -> list[Problem]:
-    return [p for p in problems if not p.is_error]
-
-
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """A ' (did you mean 'x'?)' hint for a misspelt key, or ''."""
     import difflib
