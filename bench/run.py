@@ -350,6 +350,51 @@ TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 RELATIVE_URLS = False
+# A print view per article, as sitegen makes (issue 5's Pelican figure includes one).
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["print_view"]
+THEME_TEMPLATES_OVERRIDES = ["templates"]
+"""
+# Pelican has no print view; this plugin renders one per article with Pelican's own writer,
+# from the article's already converted content (as sitegen's print view reuses its body).
+PELICAN_PRINT_PLUGIN: Final = """from pelican import signals
+
+
+def write_print_views(generator, writer):
+    template = generator.get_template("print")
+    for article in generator.articles:
+        writer.write_file(
+            article.save_as.replace("index.html", "print/index.html"), template,
+            generator.context, article=article, category=article.category, url=article.url,
+        )
+
+
+def register():
+    signals.article_writer_finalized.connect(write_print_views)
+"""
+PELICAN_PRINT_TEMPLATE: Final = """<!DOCTYPE html>
+<html lang="zh-Hant">
+<head>
+<meta charset="utf-8">
+<meta name="robots" content="noindex">
+<title>{{ article.title|striptags }} - 打印 - {{ SITENAME }}</title>
+<link rel="canonical" href="{{ SITEURL }}/{{ article.url }}">
+<link rel="stylesheet" href="{{ SITEURL }}/theme/css/main.css">
+</head>
+<body class="print-view">
+<main>
+<p><a href="{{ SITEURL }}/{{ article.url }}">關閉</a></p>
+<article>
+  <p>{{ SITENAME }}</p>
+  <h1>{{ article.title }}</h1>
+  <p>發布日期：{{ article.locale_date }}　來源：{{ article.source }}</p>
+  <div>{{ article.content }}</div>
+  <p>（責任編輯：{{ article.editor }}）</p>
+  <p>原文網址：{{ SITEURL }}/{{ article.url }}</p>
+</article>
+</main>
+</body>
+</html>
 """
 
 
@@ -406,6 +451,10 @@ def pelican_site(corpus: Corpus) -> Path:
             target.write_text(text, encoding="utf-8")
         marker.write_text(wanted, encoding="utf-8")
     (root / "pelicanconf.py").write_text(PELICAN_CONF, encoding="utf-8")
+    for name, text in (("plugins/print_view.py", PELICAN_PRINT_PLUGIN),
+                       ("templates/print.html", PELICAN_PRINT_TEMPLATE)):  # fmt: skip
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
     return root
 
 

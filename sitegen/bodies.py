@@ -3,19 +3,29 @@
 The article page, the print view, the feeds and the search index all need an article's
 body; rendering Markdown is the costliest step of a build, so it is done once per source
 version and stored, and no stage holds every body in memory at once.
+
+Why SQLite and not a file per body: creating a file costs about 0.1 ms on an ext4 disk,
+as much as rendering a short body, and a clean build of 10 000 articles made 10 000 of
+them. One database is one open. Worker processes only read it: the bodies they render go
+back to the parent with their pages, and the parent, otherwise idle, writes them, so that
+no two processes wait on the database's write lock. Each process holds its own connection
+(SQLite connections must not cross a fork: a store connects on first use, `close()` ends it).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-
-import markdown
+from typing import TYPE_CHECKING
 
 from sitegen.content import Article, body_source
 from sitegen.markup import make_markdown, plain_text, to_html
+
+if TYPE_CHECKING:
+    import markdown
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS body (digest TEXT PRIMARY KEY, html TEXT, text TEXT)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,43 +35,61 @@ class Body:
 
 
 class BodyStore:
-    """Bodies under `folder`, one JSON file per source digest. Made once per process."""
+    """Bodies in the database `path`; reads and writes go through one lazy connection."""
 
-    def __init__(self, root: Path, folder: Path, backlink_title: str) -> None:
+    def __init__(self, root: Path, path: Path, backlink_title: str) -> None:
         self.root = root
-        self.folder = folder
+        self.path = path
         self._backlink_title = backlink_title
         self._md: markdown.Markdown | None = None
+        self._db: sqlite3.Connection | None = None
         self._last: tuple[str, Body] | None = None  # an article page and its print view
-        self._made: set[Path] = set()
+        self._made: list[tuple[str, str, str]] = []
 
-    def _file(self, digest: str) -> Path:
-        return self.folder / digest[:2] / f"{digest}.json"
+    def __enter__(self) -> BodyStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._db = _open(self.path)
+            except sqlite3.DatabaseError:  # damaged: it is only a cache, so start afresh
+                for stale in self.path.parent.glob(self.path.name + "*"):
+                    stale.unlink()
+                self._db = _open(self.path)
+        return self._db
 
     def get(self, article: Article) -> Body:
         if self._last is not None and self._last[0] == article.digest:
             return self._last[1]
-        body = self._load(article) or self._store(article)
+        try:
+            row = (
+                self._connect()
+                .execute("SELECT html, text FROM body WHERE digest = ?", (article.digest,))
+                .fetchone()
+            )
+        except sqlite3.DatabaseError:  # damaged under us: render, and keep the page right
+            row = None
+        body = Body(*row) if row else self.render(article)
+        if not row:
+            self._made.append((article.digest, body.html, body.text))
         self._last = (article.digest, body)
         return body
 
-    def _load(self, article: Article) -> Body | None:
-        try:
-            data = json.loads(self._file(article.digest).read_text(encoding="utf-8"))
-            return Body(data["html"], data["text"])
-        except (OSError, ValueError, KeyError):
-            return None  # not rendered yet, or damaged: render again
+    def take_made(self) -> list[tuple[str, str, str]]:
+        """Bodies rendered since the last call, as rows for `save` (in the one writer)."""
+        made, self._made = self._made, []
+        return made
 
-    def _store(self, article: Article) -> Body:
-        stored = self._file(article.digest)
-        body = self.render(article)
-        if stored.parent not in self._made:
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(stored.parent)
-        tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"html": body.html, "text": body.text}), encoding="utf-8")
-        tmp.replace(stored)  # atomic: two workers may store the same body at once
-        return body
+    def save(self, rows: list[tuple[str, str, str]]) -> None:
+        if rows:
+            db = self._connect()
+            db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?, ?)", rows)
+            db.commit()
 
     def render(self, article: Article) -> Body:
         if self._md is None:
@@ -70,10 +98,29 @@ class BodyStore:
         html = to_html(self._md, source)
         return Body(html, plain_text(html))
 
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
     def prune(self, keep: set[str]) -> None:
         """Remove bodies of sources that no longer exist."""
-        if not self.folder.is_dir():
+        if not self.path.exists():
             return
-        for stored in self.folder.glob("*/*.json"):
-            if stored.stem not in keep:
-                stored.unlink(missing_ok=True)
+        db = self._connect()
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (digest TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM keep")
+        db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((d,) for d in keep))
+        db.execute("DELETE FROM body WHERE digest NOT IN (SELECT digest FROM keep)")
+        db.commit()
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    # WAL lets the workers read while another one commits; NORMAL syncs only at checkpoints
+    # (a power cut may lose the last bodies, which are then rendered again).
+    db = sqlite3.connect(path, timeout=120)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute(_SCHEMA)
+    db.commit()
+    return db

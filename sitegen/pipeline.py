@@ -22,6 +22,7 @@ from sitegen.cache import (
     SourceEntry,
     load_cache,
     load_state,
+    read_cache,
     save_cache,
     save_state,
 )  # fmt: skip
@@ -30,9 +31,9 @@ from sitegen.content import CONTENT_DIR, Article
 from sitegen.markup import EXTENSIONS
 from sitegen.problems import Problem
 from sitegen.render import LAYOUTS_DIR, make_context, make_env, template_digests
-from sitegen.scan import Listing, signature, walk
+from sitegen.scan import Listing, signature, stat_files, walk
 from sitegen.site import Page, Site, assemble, url_clashes
-from sitegen.workers import Progress, SourceTask, Workers, bodies_dir
+from sitegen.workers import Progress, SourceTask, Workers, bodies_path
 
 STATIC_DIR: Final = "static"
 
@@ -75,13 +76,16 @@ def build_site(root: Path, out: Path | None = None, **options) -> BuildResult:
     files = content_files(root)
     inputs = signature(files, walk(root, LAYOUTS_DIR), walk(root, STATIC_DIR),
                        walk(root, SITE_FILE), extra=fingerprint)  # fmt: skip
-    left = walk(out, "")  # the output folder as it is now
+    raw = read_cache(root, out)
+    # The outputs the last build left, as they are now: files deleted or edited by hand since
+    # show as missing or changed. (Stat by name: cheaper than listing a folder per article.)
+    left = stat_files(out, raw.listing)
     if not opts.clean:
         quick = _nothing_to_do(root, out, inputs, left, problems, opts, start)
         if quick is not None:
             return quick
     save_state(root, out, None)  # until this build has finished
-    cache = BuildCache(fingerprint, str(out)) if opts.clean else load_cache(root, fingerprint, out)
+    cache = BuildCache(fingerprint, str(out)) if opts.clean else load_cache(raw, fingerprint, out)
     with Workers(config, opts.jobs, 2 * len(files)) as workers:
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
@@ -210,8 +214,9 @@ def _write_site(
     previous = cache.outputs
     fresh = not previous or not out.exists()
     todo, outputs, unchanged = [], {}, 0
+    names: dict[int, str] = {}  # the articles live as long as `site`, so ids stay theirs
     for page in site.pages:
-        key = page_key(page, digests)
+        key = page_key(page, digests, names)
         known = None if fresh else previous.get(page.output)
         exists = known is not None and page.output in intact
         if exists and known[0] == key:
@@ -238,20 +243,36 @@ def _write_site(
         output.abandon(staging)
         raise
     cache.outputs = outputs
-    BodyStore(config.root, bodies_dir(config), "").prune({a.digest for a in site.articles})
+    with BodyStore(config.root, bodies_path(config), "") as bodies:
+        bodies.prune({a.digest for a in site.articles})
     return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages), fresh)
 
 
-def page_key(page: Page, template_digests: dict[str, str]) -> str:
-    """What a page is made from: its record (articles by path and digest) and its layout."""
+def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]) -> str:
+    """What a page is made from: its record (articles by path and digest) and its layout.
+
+    `names` memoises each article's "path:digest" by id: a build computes a key for every
+    page, and most articles appear on several (their page, print view, neighbours, lists).
+    """
+    pager = page.pager
     parts = [
         page.kind, page.url, page.title, page.template or "", page.target or "",
-        template_digests.get(page.template or "", ""), repr(page.pager), repr(page.months),
-        repr(page.year), repr(page.month), repr(page.breadcrumbs), "\0".join(page.children),
+        template_digests.get(page.template or "", ""),
+        "-" if pager is None else f"{pager.number}|{pager.newer}|{pager.older}|{pager.newest}"
+                                  f"|{pager.oldest}|{pager.total_articles}",
+        repr(page.months), repr(page.year), repr(page.month),
+        "\x1f".join(f"{c.label}\x1e{c.url}" for c in page.breadcrumbs), "\0".join(page.children),
     ]  # fmt: skip
     involved = [page.article, page.previous, page.next, *page.entries]
     involved += [a for _, group in page.groups for a in group]
-    parts += [f"{a.path.as_posix()}:{a.digest}" if a else "-" for a in involved]
+    for a in involved:
+        if a is None:
+            parts.append("-")
+            continue
+        name = names.get(id(a))
+        if name is None:
+            name = names[id(a)] = f"{a.path.as_posix()}:{a.digest}"
+        parts.append(name)
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -285,14 +306,15 @@ def _write_search(site: Site, staging: output.Staging, previous, outputs, intact
         outputs.update(old)
         return []
     context = make_context(site.config)
-    bodies = BodyStore(site.config.root, bodies_dir(site.config), context.labels["body"])
-    docs = (
-        SearchDoc(context.url(a.url), a.title, a.date.strftime("%Y-%m-%d"), a.category,
-                  context.category_name(a.category), bodies.get(a).text)
-        for a in site.articles
-    )  # fmt: skip
+    with BodyStore(site.config.root, bodies_path(site.config), context.labels["body"]) as bodies:
+        docs = (
+            SearchDoc(context.url(a.url), a.title, a.date.strftime("%Y-%m-%d"), a.category,
+                      context.category_name(a.category), bodies.get(a).text)
+            for a in site.articles
+        )  # fmt: skip
+        index = write_index(docs, staging.folder)
     written = []
-    for path in write_index(docs, staging.folder):
+    for path in index:
         rel = path.relative_to(staging.folder).as_posix()
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         outputs[rel] = (key, sha)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 Listing = dict[str, tuple[int, int]]  # posix path relative to the root -> (mtime_ns, size)
@@ -45,6 +46,19 @@ def walk(root: Path, folder: str, suffix: str = "") -> Listing:
             elif entry.name.endswith(suffix):
                 info = entry.stat()
                 found[child] = (info.st_mtime_ns, info.st_size)
+    return found
+
+
+def stat_files(root: Path, names: Iterable[str]) -> Listing:
+    """The (mtime_ns, size) of each named file under root that exists."""
+    found: Listing = {}
+    base = os.fspath(root)
+    for name in names:
+        try:
+            info = os.stat(os.path.join(base, name))
+        except OSError:
+            continue
+        found[name] = (info.st_mtime_ns, info.st_size)
     return found
 
 

@@ -33,10 +33,10 @@ Rendered = tuple[str, tuple[str, str] | None, bool, Problem | None]
 SourceTask = tuple[Path, tuple[int, int], str | None]
 
 
-def bodies_dir(config: Config) -> Path:
+def bodies_path(config: Config) -> Path:
     # Bodies depend on the Markdown settings, which change only with sitegen's version.
     tag = hashlib.sha256(repr((__version__, EXTENSIONS)).encode()).hexdigest()[:8]
-    return config.root / CACHE_DIR / f"bodies-{tag}"
+    return config.root / CACHE_DIR / f"bodies-{tag}.sqlite"
 
 
 class _Worker:
@@ -57,7 +57,7 @@ class _Worker:
     def render(self, staging: Staging, page: Page, key: str, previous_sha: str | None) -> Rendered:
         if self._renderer is None:
             context = make_context(self.config)
-            bodies = BodyStore(self.config.root, bodies_dir(self.config), context.labels["body"])
+            bodies = BodyStore(self.config.root, bodies_path(self.config), context.labels["body"])
             self._renderer = (make_env(self.config), context, bodies)
         env, context, bodies = self._renderer
         try:
@@ -69,6 +69,15 @@ class _Worker:
             return page.output, (key, sha), False, None
         staging.write(page.output, data)
         return page.output, (key, sha), True, None
+
+    def take_made(self) -> list[tuple[str, str, str]]:
+        return self._renderer[2].take_made() if self._renderer is not None else []
+
+    def close(self) -> None:
+        # The parent forks a new pool for each build; no database connection may cross it.
+        if self._renderer is not None:
+            self._renderer[2].close()
+            self._renderer = None
 
 
 _WORKER: _Worker | None = None
@@ -87,7 +96,7 @@ def _parse_chunk(chunk: list[SourceTask]) -> list[SourceEntry | str]:
 def _render_chunk(job: tuple[Staging, list]) -> list[Rendered]:
     assert _WORKER is not None
     staging, chunk = job
-    return [_WORKER.render(staging, *item) for item in chunk]
+    return [_WORKER.render(staging, *item) for item in chunk], _WORKER.take_made()
 
 
 class Workers:
@@ -125,15 +134,21 @@ class Workers:
             [t for t in todo if t[0].kind == "feed"],
         )
         results: list[Rendered] = []
-        for phase in phases:
-            if self._pool is None or len(todo) < PARALLEL_FROM:
-                done_chunks = ([self._local.render(staging, *item) for item in chunk]
-                               for chunk in self._chunks(phase))  # fmt: skip
-            else:
-                jobs = [(staging, chunk) for chunk in self._chunks(phase)]
-                done_chunks = self._pool.imap(_render_chunk, jobs)
-            for done in done_chunks:
-                results += done
-                if progress and len(todo) >= PARALLEL_FROM:
-                    progress("render", len(results), len(todo))
+        with BodyStore(self._local.config.root, bodies_path(self._local.config), "") as store:
+            for phase in phases:
+                if self._pool is None or len(todo) < PARALLEL_FROM:
+                    done_chunks = (self._render_here(staging, chunk)
+                                   for chunk in self._chunks(phase))  # fmt: skip
+                else:
+                    jobs = [(staging, chunk) for chunk in self._chunks(phase)]
+                    done_chunks = self._pool.imap(_render_chunk, jobs)
+                for done, made in done_chunks:
+                    store.save(made)  # the one writer: workers only read the store
+                    results += done
+                    if progress and len(todo) >= PARALLEL_FROM:
+                        progress("render", len(results), len(todo))
+        self._local.close()
         return results
+
+    def _render_here(self, staging: Staging, chunk: list) -> tuple[list[Rendered], list]:
+        return [self._local.render(staging, *item) for item in chunk], self._local.take_made()

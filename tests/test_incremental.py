@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import shutil
 import tempfile
 from pathlib import Path
@@ -164,8 +164,8 @@ def test_a_corrupt_cache_means_a_full_build_and_a_warning(tmp_path):
     root = new_site(tmp_path)
     build_site(root)
     expected = snapshot(root / "public")
-    [cache] = (root / CACHE_DIR).glob("cache-*.json")
-    cache.write_text("{not json", encoding="utf-8")
+    [cache] = (root / CACHE_DIR).glob("cache-*.bin")
+    cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])  # cut off mid-write
     apply(root, ("edit", 1))
     result = build_site(root)
     assert result.ok and "unreadable" in (result.cache_warning or "")
@@ -181,12 +181,35 @@ def test_a_cache_that_lies_about_outputs_is_still_safe_when_files_are_missing(tm
     assert (root / "public/law/a0/index.html").exists()
 
 
-def test_the_cache_is_json_with_a_schema_version(tmp_path):
+def test_a_cache_from_another_sitegen_or_python_is_not_used(tmp_path):
     root = new_site(tmp_path)
     build_site(root)
-    [cache] = (root / CACHE_DIR).glob("cache-*.json")
-    data = json.loads(cache.read_text(encoding="utf-8"))
-    assert data["schema"] == 1 and "content/law/a0.md" in data["sources"]
+    [cache] = (root / CACHE_DIR).glob("cache-*.bin")
+    data = list(marshal.loads(cache.read_bytes()))
+    assert data[0].startswith("sitegen-cache 1 python 3.") and "content/law/a0.md" in data[3]
+    data[0] = "sitegen-cache 1 python 2.7"
+    cache.write_bytes(marshal.dumps(tuple(data)))
+    apply(root, ("edit", 1))
+    result = build_site(root)
+    assert result.ok and "version changed" in (result.cache_warning or "")
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
+def test_a_file_whose_front_matter_the_cache_cannot_hold_is_parsed_again(tmp_path):
+    """A YAML date in an extra key is not a plain value: that file is left out of the cache
+    and parsed on each build, and the site stays right."""
+    root = new_site(tmp_path)
+    text = article("會議", "2018-03-01 09:00", "law", "正文。", meeting_day="2018-03-02")
+    (root / "content/law/meeting.md").write_text(text, encoding="utf-8")
+    assert build_site(root).ok
+    [cache] = (root / CACHE_DIR).glob("cache-*.bin")
+    sources = marshal.loads(cache.read_bytes())[3]
+    assert "content/law/meeting.md" not in sources and "content/law/a0.md" in sources
+    apply(root, ("edit", 1))
+    assert build_site(root).ok
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
 
 
 def test_parallel_build_is_byte_for_byte_the_single_process_build(tmp_path):
