@@ -236,7 +236,7 @@ def _write_site(
         known = {} if fresh else previous
         written += _copy_static(config.root, staging, known, outputs, intact)
         if config.search:
-            written += _write_search(site, staging, known, outputs, intact)
+            written += _write_search(site, staging, known, outputs, intact, workers)
         removed = sorted(set(previous) - set(outputs))
         output.commit(staging, [] if fresh else removed)
     except BaseException:
@@ -295,7 +295,9 @@ def _copy_static(root: Path, staging, previous, outputs, intact: set) -> list[st
     return written
 
 
-def _write_search(site: Site, staging: output.Staging, previous, outputs, intact) -> list[str]:
+def _write_search(
+    site: Site, staging: output.Staging, previous, outputs, intact, workers
+) -> list[str]:
     """The search index, made again only when an article, or the site's settings, changed."""
     from sitegen.search import SearchDoc, write_index
 
@@ -312,7 +314,7 @@ def _write_search(site: Site, staging: output.Staging, previous, outputs, intact
                       context.category_name(a.category), bodies.get(a).text)
             for a in site.articles
         )  # fmt: skip
-        index = write_index(docs, staging.folder)
+        index = write_index(docs, staging.folder, workers.map)
     written = []
     for path in index:
         rel = path.relative_to(staging.folder).as_posix()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
@@ -126,6 +126,12 @@ class Workers:
             return [self._local.parse(task) for task in tasks]
         return [entry for done in self._pool.imap(_parse_chunk, self._chunks(tasks))
                 for entry in done]  # fmt: skip
+
+    def map(self, function: Callable, items: Iterable) -> Iterable:
+        """function(item) for each item, in order, spread over the pool when there is one."""
+        if self._pool is None:
+            return map(function, items)
+        return self._pool.imap(function, items)
 
     def render(self, staging: Staging, todo: list, progress: Progress | None) -> list[Rendered]:
         # Feeds read the bodies that article pages store, so they come after them.

@@ -15,6 +15,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sitegen import search
 from sitegen.pipeline import build_site
 from sitegen.search import Normalizer, SearchDoc, fnv1a, is_bigram, keys_of, write_index
 from tests.conftest import article
@@ -236,3 +237,24 @@ def test_a_site_with_search_switched_off_has_no_search_box_page_or_index(make_si
     assert build_site(root, tmp_path / "out").ok
     assert not (tmp_path / "out" / "search").exists()
     assert 'name="q"' not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_index_built_in_blocks_is_the_index_built_whole(tmp_path, monkeypatch):
+    """Blocks of consecutive docs are indexed apart (in worker processes) and joined; the
+    join must give the very bytes of one pass over all docs."""
+    docs = [
+        SearchDoc(f"/news/n{i}/", f"職工書屋{i}", f"2020-0{1 + i % 9}-1{i % 10}",
+                  ("news", "law")[i % 2], ("工會要聞", "法律維權")[i % 2],
+                  f"第{i}期職工書屋開放，工會會員代表{i % 3}名到場。" * (1 + i % 4))
+        for i in range(23)
+    ]  # fmt: skip
+    monkeypatch.setattr(search, "CHUNK_BYTES", 600)  # a few docs per chunk, so several chunks
+    write_index(docs, tmp_path / "whole")
+    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
+    write_index(docs, tmp_path / "blocks")
+    whole, blocks = tmp_path / "whole" / "search", tmp_path / "blocks" / "search"
+    files = sorted(p.relative_to(whole) for p in whole.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(blocks) for p in blocks.rglob("*") if p.is_file())
+    assert len([f for f in files if f.parent.name == "d"]) > 3
+    for name in files:
+        assert (whole / name).read_bytes() == (blocks / name).read_bytes(), name
