@@ -103,6 +103,13 @@ class BodyStore:
             self._db.close()
             self._db = None
 
+    def forget(self, digests: set[str]) -> None:
+        """Remove the bodies of these source digests."""
+        if digests and self.path.exists():
+            db = self._connect()
+            db.executemany("DELETE FROM body WHERE digest = ?", ((d,) for d in digests))
+            db.commit()
+
     def prune(self, keep: set[str]) -> None:
         """Remove bodies of sources that no longer exist."""
         if not self.path.exists():

@@ -8,6 +8,7 @@ body store) in `_WORKER`, set by the pool's initializer; the parent never sets i
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterable
@@ -85,6 +86,7 @@ _WORKER: _Worker | None = None
 
 def _start(config: Config) -> None:
     global _WORKER
+    gc.enable()  # forked from a build that paused it; rendering can leave cycles behind
     _WORKER = _Worker(config)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshal
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -217,3 +218,17 @@ def test_parallel_build_is_byte_for_byte_the_single_process_build(tmp_path):
     assert build_site(root, tmp_path / "one", jobs=1).ok
     assert build_site(root, tmp_path / "two", jobs=2).ok
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def test_the_body_store_keeps_one_body_per_article(tmp_path):
+    """Bodies of edited or deleted sources are dropped, so the store does not grow with every
+    edit of a long-lived site."""
+    root = new_site(tmp_path)
+    assert build_site(root).ok
+    apply(root, ("edit", 1))
+    apply(root, ("delete", 2))
+    assert build_site(root).ok
+    [store] = (root / CACHE_DIR).glob("bodies-*.sqlite")
+    with sqlite3.connect(store) as db:
+        (count,) = db.execute("SELECT count(*) FROM body").fetchone()
+    assert count == len(list((root / "content").rglob("*.md"))) == 4
