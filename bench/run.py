@@ -226,7 +226,9 @@ class Corpus:
         return generate.article(self.count // 2, self.seed, self.pool)
 
 
-def prepare_corpus(count: int, seed: int, search: bool = True) -> tuple[Corpus, float]:
+def prepare_corpus(
+    count: int, seed: int, search: bool = True, out_root: Path = OUT
+) -> tuple[Corpus, float]:
     """Generate bench/out/site-N unless it already holds this corpus; always re-copy layouts."""
     site = OUT / f"site-{count}"
     marker = site / generate.MARKER
@@ -238,7 +240,8 @@ def prepare_corpus(count: int, seed: int, search: bool = True) -> tuple[Corpus, 
     settings = generate.site_yaml() + ("" if search else "search: false\n")
     (site / "site.yaml").write_text(settings, encoding="utf-8")
     generate.copy_theme(site)
-    corpus = Corpus(count, seed, site, OUT / f"public-{count}", generate.make_corpus(seed))
+    public = out_root / f"public-{count}"
+    corpus = Corpus(count, seed, site, public, generate.make_corpus(seed))
     restore(corpus)  # an interrupted run may have left its edits behind
     return corpus, seconds
 
@@ -398,7 +401,7 @@ PELICAN_PRINT_TEMPLATE: Final = """<!DOCTYPE html>
 """
 
 
-def pelican_command() -> list[str]:
+def pelican_command(output: Path) -> list[str]:
     """Pelican lives in its own venv so its dependencies never meet ours."""
     pelican = PELICAN_VENV / "bin" / "pelican"
     if not pelican.exists():
@@ -409,7 +412,7 @@ def pelican_command() -> list[str]:
         str(pelican),
         "content",
         "-o",
-        "output",
+        str(output),
         "-s",
         "pelicanconf.py",
         "-q",
@@ -458,8 +461,8 @@ def pelican_site(corpus: Corpus) -> Path:
     return root
 
 
-def pelican_build(root: Path, extra: list[str] | None = None) -> Measured:
-    result = measure(pelican_command() + (extra or []), cwd=root)
+def pelican_build(root: Path, output: Path, extra: list[str] | None = None) -> Measured:
+    result = measure(pelican_command(output) + (extra or []), cwd=root)
     if result.returncode != 0:
         tail = "\n".join(result.output.splitlines()[-20:])
         raise SystemExit(f"pelican failed ({result.returncode}):\n{tail}")
@@ -468,16 +471,17 @@ def pelican_build(root: Path, extra: list[str] | None = None) -> Measured:
 
 def run_pelican(corpus: Corpus, result: SizeResult, repeat: int) -> None:
     root = pelican_site(corpus)
+    output = corpus.public.with_name(f"pelican-output-{corpus.count}")
     for _ in range(repeat):
-        shutil.rmtree(root / "output", ignore_errors=True)
+        shutil.rmtree(output, ignore_errors=True)
         shutil.rmtree(root / "cache", ignore_errors=True)
-        result.pelican.append(pelican_build(root))
+        result.pelican.append(pelican_build(root, output))
         print(f"  pelican clean: {result.pelican[-1].seconds:.1f} s", file=sys.stderr)
-    result.pelican_pages = count_pages(root / "output")
+    result.pelican_pages = count_pages(output)
     # Pelican's best case for a rebuild: its content cache, warmed by one build.
     cached = ["-e", "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true"]
-    pelican_build(root, cached)
-    result.pelican_cached = pelican_build(root, cached).seconds
+    pelican_build(root, output, cached)
+    result.pelican_cached = pelican_build(root, output, cached).seconds
     print(f"  pelican no-change (cache): {result.pelican_cached:.1f} s", file=sys.stderr)
 
 
@@ -568,7 +572,8 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
     lines = [
         f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
         f"Python {platform.python_version()}, {jobs}, "
-        f"search {'off' if args.no_search else 'on'}, median of {args.repeat} "
+        f"search {'off' if args.no_search else 'on'}, output in {args.out_root}, "
+        f"median of {args.repeat} "
         f"({dt.date.today():%Y-%m-%d}); load average {args.load:.1f} at start, "
         f"{os.getloadavg()[0]:.1f} at end",
         "",
@@ -594,7 +599,7 @@ def profile(count: int, seed: int) -> None:
 
 def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
     print(f"{_n(count)} articles:", file=sys.stderr)
-    corpus, seconds = prepare_corpus(count, args.seed, search=not args.no_search)
+    corpus, seconds = prepare_corpus(count, args.seed, not args.no_search, args.out_root)
     result = SizeResult(count, generate_seconds=seconds)
     print(f"  corpus ready in {seconds:.1f} s", file=sys.stderr)
     for round_ in range(args.repeat):
@@ -613,6 +618,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="passed to sitegen build --jobs")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-search", action="store_true", help="build without the search index")
+    parser.add_argument(
+        "--out-root", type=Path, default=OUT,
+        help="where the built sites go (default bench/out); /dev/shm takes the disk out",
+    )  # fmt: skip
     parser.add_argument("--profile", type=int, metavar="N", help="only profile one N build")
     args = parser.parse_args(argv)
     args.load = os.getloadavg()[0]  # other work on the machine shows up in wall times

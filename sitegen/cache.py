@@ -55,15 +55,11 @@ def cache_file(root: Path, out: Path) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class RawCache:
-    """The cache file as read, before its records are rebuilt: enough to list the outputs."""
+    """The cache file as read, before its records are rebuilt."""
 
     path: Path
     data: tuple | None
     error: str | None = None
-
-    @property
-    def listing(self) -> Listing:
-        return self.data[5] if self.data is not None else {}
 
 
 def read_cache(root: Path, out: Path) -> RawCache:
@@ -118,8 +114,28 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         if plain is not None:  # else: parse it again next time
             sources[name] = plain
     data = (_HEADER, cache.fingerprint, cache.out, sources, cache.outputs, cache.listing)
+    _write_atomically(path, marshal.dumps(data))
+    _write_atomically(_listing_file(path), marshal.dumps((_HEADER, cache.listing)))
+
+
+def read_listing(root: Path, out: Path) -> Listing:
+    """The outputs the last build left (a copy of the cache's listing, in a file of its own):
+    the no-change check needs only this, and a build reads it before forking its workers,
+    which so start without the rest of the cache in their memory."""
+    try:
+        header, listing = marshal.loads(_listing_file(cache_file(root, out)).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return listing if header == _HEADER and isinstance(listing, dict) else {}
+
+
+def _listing_file(cache: Path) -> Path:
+    return cache.with_name(cache.name.replace("cache-", "listing-"))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(marshal.dumps(data))
+    tmp.write_bytes(data)
     tmp.replace(path)
 
 

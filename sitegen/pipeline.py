@@ -24,6 +24,7 @@ from sitegen.cache import (
     load_cache,
     load_state,
     read_cache,
+    read_listing,
     save_cache,
     save_state,
 )  # fmt: skip
@@ -92,17 +93,18 @@ def _build(root: Path, out: Path | None = None, **options) -> BuildResult:
     files = content_files(root)
     inputs = signature(files, walk(root, LAYOUTS_DIR), walk(root, STATIC_DIR),
                        walk(root, SITE_FILE), extra=fingerprint)  # fmt: skip
-    raw = read_cache(root, out)
     # The outputs the last build left, as they are now: files deleted or edited by hand since
     # show as missing or changed. (Stat by name: cheaper than listing a folder per article.)
-    left = stat_files(out, raw.listing)
+    left = stat_files(out, {} if opts.clean else read_listing(root, out))
     if not opts.clean:
         quick = _nothing_to_do(root, out, inputs, left, problems, opts, start)
         if quick is not None:
             return quick
     save_state(root, out, None)  # until this build has finished
-    cache = BuildCache(fingerprint, str(out)) if opts.clean else load_cache(raw, fingerprint, out)
+    # Workers fork before the cache is read, so that they do not each count its memory.
     with Workers(config, opts.jobs, 2 * len(files)) as workers:
+        cache = (BuildCache(fingerprint, str(out)) if opts.clean
+                 else load_cache(read_cache(root, out), fingerprint, out))  # fmt: skip
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
         site = assemble(articles, config)

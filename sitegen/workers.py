@@ -1,7 +1,8 @@
-"""Work spread over processes: parsing changed sources and rendering pages.
+"""Work spread over processes: parsing changed sources, rendering pages, indexing blocks.
 
 The pool is forked early, before the parent has read the site, so the workers start
 small; they receive sources and pages in chunks and write rendered files themselves.
+Bodies they render go back to the parent, the one writer of the body store.
 Each worker process keeps one `_Worker` (its Jinja environment, Markdown converter and
 body store) in `_WORKER`, set by the pool's initializer; the parent never sets it.
 """
