@@ -18,6 +18,7 @@ from typing import Final
 from sitegen import __version__, output
 from sitegen.bodies import BodyStore
 from sitegen.cache import (
+    CACHE_DIR,
     BuildCache,
     QuickState,
     SourceEntry,
@@ -334,8 +335,12 @@ def _copy_static(root: Path, staging, previous, outputs, intact: set) -> list[st
 def _write_search(
     site: Site, staging: output.Staging, previous, outputs, intact, workers
 ) -> list[str]:
-    """The search index, made again only when an article, or the site's settings, changed."""
-    from sitegen.search import SearchDoc, write_index
+    """The search index, made again only when an article, or the site's settings, changed.
+
+    Index files whose bytes the live site already holds are not written (most doc chunks
+    and some shards after an edit); a fresh build writes every one into its new folder.
+    """
+    from sitegen.search import FORMAT, Place, SearchDoc, write_index
 
     parts = [repr(site.config)] + [f"{a.path.as_posix()}:{a.digest}" for a in site.articles]
     key = "search:" + hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
@@ -344,23 +349,18 @@ def _write_search(
         outputs.update(old)
         return []
     context = make_context(site.config)
+    place = Place(staging.folder, None if staging.fresh else staging.out)
+    blocks = site.config.root / CACHE_DIR / f"search-{FORMAT}"
     with BodyStore(site.config.root, bodies_path(site.config), context.labels["body"]) as bodies:
         docs = (
             SearchDoc(context.url(a.url), a.title, a.date.strftime("%Y-%m-%d"), a.category,
                       context.category_name(a.category), bodies.get(a).text)
             for a in site.articles
         )  # fmt: skip
-        index = write_index(docs, staging.folder, workers.map)
-    written = []
-    for path in index:
-        rel = path.relative_to(staging.folder).as_posix()
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        outputs[rel] = (key, sha)
-        if previous.get(rel, ("", ""))[1] == sha and rel in intact:
-            path.unlink()  # same bytes as the file in place: leave that one alone
-        else:
-            written.append(rel)
-    return written
+        index = write_index(docs, place, workers.map, blocks)
+    for file in index:
+        outputs[file.rel] = (key, file.sha)
+    return [file.rel for file in index if file.written]
 
 
 def default_jobs() -> int:

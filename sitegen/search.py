@@ -28,14 +28,19 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import json
+import marshal
 import operator
+import os
 import re
+import sys
 import tempfile
 import unicodedata
 from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate, chain
@@ -61,7 +66,8 @@ CATEGORY_KEY: Final = "#"  # never a letter, digit or CJK, so it cannot clash wi
 SHARD_BYTES: Final = 24_000  # average shard size aimed at; a query fetches one per bigram
 GZIP_LEVEL: Final = 6  # level 9 takes about twice as long for files ~1 % smaller
 CHUNK_BYTES: Final = 4_000  # average doc chunk size aimed at; a result page fetches a few
-BLOCK_DOCS: Final = 1_000  # docs indexed together (in one worker process), about that many
+# Docs indexed together, in one worker process, and cached as one: an edit indexes this many.
+BLOCK_DOCS: Final = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,36 +150,78 @@ def varints(values: Iterable[int]) -> bytearray:
 
 
 def encode_postings(values: array) -> bytes:
-    deltas = (b - a for a, b in zip((0, *values), values, strict=False))
-    return bytes(varints(deltas))
+    deltas = list(map(operator.sub, values, chain((0,), values)))
+    try:  # nearly every delta of a large archive is below 2**14: join their codes in C
+        return b"".join(map(_SHORT_VARINTS.__getitem__, deltas))
+    except IndexError:
+        return bytes(varints(deltas))
 
+
+# The varint of each number below 2**14 (one or two bytes).
+_SHORT_VARINTS: Final = [bytes(varints([n])) for n in range(1 << 14)]
 
 # Maps a function over an iterable in order, like the built-in map; the build passes one
 # that spreads the blocks over its worker processes.
 Mapper = Callable[[Callable, Iterable], Iterable]
 
 
-def write_index(docs: Iterable[SearchDoc], out_dir: Path, mapper: Mapper = map) -> list[Path]:
-    """Write the index under out_dir/search/. Returns every file of the index.
+@dataclass(frozen=True, slots=True)
+class IndexFile:
+    rel: str  # path under the output folder, e.g. "search/s/3.bin"
+    sha: str  # sha256 of its bytes
+    written: bool  # False: the live site already holds these bytes, so nothing was written
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where index files go: `out` (a staging folder, say), unless `live` (the site as it is
+    now) already holds the same bytes: then nothing is written, and the live file stays."""
+
+    out: Path
+    live: Path | None = None
+
+    def put(self, rel: str, data: bytes) -> IndexFile:
+        sha = hashlib.sha256(data).hexdigest()
+        if self.live is not None:
+            try:
+                if (self.live / rel).read_bytes() == data:
+                    return IndexFile(rel, sha, False)
+            except OSError:
+                pass  # not there (or not readable): write it
+        target = self.out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return IndexFile(rel, sha, True)
+
+
+def write_index(
+    docs: Iterable[SearchDoc], place: Place | Path, mapper: Mapper = map, cache: Path | None = None
+) -> list[IndexFile]:
+    """Write the index under search/ of `place`. Returns every file of the index.
 
     Documents are indexed in blocks of consecutive ids, each block on its own (in a worker
-    process when `mapper` spreads them), and the blocks' postings joined in id order.
+    process when `mapper` spreads them), and the blocks' postings joined in id order. With
+    a `cache` folder, a block's postings are kept there by a digest of its docs, so that a
+    rebuild after one edit indexes one block again, not the archive.
     Memory stays bounded for 100 000 articles: texts are spooled to a temporary file and read
     back a block at a time in date order; only postings (ints) are kept for the whole archive.
     """
-    root = out_dir / "search"
+    place = place if isinstance(place, Place) else Place(place)
     with tempfile.TemporaryFile() as spool:
         order = _spool(docs, spool)
         per_chunk = _docs_per_chunk(order)
         block = per_chunk * max(1, BLOCK_DOCS // per_chunk)  # whole doc chunks per block
-        blocks = _blocks(_read_back(spool, order), block)
-        postings, written = _join(mapper(partial(index_block, root, per_chunk), blocks))
+        jobs = _keyed(_blocks(_read_back(spool, order), block), per_chunk)
+        keys: list[str] = []
+        work = partial(index_block, place, per_chunk, cache)
+        postings, hashes, files = _join(mapper(work, _noting(jobs, keys)))
+    if cache is not None:
+        _prune_cache(cache, set(keys))
     shards = _shard_count(postings)
-    written += _write_shards(postings, shards, root)
+    files += _write_shards(postings, hashes, shards, place)
     meta = _meta(order, per_chunk, shards, Normalizer.from_file().table)
-    written.append(_write(root / "meta.json", _json(meta)))
-    _prune(root, written)
-    return written
+    files.append(place.put("search/meta.json", _json(meta)))
+    return files
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +247,11 @@ def _spool(docs: Iterable[SearchDoc], spool: tempfile._TemporaryFileWrapper) -> 
     return order
 
 
-def _read_back(spool: tempfile._TemporaryFileWrapper, order: list[_Spooled]) -> Iterator[list]:
+def _read_back(spool: tempfile._TemporaryFileWrapper, order: list[_Spooled]) -> Iterator[bytes]:
+    """Each doc's row as JSON bytes, oldest first."""
     for record in order:
         spool.seek(record.offset)
-        yield json.loads(spool.read(record.size))
+        yield spool.read(record.size)
 
 
 def _docs_per_chunk(order: list[_Spooled]) -> int:
@@ -216,9 +265,9 @@ class _Postings:
     masks: defaultdict[str, bytearray]  # bigram key -> position mask per posting
 
 
-def _blocks(rows: Iterable[list], size: int) -> Iterator[tuple[int, list[list]]]:
+def _blocks(rows: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes]]]:
     """(first doc id, rows) of consecutive ids, `size` rows at a time."""
-    block: list[list] = []
+    block: list[bytes] = []
     first = 0
     for doc_id, row in enumerate(rows):
         if not block:
@@ -231,41 +280,106 @@ def _blocks(rows: Iterable[list], size: int) -> Iterator[tuple[int, list[list]]]
         yield first, block
 
 
-# One block's postings, flat so that it crosses between processes as a few large objects:
-# keys with their posting counts and the postings end to end, the same for bigram masks,
-# and the doc chunk files written.
-_Part = tuple[list[str], array, array, list[str], array, bytes, list[Path]]
+# A block to index: its first doc id, its rows as JSON, and the digest it is cached by.
+_Job = tuple[int, list[bytes], str]
 
 
-def index_block(root: Path, per_chunk: int, job: tuple[int, list[list]]) -> _Part:
+def _keyed(blocks: Iterable[tuple[int, list[bytes]]], per_chunk: int) -> Iterator[_Job]:
+    for first, rows in blocks:
+        digest = hashlib.sha256(f"{FORMAT} {first} {per_chunk}\n".encode())
+        _drain(map(digest.update, rows))
+        yield first, rows, digest.hexdigest()
+
+
+def _noting(jobs: Iterable[_Job], keys: list[str]) -> Iterator[_Job]:
+    for job in jobs:
+        keys.append(job[2])
+        yield job
+
+
+# One block's postings, flat so that it crosses between processes (and into the cache) as a
+# few large objects: keys with their posting counts and the postings end to end (as bytes of
+# array("I")) and their FNV-1a hashes, the same for bigram masks; then the block's doc chunks.
+_Part = tuple[list[str], bytes, bytes, bytes, list[str], bytes, bytes, list[IndexFile]]
+
+
+def index_block(place: Place, per_chunk: int, cache: Path | None, job: _Job) -> _Part:
     """Index the docs of one block (ids first, first + 1, ...) and write their doc chunks."""
-    first, rows = job
+    first, rows, digest = job
+    files = [
+        place.put(f"search/d/{start // per_chunk}.json.gz", _chunk(rows[at : at + per_chunk]))
+        for at, start in ((s - first, s) for s in range(first, first + len(rows), per_chunk))
+    ]
+    stored = _load_part(cache / f"{digest}.bin") if cache is not None else None
+    if stored is None:
+        stored = _index_rows(first, [json.loads(row) for row in rows])
+        if cache is not None:
+            _store_part(cache / f"{digest}.bin", stored)
+    return (*stored, files)
+
+
+def _chunk(rows: list[bytes]) -> bytes:
+    # The same bytes as _json(list of rows): rows are already JSON.
+    return gzip.compress(b"[" + b",".join(rows) + b"]", GZIP_LEVEL, mtime=0)
+
+
+def _index_rows(first: int, rows: list[list]) -> tuple:
     normalizer = Normalizer.from_file()
     postings = _Postings(defaultdict(lambda: array("I")), defaultdict(bytearray))
     for doc_id, row in enumerate(rows, first):
         _add_doc(postings, doc_id, row, normalizer)
-    written = [
-        _write_chunk(root, start // per_chunk, rows[start - first : start - first + per_chunk])
-        for start in range(first, first + len(rows), per_chunk)
-    ]
     values, masks = postings.values, postings.masks
     flat = array("I")
     _drain(map(flat.extend, values.values()))
+    counts = array("I", map(len, values.values()))
+    mask_counts = array("I", map(len, masks.values()))
+    hashes = array("I", map(fnv1a, values))  # for the shard of each key, done once per block
     return (
-        list(values), array("I", map(len, values.values())), flat,
-        list(masks), array("I", map(len, masks.values())), b"".join(masks.values()), written,
+        list(values), counts.tobytes(), flat.tobytes(), hashes.tobytes(),
+        list(masks), mask_counts.tobytes(), b"".join(masks.values()),
     )  # fmt: skip
 
 
-def _join(parts: Iterable[_Part]) -> tuple[_Postings, list[Path]]:
-    """The blocks' postings, appended block after block: ids stay ascending per key."""
+# Cached postings are raw array bytes: valid only for this format, machine and marshal.
+_CACHE_TAG: Final = f"sitegen-blocks 2 {FORMAT} {sys.byteorder} {sys.version_info[:2]}"
+
+
+def _load_part(path: Path) -> tuple | None:
+    """A cached block's postings (marshal: loading cannot run code), or None."""
+    try:
+        part = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    ok = isinstance(part, tuple) and len(part) == 8 and part[0] == _CACHE_TAG
+    return part[1:] if ok else None
+
+
+def _store_part(path: Path, part: tuple) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(marshal.dumps((_CACHE_TAG, *part)))
+    tmp.replace(path)  # atomic: another process may store the same block at once
+
+
+def _prune_cache(cache: Path, keep: set[str]) -> None:
+    if cache.is_dir():
+        for path in cache.glob("*.bin"):
+            if path.stem not in keep:
+                path.unlink(missing_ok=True)
+
+
+def _join(parts: Iterable[_Part]) -> tuple[_Postings, dict[str, int], list[IndexFile]]:
+    """The blocks' postings, appended block after block: ids stay ascending per key.
+    Also each key's hash (for its shard) and the doc chunk files the blocks wrote."""
     postings = _Postings(defaultdict(lambda: array("I")), defaultdict(bytearray))
-    written: list[Path] = []
-    for keys, counts, flat, pairs, mask_counts, mask_bytes, chunks in parts:
-        _extend(postings.values, array.extend, keys, counts, flat)
-        _extend(postings.masks, bytearray.extend, pairs, mask_counts, mask_bytes)
-        written += chunks
-    return postings, written
+    hashes: dict[str, int] = {}
+    files: list[IndexFile] = []
+    for keys, counts, flat, key_hashes, pairs, mask_counts, mask_bytes, chunks in parts:
+        _extend(postings.values, array.extend, keys, array("I", counts), array("I", flat))
+        _extend(postings.masks, bytearray.extend, pairs, array("I", mask_counts), mask_bytes)
+        hashes.update(zip(keys, array("I", key_hashes), strict=True))
+        files += chunks
+    return postings, hashes, files
 
 
 def _extend(lists: defaultdict, extend: Callable, keys: list[str], counts: array, flat) -> None:
@@ -295,12 +409,6 @@ def _add_doc(postings: _Postings, doc_id: int, row: list, normalizer: Normalizer
 _drain = deque(maxlen=0).extend  # runs an iterator to its end, keeping nothing
 
 
-def _write_chunk(root: Path, number: int, chunk: list[list]) -> Path:
-    return _write(
-        root / "d" / f"{number}.json.gz", gzip.compress(_json(chunk), GZIP_LEVEL, mtime=0)
-    )
-
-
 def is_bigram(key: str) -> bool:
     return len(key) == 2 and IS_CJK.match(key[0]) is not None
 
@@ -325,22 +433,46 @@ def _shard_count(postings: _Postings) -> int:
     return shards
 
 
-def _write_shards(postings: _Postings, shards: int, root: Path) -> list[Path]:
+def _write_shards(
+    postings: _Postings, hashes: dict[str, int], shards: int, place: Place
+) -> list[IndexFile]:
     grouped: list[list[str]] = [[] for _ in range(shards)]
     for key in postings.values:
-        grouped[fnv1a(key) % shards].append(key)
-    written = []
-    for number, keys in enumerate(grouped):
-        out = varints([len(keys)])
-        for key in sorted(keys):
-            raw = key.encode("utf-8")
-            values = postings.values[key]
-            body = encode_postings(values) + postings.masks.get(key, b"")
-            out += varints([len(raw)]) + raw + varints([len(values), len(body)]) + body
-        written.append(
-            _write(root / "s" / f"{number}.bin", gzip.compress(out, GZIP_LEVEL, mtime=0))
+        grouped[hashes[key] % shards].append(key)
+    raw = (_shard(postings, keys) for keys in grouped)
+    # zlib lets go of the GIL: shards are compressed on all cores while the next are encoded.
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        compressed = _bounded_map(
+            pool, partial(gzip.compress, compresslevel=GZIP_LEVEL, mtime=0), raw
         )
-    return written
+        return [place.put(f"search/s/{n}.bin", data) for n, data in enumerate(compressed)]
+
+
+def _shard(postings: _Postings, keys: list[str]) -> bytes:
+    values, masks = postings.values, postings.masks
+    out = varints([len(keys)])
+    for key in sorted(keys):
+        raw = key.encode("utf-8")
+        posted = values[key]
+        body = encode_postings(posted) + masks.get(key, b"")
+        head = (_varint(len(raw)), raw, _varint(len(posted)), _varint(len(body)))
+        out += b"".join(head) + body
+    return bytes(out)
+
+
+def _bounded_map(pool: ThreadPoolExecutor, function: Callable, items: Iterable) -> Iterator:
+    """pool.map, in order, with at most a few items in flight (pool.map takes them all)."""
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.submit(function, item))
+        if len(pending) > 8:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _varint(n: int) -> bytes:
+    return _SHORT_VARINTS[n] if n < len(_SHORT_VARINTS) else bytes(varints([n]))
 
 
 def _meta(order: list[_Spooled], per_chunk: int, shards: int, table: dict[str, str]) -> dict:
@@ -359,28 +491,5 @@ def _meta(order: list[_Spooled], per_chunk: int, shards: int, table: dict[str, s
     }
 
 
-def _prune(root: Path, keep: list[Path]) -> None:
-    """Remove index files of an earlier build (e.g. shards beyond a smaller shard count).
-
-    Only s/ and d/ are ours alone: search/index.html, the search page, lives beside them.
-    """
-    kept = set(keep)
-    for folder in (root / "s", root / "d"):
-        for path in folder.glob("*"):
-            if path not in kept:
-                path.unlink()
-
-
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-
-
-def _write(target: Path, data: bytes) -> Path:
-    """Write only changed bytes, atomically: a rebuild leaves unchanged shards untouched."""
-    if target.is_file() and target.read_bytes() == data:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)
-    return target

@@ -6,6 +6,7 @@ static/js/search.js does; browser tests in tests/browser/ drive the real script.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from collections.abc import Iterator
@@ -17,8 +18,16 @@ from hypothesis import strategies as st
 
 from sitegen import search
 from sitegen.pipeline import build_site
-from sitegen.search import Normalizer, SearchDoc, fnv1a, is_bigram, keys_of, write_index
-from tests.conftest import article
+from sitegen.search import (
+    Normalizer,
+    Place,
+    SearchDoc,
+    fnv1a,
+    is_bigram,
+    keys_of,
+    write_index,
+)
+from tests.conftest import MINIMAL_CONFIG, article
 
 WAGES = SearchDoc(
     url="/law/wage-check/",
@@ -179,25 +188,41 @@ def test_doc_chunks_keep_the_original_text_for_excerpts(tmp_path):
     ]
 
 
-def test_writing_the_same_index_again_leaves_every_file_untouched(tmp_path):
-    first = write_index([WAGES, COOLING, READING], tmp_path)
-    stamps = {path: path.stat().st_mtime_ns for path in first}
-    second = write_index([COOLING, READING, WAGES], tmp_path)
-    assert sorted(second) == sorted(first)
-    assert {path: path.stat().st_mtime_ns for path in second} == stamps
+def test_files_the_live_site_already_holds_are_not_written_again(tmp_path):
+    first = write_index([WAGES, COOLING, READING], tmp_path / "live")
+    assert first and all(f.written for f in first)
+    second = write_index([COOLING, READING, WAGES], Place(tmp_path / "next", tmp_path / "live"))
+    assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in first)
+    assert not any(f.written for f in second) and not (tmp_path / "next").exists()
+    third = write_index([WAGES, COOLING], Place(tmp_path / "third", tmp_path / "live"))
+    written = {f.rel for f in third if f.written}
+    assert "search/meta.json" in written and written == {
+        p.relative_to(tmp_path / "third").as_posix()
+        for p in (tmp_path / "third").rglob("*") if p.is_file()
+    }  # fmt: skip
 
 
-def test_files_of_a_larger_earlier_index_are_removed_but_the_search_page_stays(tmp_path):
-    many = [
-        SearchDoc(f"/news/{n}/", f"第{n}號通知", "2020-01-01", "news", "工會要聞", WAGES.text * 40)
-        for n in range(300)
-    ]
-    write_index(many, tmp_path)
-    page = tmp_path / "search" / "index.html"
-    page.write_text("<!doctype html>", encoding="utf-8")
-    kept = write_index([WAGES], tmp_path)
-    on_disk = {p for p in (tmp_path / "search").rglob("*") if p.is_file()}
-    assert on_disk == set(kept) | {page}
+def test_files_of_a_larger_earlier_index_are_removed_but_the_search_page_stays(make_site):
+    """An incremental build after most articles went: the index shrinks to fewer shards and
+    doc chunks, and the files of the larger one are gone, as after a clean build."""
+
+    def text(n: int) -> str:  # many different characters, so the index has many keys
+        return "".join(chr(0x4E00 + (n * 37 + i) % 5000) for i in range(400))
+
+    files = {f"content/news/n{n}.md": article(f"第{n}號通知", "2020-01-01", "news", text(n))
+             for n in range(120)}  # fmt: skip
+    root = make_site(files, MINIMAL_CONFIG.replace("search: false", "search: true"))
+    assert build_site(root).ok
+    shards = len(list((root / "public/search/s").iterdir()))
+    for n in range(1, 120):
+        (root / f"content/news/n{n}.md").unlink()
+    assert build_site(root).ok and build_site(root, root / "clean", clean=True).ok
+    index, clean = root / "public/search", root / "clean/search"
+    assert shards > len(list(index.glob("s/*")))
+    assert {p.relative_to(index) for p in index.rglob("*")} == {
+        p.relative_to(clean) for p in clean.rglob("*")
+    }
+    assert (index / "index.html").is_file()  # the search page, beside the index
 
 
 CJK_SAMPLE = "工會會员員职職業业勞劳动動法律維维权權讀读書书屋"
@@ -258,3 +283,36 @@ def test_an_index_built_in_blocks_is_the_index_built_whole(tmp_path, monkeypatch
     assert len([f for f in files if f.parent.name == "d"]) > 3
     for name in files:
         assert (whole / name).read_bytes() == (blocks / name).read_bytes(), name
+
+
+def test_a_rebuild_indexes_only_the_block_whose_docs_changed(tmp_path, monkeypatch):
+    """Blocks' postings are cached by a digest of their docs: after one edit only that block
+    is indexed again, and the index is byte for byte the one built without a cache; a
+    damaged cache file is indexed again too."""
+    monkeypatch.setattr(search, "CHUNK_BYTES", 600)
+    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
+    indexed: list[int] = []
+    real = search._index_rows
+    monkeypatch.setattr(
+        search, "_index_rows", lambda first, rows: indexed.append(first) or real(first, rows)
+    )
+    docs = [
+        SearchDoc(f"/news/n{i:02}/", f"職工書屋{i}", f"2020-01-{1 + i:02}", "news", "工會要聞",
+                  f"第{i}期職工書屋開放，會員代表{i % 3}名到場。" * (1 + i % 4))
+        for i in range(23)
+    ]  # fmt: skip
+    cache = tmp_path / "cache"
+    write_index(docs, tmp_path / "one", cache=cache)
+    assert len(indexed) > 3
+    indexed.clear()
+    docs[13] = dataclasses.replace(docs[13], text="本期改為線上開放。")
+    second = write_index(docs, tmp_path / "two", cache=cache)
+    assert len(indexed) == 1
+    indexed.clear()
+    for stored in cache.glob("*.bin"):
+        stored.write_bytes(b"damaged")
+    third = write_index(docs, tmp_path / "three", cache=cache)
+    assert len(indexed) > 3
+    plain = write_index(docs, tmp_path / "plain")
+    assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
+    assert sorted((f.rel, f.sha) for f in third) == sorted((f.rel, f.sha) for f in plain)
