@@ -8,7 +8,6 @@ build swaps the whole folder instead, so the result equals a build into an empty
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -34,13 +33,12 @@ class Staging:
             raise SiteError(Problem(Path(output), f"output {output!r} escapes {self.out}"))
         return self.folder / clean
 
-    def write(self, output: str, data: bytes) -> str:
+    def write(self, output: str, data: bytes) -> None:
         target = self.target(output)
         if target.parent not in self.made:
             target.parent.mkdir(parents=True, exist_ok=True)
             self.made.add(target.parent)
         target.write_bytes(data)
-        return hashlib.sha256(data).hexdigest()
 
 
 def begin(out: Path, fresh: bool) -> Staging:
