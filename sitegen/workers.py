@@ -96,7 +96,7 @@ def _parse_chunk(chunk: list[SourceTask]) -> list[SourceEntry | str]:
     return [_WORKER.parse(task) for task in chunk]
 
 
-def _render_chunk(job: tuple[Staging, list]) -> list[Rendered]:
+def _render_chunk(job: tuple[Staging, list]) -> tuple[list[Rendered], list]:
     assert _WORKER is not None
     staging, chunk = job
     return [_WORKER.render(staging, *item) for item in chunk], _WORKER.take_made()
