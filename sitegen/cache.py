@@ -215,7 +215,8 @@ class QuickState:
 
 
 def _state_file(root: Path, out: Path) -> Path:
-    return cache_file(root, out).with_name(cache_file(root, out).name.replace("cache-", "state-"))
+    cache = cache_file(root, out)
+    return cache.with_name(cache.name.replace("cache-", "state-")).with_suffix(".json")
 
 
 def load_state(root: Path, out: Path) -> QuickState | None:
