@@ -232,3 +232,19 @@ def test_the_body_store_keeps_one_body_per_article(tmp_path):
     with sqlite3.connect(store) as db:
         (count,) = db.execute("SELECT count(*) FROM body").fetchone()
     assert count == len(list((root / "content").rglob("*.md"))) == 4
+
+
+def test_a_damaged_body_store_is_rebuilt_and_the_site_stays_right(tmp_path):
+    root = new_site(tmp_path)
+    assert build_site(root).ok
+    [store] = (root / CACHE_DIR).glob("bodies-*.sqlite")
+    store.write_bytes(b"not a database" * 100)
+    for leftover in store.parent.glob(store.name + "-*"):  # its -wal and -shm files
+        leftover.unlink()
+    apply(root, ("edit", 1))
+    assert build_site(root).ok
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+    with sqlite3.connect(store) as db:  # a working store again, holding every body
+        (count,) = db.execute("SELECT count(*) FROM body").fetchone()
+    assert count == 5
