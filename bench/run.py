@@ -1,7 +1,7 @@
 """Time sitegen on generated archives of 1 000, 10 000 and 100 000 articles (issue 5).
 
     python bench/run.py [--sizes 1000,10000,100000] [--repeat 3] [--pelican] [--jobs N]
-                        [--profile N]
+                        [--no-search] [--out-root DIR] [--clean-only] [--profile N]
 
 For each size: clean full build, no-change rebuild, one-article edit, one new article and
 one template edit, each timed as its own `sitegen build` process and reported as the
@@ -305,7 +305,9 @@ def progress(step: str, build: Measured, note: str) -> None:
     print(f"{line} {note}".rstrip(), file=sys.stderr)
 
 
-def one_round(corpus: Corpus, result: SizeResult, round_: int, jobs: int | None) -> None:
+def one_round(
+    corpus: Corpus, result: SizeResult, round_: int, jobs: int | None, clean_only: bool = False
+) -> None:
     shutil.rmtree(corpus.public, ignore_errors=True)
     shutil.rmtree(corpus.site / ".sitegen-cache", ignore_errors=True)
     clean = sitegen_build(corpus, jobs)
@@ -314,7 +316,7 @@ def one_round(corpus: Corpus, result: SizeResult, round_: int, jobs: int | None)
     result.pages = count_pages(corpus.public)
     progress("clean", clean, f"{result.pages} pages")
     try:
-        for name, change in EDITS:
+        for name, change in () if clean_only else EDITS:
             if name == "template" and not (corpus.site / "layouts/article.html").is_file():
                 continue  # no layout to edit yet: the table shows n/a
             if change:
@@ -548,6 +550,8 @@ def target_rows(results: list[SizeResult]) -> list[str]:
             ("no-change", "no-change"),
             ("edit", "one-article edit"),
         ):
+            if step not in r.steps:
+                continue  # --clean-only
             limit = 12 if step == "clean" else 1
             seconds = r.seconds(step)
             shown = f"{seconds:.2f} s (CPU {r.cpu(step):.2f} s)"
@@ -604,7 +608,7 @@ def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
     print(f"  corpus ready in {seconds:.1f} s", file=sys.stderr)
     for round_ in range(args.repeat):
         print(f"  round {round_ + 1}:", file=sys.stderr)
-        one_round(corpus, result, round_, args.jobs)
+        one_round(corpus, result, round_, args.jobs, args.clean_only)
     if args.pelican:
         run_pelican(corpus, result, args.repeat)
     return result
@@ -622,6 +626,9 @@ def main(argv: list[str] | None = None) -> int:
         "--out-root", type=Path, default=OUT,
         help="where the built sites go (default bench/out); /dev/shm takes the disk out",
     )  # fmt: skip
+    parser.add_argument(
+        "--clean-only", action="store_true", help="time clean builds only (e.g. at 100 000)"
+    )
     parser.add_argument("--profile", type=int, metavar="N", help="only profile one N build")
     args = parser.parse_args(argv)
     args.load = os.getloadavg()[0]  # other work on the machine shows up in wall times
