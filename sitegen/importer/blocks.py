@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from sitegen.importer.clean import BLOCK_TAGS
+from sitegen.importer.clean import BLOCK_TAGS, HEADINGS
 
 _WHITESPACE = " \t\r\n\xa0\u3000"
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _IMG = frozenset({"img"})
 _BLOCK_OR_BR = BLOCK_TAGS | {"br"}
 _NESTED = frozenset({"p", "div", "table", "ul", "ol"})
@@ -95,7 +94,7 @@ def _block(tag: Tag, found: list[Block]) -> None:
     if name in ("ul", "ol") and not has_descendant(tag, _NESTED):
         found.append(_make(name, (tag,)))
         return
-    if name in _HEADINGS or name == "pre":
+    if name in HEADINGS or name == "pre":
         found.append(_make(name, (tag,)))
         return
     if name in ("p", "blockquote", "li", "dd", "dt", "center", "address", "figcaption") and not (

@@ -40,7 +40,8 @@ DROP_WITH_CONTENT = {
 }
 # tags with a meaning of their own even when they hold no text
 KEEP_EMPTY = frozenset({"img", "br", "hr", "td", "tr", "table", "tbody", "thead", "col", "body"})
-BLOCK_TAGS = frozenset(
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+BLOCK_TAGS = HEADINGS | frozenset(
     [
         "p",
         "div",
@@ -58,12 +59,6 @@ BLOCK_TAGS = frozenset(
         "li",
         "dd",
         "dt",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
         "blockquote",
         "pre",
         "center",
@@ -78,16 +73,10 @@ BLOCK_TAGS = frozenset(
         "figcaption",
     ]
 )
-KEEP_TAGS = frozenset(
+KEEP_TAGS = HEADINGS | frozenset(
     [
         "p",
         "br",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
         "strong",
         "b",
         "em",

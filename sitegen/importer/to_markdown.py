@@ -13,7 +13,7 @@ from collections.abc import Callable
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from sitegen.importer.blocks import Block, collapse, is_data_table
-from sitegen.importer.clean import sanitize
+from sitegen.importer.clean import HEADINGS, sanitize
 
 Linker = Callable[[str, str], str]  # (url, "img" | "a") -> the URL to write
 
@@ -65,7 +65,7 @@ def _block(node: object, link: Linker) -> str:
     if not isinstance(node, Tag):
         return ""
     name = node.name
-    if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+    if name in HEADINGS:
         level = max(2, min(int(name[1]), 4))
         text = _inline(node, link).strip()
         return f"{'#' * level} {text}" if text else ""
