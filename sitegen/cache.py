@@ -53,52 +53,30 @@ def cache_file(root: Path, out: Path) -> Path:
     return root / CACHE_DIR / f"cache-{tag}.bin"
 
 
-@dataclass(frozen=True, slots=True)
-class RawCache:
-    """The cache file as read, before its records are rebuilt."""
+def load_cache(root: Path, fingerprint: str, out: Path, listing: Listing) -> BuildCache:
+    """The cache of the last build into `out`, or an empty one (with a warning if one was
+    there but unusable). `listing` is what `read_listing` gave: the outputs it left.
 
-    path: Path
-    data: tuple | None
-    error: str | None = None
-
-
-def read_cache(root: Path, out: Path) -> RawCache:
-    """Why marshal and not JSON or pickle: the cache is read and written on every build, and
+    Why marshal and not JSON or pickle: the cache is read and written on every build, and
     for 10 000 articles marshal does each in a few tens of milliseconds where JSON took
     0.3 s; unlike pickle, loading it cannot run code. Its format may change between Python
     versions, so the header names the version, and a mismatch only means a full build.
     """
     path = cache_file(root, out)
-    try:
-        data = marshal.loads(path.read_bytes())
-        if not isinstance(data, tuple) or len(data) != 6 or not isinstance(data[5], dict):
-            raise ValueError("not a build cache")
-    except FileNotFoundError:
-        return RawCache(path, None)
-    except (OSError, ValueError, EOFError, TypeError) as exc:
-        return RawCache(path, None, exc.__class__.__name__)
-    return RawCache(path, data)
-
-
-def load_cache(raw: RawCache, fingerprint: str, out: Path) -> BuildCache:
-    """The cache of the last build into `out`, or an empty one (with a warning if one was
-    there but unusable)."""
     empty = BuildCache(fingerprint, str(out))
-    if raw.error or raw.data is None:
-        if raw.error:
-            empty.warning = f"build cache {raw.path} is unreadable ({raw.error})"
-        return empty
-    header, found, last_out, entries, outputs, listing = raw.data
-    if header != _HEADER or found != fingerprint:
-        empty.warning = "settings, Python or sitegen version changed since the last build"
-        return empty
-    if last_out != str(out):
-        empty.warning = f"last build went to {last_out}"
-        return empty
     try:
+        header, found, last_out, entries, outputs = marshal.loads(path.read_bytes())
+        if header != _HEADER or found != fingerprint:
+            empty.warning = "settings, Python or sitegen version changed since the last build"
+            return empty
+        if last_out != str(out):
+            empty.warning = f"last build went to {last_out}"
+            return empty
         loaded = {p: (_source_from_plain(e), e) for p, e in entries.items()}
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
-        empty.warning = f"build cache {raw.path} is unreadable ({exc.__class__.__name__})"
+    except FileNotFoundError:
+        return empty
+    except (OSError, ValueError, EOFError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        empty.warning = f"build cache {path} is unreadable ({exc.__class__.__name__})"
         return empty
     sources = {p: entry for p, (entry, _) in loaded.items()}
     return BuildCache(fingerprint, str(out), sources, outputs, listing, loaded)
@@ -113,15 +91,15 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         plain = known[1] if known is not None and known[0] is entry else _source_to_plain(entry)
         if plain is not None:  # else: parse it again next time
             sources[name] = plain
-    data = (_HEADER, cache.fingerprint, cache.out, sources, cache.outputs, cache.listing)
+    data = (_HEADER, cache.fingerprint, cache.out, sources, cache.outputs)
     _write_atomically(path, marshal.dumps(data))
     _write_atomically(_listing_file(path), marshal.dumps((_HEADER, cache.listing)))
 
 
 def read_listing(root: Path, out: Path) -> Listing:
-    """The outputs the last build left (a copy of the cache's listing, in a file of its own):
-    the no-change check needs only this, and a build reads it before forking its workers,
-    which so start without the rest of the cache in their memory."""
+    """The outputs the last build left, kept apart from the rest of the cache: the no-change
+    check needs only this, and a build reads it before forking its workers, which so start
+    without the rest of the cache in their memory."""
     try:
         header, listing = marshal.loads(_listing_file(cache_file(root, out)).read_bytes())
     except (OSError, ValueError, EOFError, TypeError):

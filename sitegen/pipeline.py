@@ -24,7 +24,6 @@ from sitegen.cache import (
     SourceEntry,
     load_cache,
     load_state,
-    read_cache,
     read_listing,
     save_cache,
     save_state,
@@ -96,7 +95,8 @@ def _build(root: Path, out: Path | None = None, **options) -> BuildResult:
                        walk(root, SITE_FILE), extra=fingerprint)  # fmt: skip
     # The outputs the last build left, as they are now: files deleted or edited by hand since
     # show as missing or changed. (Stat by name: cheaper than listing a folder per article.)
-    left = stat_files(out, {} if opts.clean else read_listing(root, out))
+    listing = {} if opts.clean else read_listing(root, out)
+    left = stat_files(out, listing)
     if not opts.clean:
         quick = _nothing_to_do(root, out, inputs, left, problems, opts, start)
         if quick is not None:
@@ -105,7 +105,7 @@ def _build(root: Path, out: Path | None = None, **options) -> BuildResult:
     # Workers fork before the cache is read, so that they do not each count its memory.
     with Workers(config, opts.jobs, 2 * len(files)) as workers:
         cache = (BuildCache(fingerprint, str(out)) if opts.clean
-                 else load_cache(read_cache(root, out), fingerprint, out))  # fmt: skip
+                 else load_cache(root, fingerprint, out, listing))  # fmt: skip
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
         site = assemble(articles, config)
