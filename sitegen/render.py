@@ -1,7 +1,8 @@
 """Pages -> bytes. The contract for layout authors.
 
 Every layout in `layouts/` is a Jinja2 template (autoescape on, StrictUndefined, so a typo
-fails the build with the template's file and line). It sees two names:
+fails the build with the template's file and line). It sees two names (`site` is a global,
+so macros see it without `with context`):
 
 - `site`: a `SiteContext`: `site.config` (the settings of site.yaml: title, description,
   language, categories ...), `site.labels` (the interface text for the site's language,
@@ -98,6 +99,9 @@ def make_env(config: Config) -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(config.root),
     )
     context = make_context(config)
+    # A global rather than a render argument: macros imported without `with context` see it
+    # too, and Jinja then runs _macros.html once per process instead of once per page.
+    env.globals["site"] = context
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["url"] = context.url
@@ -134,7 +138,7 @@ def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: 
         page = dataclasses.replace(page, body=Markup(body))
     try:
         template = env.get_template(page.template or "")
-        return template.render(site=site, page=page).encode("utf-8")
+        return template.render(page=page).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         raise SiteError(_template_problem(env, page, exc, exc.filename, exc.lineno)) from None
     except jinja2.TemplateNotFound as exc:
