@@ -12,6 +12,7 @@ import re
 from typing import Final
 
 import markdown
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode, unique
 from markdown.postprocessors import Postprocessor
@@ -23,22 +24,55 @@ _CJK: Final = (
     r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
 )
 _INLINE: Final = "a|abbr|b|code|del|em|i|ins|kbd|mark|q|s|small|span|strong|sub|sup|u"
-_TAGS: Final = rf"(?:</?(?:{_INLINE})\b[^<>]*>)*"
+_INLINE_TAG: Final = re.compile(rf"</?(?:{_INLINE})\b[^<>]*>")
 # Punctuation that Chinese text shares with Western text (“ ” ‘ ’ — … ·): a break next to it
 # is dropped only when the other side is a CJK character, so "“quote”\nword" keeps its space.
 _SHARED: Final = "[\u00b7\u2014\u2018\u2019\u201c\u201d\u2026]"
-_BREAK_BETWEEN_CJK: Final = re.compile(
-    rf"((?:{_CJK}|{_SHARED}){_TAGS})[ \t]*\n[ \t]*({_TAGS}(?:{_CJK}|{_SHARED}))"
-)
 _CJK_CHAR: Final = re.compile(_CJK)
+_JOINABLE: Final = re.compile(f"{_CJK}|{_SHARED}")
 
 
-def _join(match: re.Match[str]) -> str:
-    left, right = match.group(1), match.group(2)
-    ends = _TAG.sub("", left)[-1:] + _TAG.sub("", right)[:1]
-    if _CJK_CHAR.search(ends):
-        return left + right
-    return match.group(0)
+def _join_breaks(text: str) -> str:
+    """`text` without the line breaks (and the spaces around them) that sit between two
+    CJK characters, or a CJK character and shared punctuation, inline tags between or not.
+
+    A loop over the breaks rather than one regex: a regex that starts at a character class
+    is tried at every character of the page, and pages are long while breaks are few.
+    """
+    pieces, done, at = [], 0, text.find("\n")
+    while at >= 0:
+        start, end = at, at + 1
+        while start > 0 and text[start - 1] in " \t":
+            start -= 1
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        left, right = _char_before_tags(text, start), _char_after_tags(text, end)
+        if (_JOINABLE.match(left) and _JOINABLE.match(right)
+                and (_CJK_CHAR.match(left) or _CJK_CHAR.match(right))):  # fmt: skip
+            pieces += (text[done:start],)
+            done = end
+        at = text.find("\n", end)
+    return "".join(pieces) + text[done:] if pieces else text
+
+
+def _char_before_tags(text: str, end: int) -> str:
+    """The character before `end`, skipping back over inline tags ("" if there is none)."""
+    while end > 0 and text[end - 1] == ">":
+        start = text.rfind("<", 0, end)
+        if start < 0 or not _INLINE_TAG.fullmatch(text, start, end):
+            break
+        end = start
+    return text[end - 1 : end]
+
+
+def _char_after_tags(text: str, start: int) -> str:
+    """The character at `start`, skipping over inline tags ("" if there is none)."""
+    while text.startswith("<", start):
+        end = text.find(">", start) + 1
+        if end <= 0 or not _INLINE_TAG.fullmatch(text, start, end):
+            break
+        start = end
+    return text[start : start + 1]
 
 
 _PRE: Final = re.compile(r"(<pre[\s>].*?</pre>)", re.DOTALL)
@@ -51,6 +85,11 @@ _HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Every inline pattern of Python-Markdown and our extensions starts with one of these (or is
 # the two-space line break); text without any of them comes out of inline processing as is.
 _INLINE_MARKUP: Final = re.compile(r"[`\\\[<&*_]|  \n")
+# A block whose every line starts with a letter or a non-ASCII mark: every other block
+# construct starts a line with a space, a digit or an ASCII mark (# - * + > = _ [ { ` ~ : |;
+# a table's second line is its | :--- | row).
+_LINE_START: Final = r"(?:[^\W\d_]|[^\x00-\x7f\s])"
+_PLAIN_BLOCK: Final = re.compile(rf"{_LINE_START}.*(?:\n{_LINE_START}.*)*")
 
 
 class _CjkJoinPostprocessor(Postprocessor):
@@ -58,8 +97,7 @@ class _CjkJoinPostprocessor(Postprocessor):
         parts = _PRE.split(text)
         # Odd indexes are <pre> blocks, whose line breaks are the content.
         return "".join(
-            part if index % 2 else _BREAK_BETWEEN_CJK.sub(_join, part)
-            for index, part in enumerate(parts)
+            part if index % 2 else _join_breaks(part) for index, part in enumerate(parts)
         )
 
 
@@ -95,12 +133,29 @@ class _PlainText(Treeprocessor):
                 element.text = AtomicString(text)
 
 
+class _PlainParagraph(BlockProcessor):
+    """Hand a block of plain prose straight to the paragraph processor.
+
+    Python-Markdown asks its dozen block processors in turn whether a block is theirs, most
+    of them with a regex over the whole block; for a paragraph of Chinese prose every answer
+    is no, and the asking is a fifth of a conversion. The paragraph processor then does
+    what it always does (a <p>, or text of the list item the block sits in).
+    """
+
+    def test(self, parent, block: str) -> bool:
+        return _PLAIN_BLOCK.fullmatch(block) is not None
+
+    def run(self, parent, blocks: list[str]) -> None:
+        self.parser.blockprocessors["paragraph"].run(parent, blocks)
+
+
 class CjkJoin(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.postprocessors.register(_CjkJoinPostprocessor(md), "cjk_join", 5)
         # After inline markup (20) and attribute lists (8), so explicit {#ids} are kept.
         md.treeprocessors.register(_HeadingIds(md), "heading_ids", 5)
         md.treeprocessors.register(_PlainText(md), "plain_text", 21)  # just before inline
+        md.parser.blockprocessors.register(_PlainParagraph(md.parser), "plain_paragraph", 200)
 
 
 def make_markdown(backlink_title: str = "返回正文") -> markdown.Markdown:

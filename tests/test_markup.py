@@ -18,6 +18,8 @@ from sitegen.markup import make_markdown, to_html
         ("中國夢·\n勞動美", "<p>中國夢·勞動美</p>"),
         ("強調**重點**\n內容", "<p>強調<strong>重點</strong>內容</p>"),
         ("參見\n[通知](/notices/a/)", '<p>參見<a href="/notices/a/">通知</a></p>'),
+        ("一\n二\n三", "<p>一二三</p>"),  # each break on its own, though they share 二
+        ("前文 \n  *後文*", "<p>前文<em>後文</em></p>"),
     ],
 )
 def test_a_break_between_chinese_characters_is_dropped(source, expected):
@@ -44,7 +46,11 @@ def test_tables_footnotes_attribute_lists_and_heading_ids_are_on():
 
 
 # Prose, block structure, and the inline constructs Python-Markdown knows, mixed at random.
-_PROSE = ["中文", "段落。", " ", "\n", "\n\n", "- ", "1. ", "## ", "    ", "(", ")", "!", ">", "#"]
+_PROSE = [
+    "中文", "段落。", "Word", "「引」", "\u3000", " ", "\t", "\n", "\n\n", "- ", "* ", "+ ", "1. ",
+    "## ", "    ", "(", ")", "!", ">", "#", "===", "---", "***", "|", "{: .x }", "[id]: /x",
+    "[^1]: 注", "~~~", ":",
+]  # fmt: skip
 _INLINE = [
     "**粗體**", "*斜體*", "_斜體_", "`代碼`", "\\*", "[連結](/a/)", "![圖](/i.png)", "[^1]",
     "<b>粗</b>", "<http://example.org/>", "<a@b.cn>", "&amp;", "&#20013;", "&", "<", "*", "_",
@@ -62,9 +68,15 @@ _INLINE = [
 @example("<http://example.org/>")
 @example("第一行  \n第二行")
 @example("<b>粗</b>")
-def test_skipping_plain_text_changes_no_output(source):
-    """Text without inline markup skips Python-Markdown's inline patterns; nothing else may
-    change: the converter gives the same HTML with that shortcut taken out."""
+@example("段落\n續行\n\n- 項目\n續行\n\n    縮進")
+@example("標題\n===\n\n正文\n---")
+@example("甲 | 乙\n--- | ---\n丙 | 丁")
+@example("> 引文\n續行")
+@example("- 項目\n\n    第二段\n\n正文")
+def test_the_shortcuts_change_no_output(source):
+    """Plain prose skips Python-Markdown's inline patterns and its block processors' tests;
+    nothing else may change: the converter gives the same HTML with both shortcuts taken out."""
     full = make_markdown()
     full.treeprocessors.deregister("plain_text")
+    full.parser.blockprocessors.deregister("plain_paragraph")
     assert to_html(make_markdown(), source) == to_html(full, source)
