@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sitegen.content import Article
-from sitegen.frozen import FrozenMap
+from sitegen.frozen import FrozenMap, pickled_by_fields
 from sitegen.problems import Problem
 from sitegen.scan import Listing
 
@@ -27,6 +27,7 @@ CACHE_DIR: Final = ".sitegen-cache"
 SCHEMA: Final = 1
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SourceEntry:
     stat: tuple[int, int]  # (mtime_ns, size): unchanged means the digest need not be computed

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from sitegen.frozen import pickled_by_fields
 from sitegen.i18n import LABELS
 from sitegen.problems import Problem, did_you_mean
 from sitegen.yamltext import YamlShapeError, error_line, error_text, load_mapping
@@ -20,6 +21,7 @@ SLUG_RE = re.compile(r"^[\w][\w.-]*$")
 PERMALINK_FIELDS = frozenset({"category", "slug", "year", "month", "day"})
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Category:
     slug: str

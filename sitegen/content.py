@@ -15,7 +15,7 @@ from typing import Any, Final
 import yaml
 
 from sitegen.config import SLUG_RE, Config
-from sitegen.frozen import FrozenMap
+from sitegen.frozen import FrozenMap, pickled_by_fields
 from sitegen.problems import Problem, SiteError, did_you_mean
 from sitegen.yamltext import YamlShapeError, error_line, error_text, load_mapping
 
@@ -42,6 +42,7 @@ _DATE_FORMATS: Final = (
 )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Article:
     path: Path  # relative to the site root: content/law/union-services.md

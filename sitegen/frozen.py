@@ -1,12 +1,36 @@
-"""FrozenMap: a read-only mapping for record fields that, unlike MappingProxyType, pickles.
+"""Helpers for the immutable records that cross into worker processes, so must pickle.
 
-Pages cross into worker processes, so every record field must pickle.
+FrozenMap: a read-only mapping for record fields that, unlike MappingProxyType, pickles.
+pickled_by_fields: a cheaper way to pickle a frozen, slotted dataclass.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+_Record = TypeVar("_Record", bound=type)
+
+
+def pickled_by_fields(cls: _Record) -> _Record:
+    """Pickle a frozen, slotted dataclass as the arguments of its constructor.
+
+    Python 3.11 pickles such a record through a Python-level __getstate__ that calls
+    dataclasses.fields() each time, and restores it one setattr at a time; a clean build
+    sends every page and article across a process boundary, and that took a third of a
+    second of its 17 CPU seconds. (The class must take every field in __init__.)
+    """
+    fields = dataclasses.fields(cls)
+    assert all(f.init for f in fields) and len(fields) > 1, cls
+    values = operator.attrgetter(*(f.name for f in fields))
+
+    def __reduce__(self):  # noqa: N807 (pickle's protocol)
+        return (cls, values(self))
+
+    cls.__reduce__ = __reduce__
+    return cls
 
 
 class FrozenMap(Mapping[str, Any]):

@@ -15,18 +15,21 @@ from typing import Final
 
 from sitegen.config import Category, Config
 from sitegen.content import Article
+from sitegen.frozen import pickled_by_fields
 from sitegen.i18n import labels_for
 from sitegen.problems import Problem
 
 SITEMAP_LIMIT: Final = 50_000  # URLs per sitemap file, as the sitemaps protocol allows
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Crumb:
     label: str
     url: str | None  # None for the current page
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Pager:
     """Links between list pages. `newer`/`older` are site paths or None."""
@@ -39,6 +42,7 @@ class Pager:
     total_articles: int | None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Page:
     kind: str  # home category article print archive year month 404 alias feed sitemap search
