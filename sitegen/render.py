@@ -15,7 +15,9 @@ so macros see it without `with context`):
   `page.entries` (articles of a list page, newest first), `page.groups` (home page:
   (category, articles) pairs), `page.pager`, `page.breadcrumbs`, `page.months`.
 
-Filters: `date` (default format 2018-09-21 14:29), `isodate`, `url` (same as site.url).
+Filters: `date` (default format 2018-09-21 14:29), `isodate`, `url` and `abs_url` (the same as
+site.url and site.abs_url, and cheaper in a layout: Jinja calls a filter directly, while
+every call of a method goes through its runtime).
 """
 
 from __future__ import annotations
@@ -105,6 +107,7 @@ def make_env(config: Config) -> jinja2.Environment:
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["url"] = context.url
+    env.filters["abs_url"] = context.abs_url
     return env
 
 
