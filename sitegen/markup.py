@@ -149,19 +149,70 @@ class _PlainParagraph(BlockProcessor):
         self.parser.blockprocessors["paragraph"].run(parent, blocks)
 
 
+class _OnlyWith:
+    """A processor that runs only on documents holding one of `marks`.
+
+    Some of Python-Markdown's processors scan every document whole and find nothing to do
+    in plain prose: raw HTML needs a "<", a fenced block ``` or ~~~, an attribute list
+    "{", and backslash escapes leave nothing to unescape without a "\\".
+    """
+
+    def __init__(self, inner, marks: tuple[str, ...], md: _Converter) -> None:
+        self.inner, self.marks, self.md = inner, marks, md
+
+    def run(self, data):
+        if any(mark in self.md.source for mark in self.marks):
+            return self.inner.run(data)
+        return data  # lines for a preprocessor, the root element for a treeprocessor
+
+    def __getattr__(self, name: str):  # other processors read attributes of this one by name
+        return getattr(self.inner, name)
+
+
+_SKIPPABLE: Final = (
+    ("preprocessors", "html_block", ("<",)),
+    ("preprocessors", "fenced_code_block", ("```", "~~~")),
+    ("treeprocessors", "attr_list", ("{",)),
+    ("treeprocessors", "unescape", ("\\",)),
+)
+
+
 class CjkJoin(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.postprocessors.register(_CjkJoinPostprocessor(md), "cjk_join", 5)
         # After inline markup (20) and attribute lists (8), so explicit {#ids} are kept.
         md.treeprocessors.register(_HeadingIds(md), "heading_ids", 5)
+
+
+class _Shortcuts(Extension):
+    """Ways around work that plain prose does not need; the output is the same without."""
+
+    def extendMarkdown(self, md: _Converter) -> None:  # noqa: N802 (Markdown's API)
         md.treeprocessors.register(_PlainText(md), "plain_text", 21)  # just before inline
         md.parser.blockprocessors.register(_PlainParagraph(md.parser), "plain_paragraph", 200)
+        for registry_name, name, marks in _SKIPPABLE:
+            registry = getattr(md, registry_name)
+            priority = next(item.priority for item in registry._priority if item.name == name)
+            registry.register(_OnlyWith(registry[name], marks, md), name, priority)
 
 
-def make_markdown(backlink_title: str = "返回正文") -> markdown.Markdown:
-    """A Markdown converter; make one per process and reuse it (to_html() resets it)."""
-    return markdown.Markdown(
-        extensions=[*EXTENSIONS, CjkJoin()],
+class _Converter(markdown.Markdown):
+    """Python-Markdown, remembering the document it converts for `_OnlyWith`."""
+
+    source = ""
+
+    def convert(self, source: str) -> str:
+        self.source = source
+        return super().convert(source)
+
+
+def make_markdown(backlink_title: str = "返回正文", shortcuts: bool = True) -> markdown.Markdown:
+    """A Markdown converter; make one per process and reuse it (to_html() resets it).
+
+    `shortcuts=False` gives the converter without `_Shortcuts`, for tests to compare with.
+    """
+    return _Converter(
+        extensions=[*EXTENSIONS, CjkJoin(), *([_Shortcuts()] if shortcuts else [])],
         extension_configs={"footnotes": {"BACKLINK_TITLE": backlink_title}},
         output_format="html",
     )
