@@ -7,7 +7,8 @@ For each size: clean full build, no-change rebuild, one-article edit, one new ar
 one template edit, each timed as its own `sitegen build` process and reported as the
 median of the repeats, with the files each edit wrote, the peak RSS of the build's whole
 process tree, pages per second and the core count. `--pelican` builds the same corpus
-with Pelican side by side. Corpora, outputs and the Pelican venv live in bench/out/.
+with Pelican side by side: one clean Pelican build after each round of sitegen builds.
+Corpora, outputs and the Pelican venv live in bench/out/.
 """
 
 from __future__ import annotations
@@ -471,20 +472,28 @@ def pelican_build(root: Path, output: Path, extra: list[str] | None = None) -> M
     return result
 
 
-def run_pelican(corpus: Corpus, result: SizeResult, repeat: int) -> None:
+def pelican_clean(corpus: Corpus, result: SizeResult) -> None:
+    """One clean Pelican build: the output and its cache removed first, as for sitegen."""
     root = pelican_site(corpus)
-    output = corpus.public.with_name(f"pelican-output-{corpus.count}")
-    for _ in range(repeat):
-        shutil.rmtree(output, ignore_errors=True)
-        shutil.rmtree(root / "cache", ignore_errors=True)
-        result.pelican.append(pelican_build(root, output))
-        print(f"  pelican clean: {result.pelican[-1].seconds:.1f} s", file=sys.stderr)
+    output = pelican_output(corpus)
+    shutil.rmtree(output, ignore_errors=True)
+    shutil.rmtree(root / "cache", ignore_errors=True)
+    result.pelican.append(pelican_build(root, output))
     result.pelican_pages = count_pages(output)
-    # Pelican's best case for a rebuild: its content cache, warmed by one build.
+    print(f"  pelican clean: {result.pelican[-1].seconds:.1f} s", file=sys.stderr)
+
+
+def pelican_cached(corpus: Corpus, result: SizeResult) -> None:
+    """Pelican's best case for a rebuild: its content cache, warmed by one build."""
+    root = pelican_site(corpus)
     cached = ["-e", "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true"]
-    pelican_build(root, output, cached)
-    result.pelican_cached = pelican_build(root, output, cached).seconds
+    pelican_build(root, pelican_output(corpus), cached)
+    result.pelican_cached = pelican_build(root, pelican_output(corpus), cached).seconds
     print(f"  pelican no-change (cache): {result.pelican_cached:.1f} s", file=sys.stderr)
+
+
+def pelican_output(corpus: Corpus) -> Path:
+    return corpus.public.with_name(f"pelican-output-{corpus.count}")
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -609,8 +618,10 @@ def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
     for round_ in range(args.repeat):
         print(f"  round {round_ + 1}:", file=sys.stderr)
         one_round(corpus, result, round_, args.jobs, args.clean_only)
+        if args.pelican:  # round by round, so both see the machine (and its disk) alike
+            pelican_clean(corpus, result)
     if args.pelican:
-        run_pelican(corpus, result, args.repeat)
+        pelican_cached(corpus, result)
     return result
 
 
