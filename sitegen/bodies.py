@@ -31,20 +31,26 @@ _SCHEMA = "CREATE TABLE IF NOT EXISTS body (digest TEXT PRIMARY KEY, html TEXT, 
 @dataclass(frozen=True, slots=True)
 class Body:
     html: str
-    text: str  # plain text, for excerpts and search
+    stored_text: str | None = None  # kept only for sites with search, which reads every one
+
+    @property
+    def text(self) -> str:
+        """The plain text, for excerpts and search."""
+        return self.stored_text if self.stored_text is not None else plain_text(self.html)
 
 
 class BodyStore:
     """Bodies in the database `path`; reads and writes go through one lazy connection."""
 
-    def __init__(self, root: Path, path: Path, backlink_title: str) -> None:
+    def __init__(self, root: Path, path: Path, backlink_title: str, with_text: bool) -> None:
         self.root = root
         self.path = path
         self._backlink_title = backlink_title
+        self._with_text = with_text  # store the plain text too (the search index needs it)
         self._md: markdown.Markdown | None = None
         self._db: sqlite3.Connection | None = None
         self._last: tuple[str, Body] | None = None  # an article page and its print view
-        self._made: list[tuple[str, str, str]] = []
+        self._made: list[tuple[str, str, str | None]] = []
 
     def __enter__(self) -> BodyStore:
         return self
@@ -76,16 +82,16 @@ class BodyStore:
             row = None
         body = Body(*row) if row else self.render(article)
         if not row:
-            self._made.append((article.digest, body.html, body.text))
+            self._made.append((article.digest, body.html, body.stored_text))
         self._last = (article.digest, body)
         return body
 
-    def take_made(self) -> list[tuple[str, str, str]]:
+    def take_made(self) -> list[tuple[str, str, str | None]]:
         """Bodies rendered since the last call, as rows for `save` (in the one writer)."""
         made, self._made = self._made, []
         return made
 
-    def save(self, rows: list[tuple[str, str, str]]) -> None:
+    def save(self, rows: list[tuple[str, str, str | None]]) -> None:
         if rows:
             db = self._connect()
             db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?, ?)", rows)
@@ -96,7 +102,7 @@ class BodyStore:
             self._md = make_markdown(self._backlink_title)
         source = body_source(article.path, (self.root / article.path).read_bytes())
         html = to_html(self._md, source)
-        return Body(html, plain_text(html))
+        return Body(html, plain_text(html) if self._with_text else None)
 
     def close(self) -> None:
         if self._db is not None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from sitegen import __version__, output
-from sitegen.bodies import BodyStore
 from sitegen.cache import (
     CACHE_DIR,
     BuildCache,
@@ -35,7 +35,7 @@ from sitegen.problems import Problem
 from sitegen.render import LAYOUTS_DIR, make_context, make_env, template_digests
 from sitegen.scan import Listing, signature, stat_files, walk
 from sitegen.site import Page, Site, assemble, url_clashes
-from sitegen.workers import Progress, SourceTask, Workers, bodies_path
+from sitegen.workers import Progress, SourceTask, Workers, body_store
 
 STATIC_DIR: Final = "static"
 
@@ -269,13 +269,24 @@ def _prune_bodies(config: Config, before: dict, after: dict, site: Site) -> None
     """Drop stored bodies that no source has any more: after a full build every one not in
     use, after an incremental one those of the sources that changed or went (cheaper)."""
     keep = {a.digest for a in site.articles}
-    with BodyStore(config.root, bodies_path(config), "") as bodies:
+    with body_store(config) as bodies:
         if not before:
             bodies.prune(keep)
+            _remove_other_stores(bodies.path)
             return
         changed = {entry.digest for path, entry in before.items()
                    if path not in after or after[path].digest != entry.digest}  # fmt: skip
         bodies.forget(changed - keep)
+
+
+def _remove_other_stores(current: Path) -> None:
+    """Body stores of other settings (search on or off) or of other sitegen versions."""
+    for other in current.parent.glob("bodies-*"):
+        if not other.name.startswith(current.name):
+            if other.is_dir():  # a folder of bodies, as earlier builds of sitegen kept them
+                shutil.rmtree(other, ignore_errors=True)
+            else:
+                other.unlink(missing_ok=True)
 
 
 def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]) -> str:
@@ -350,7 +361,7 @@ def _write_search(
     context = make_context(site.config)
     place = Place(staging.folder, None if staging.fresh else staging.out)
     blocks = site.config.root / CACHE_DIR / f"search-{FORMAT}"
-    with BodyStore(site.config.root, bodies_path(site.config), context.labels["body"]) as bodies:
+    with body_store(site.config, context.labels["body"]) as bodies:
         docs = (
             SearchDoc(context.url(a.url), a.title, a.date.strftime("%Y-%m-%d"), a.category,
                       context.category_name(a.category), bodies.get(a).text)

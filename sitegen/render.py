@@ -138,7 +138,7 @@ def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: 
         return render_sitemap(site, page).encode("utf-8")
     if page.kind in ("article", "print") and page.article is not None:
         body = _under_base_path(bodies.get(page.article).html, site.config.base_path)
-        page = dataclasses.replace(page, body=Markup(body))
+        page = page.with_body(Markup(body))
     try:
         template = env.get_template(page.template or "")
         return template.render(page=page).encode("utf-8")

@@ -36,9 +36,16 @@ SourceTask = tuple[Path, tuple[int, int], str | None]
 
 
 def bodies_path(config: Config) -> Path:
-    # Bodies depend on the Markdown settings, which change only with sitegen's version.
-    tag = hashlib.sha256(repr((__version__, EXTENSIONS)).encode()).hexdigest()[:8]
+    # Bodies depend on the Markdown settings, which change only with sitegen's version, and
+    # hold their plain text only when the site has search: a store of each kind.
+    settings = (__version__, EXTENSIONS, config.search)
+    tag = hashlib.sha256(repr(settings).encode()).hexdigest()[:8]
     return config.root / CACHE_DIR / f"bodies-{tag}.sqlite"
+
+
+def body_store(config: Config, backlink_title: str = "") -> BodyStore:
+    """The site's body store; `backlink_title` labels footnote links in bodies it renders."""
+    return BodyStore(config.root, bodies_path(config), backlink_title, config.search)
 
 
 class _Worker:
@@ -59,7 +66,7 @@ class _Worker:
     def render(self, staging: Staging, page: Page, key: str, previous_sha: str | None) -> Rendered:
         if self._renderer is None:
             context = make_context(self.config)
-            bodies = BodyStore(self.config.root, bodies_path(self.config), context.labels["body"])
+            bodies = body_store(self.config, context.labels["body"])
             self._renderer = (make_env(self.config), context, bodies)
         env, context, bodies = self._renderer
         try:
@@ -143,7 +150,7 @@ class Workers:
             [t for t in todo if t[0].kind == "feed"],
         )
         results: list[Rendered] = []
-        with BodyStore(self._local.config.root, bodies_path(self._local.config), "") as store:
+        with body_store(self._local.config) as store:
             for phase in phases:
                 if self._pool is None or len(todo) < PARALLEL_FROM:
                     done_chunks = (self._render_here(staging, chunk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import marshal
 import shutil
 import sqlite3
@@ -248,3 +249,28 @@ def test_a_damaged_body_store_is_rebuilt_and_the_site_stays_right(tmp_path):
     with sqlite3.connect(store) as db:  # a working store again, holding every body
         (count,) = db.execute("SELECT count(*) FROM body").fetchone()
     assert count == 5
+
+
+def test_a_site_without_search_keeps_no_plain_text_and_turning_search_on_indexes_all(tmp_path):
+    """Without search the body store holds HTML only (feeds work their excerpts out when
+    they need them); turning search on makes a store with text, and a full index."""
+    root = new_site(tmp_path)
+    write(root, "feedme", "摘要測試", "2018-09-20 10:00", "law", "勞動合同的訂立與解除。")
+    (root / "site.yaml").write_text(MINIMAL_CONFIG, encoding="utf-8")  # search: false
+    assert build_site(root).ok
+    [store] = (root / CACHE_DIR).glob("bodies-*.sqlite")
+    with sqlite3.connect(store) as db:
+        texts = [text for (text,) in db.execute("SELECT text FROM body")]
+    assert texts and all(text is None for text in texts)
+    assert "勞動合同的訂立與解除。" in (root / "public/feed.xml").read_text(encoding="utf-8")
+    assert not (root / "public/search").exists()
+
+    (root / "site.yaml").write_text(SEARCH_CONFIG, encoding="utf-8")
+    assert build_site(root).ok
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+    assert len({p.name.split(".")[0] for p in (root / CACHE_DIR).glob("bodies-*")}) == 1
+    docs = b"".join(
+        gzip.decompress(chunk.read_bytes()) for chunk in (root / "public/search/d").iterdir()
+    )
+    assert "勞動合同的訂立與解除。".encode() in docs
