@@ -100,7 +100,8 @@ class BodyStore:
     def render(self, article: Article) -> Body:
         if self._md is None:
             self._md = make_markdown(self._backlink_title)
-        source = body_source(article.path, (self.root / article.path).read_bytes())
+        path = Path(article.path)
+        source = body_source(path, (self.root / path).read_bytes())
         html = to_html(self._md, source)
         return Body(html, plain_text(html) if self._with_text else None)
 

@@ -142,7 +142,6 @@ def _article_to_plain(article: Article) -> tuple | None:
     if not plain_value(dict(article.extra)):
         return None
     values = [getattr(article, f.name) for f in _FIELDS]
-    values[_PATH] = article.path.as_posix()
     values[_DATE] = (article.date.isoformat(), str(article.date.tzinfo))
     values[_EXTRA], values[_KEY_LINES] = dict(article.extra), dict(article.key_lines)
     return tuple(values)
@@ -154,14 +153,14 @@ def _article_from_plain(raw: tuple) -> Article:
     date = dt.datetime.fromisoformat(stamp)
     if zone and "/" in zone:  # keep the named zone so the record equals a fresh parse
         date = date.astimezone(_zone(zone))
-    values[_PATH], values[_DATE] = Path(values[_PATH]), date
+    values[_DATE] = date
     values[_EXTRA], values[_KEY_LINES] = FrozenMap(values[_EXTRA]), FrozenMap(values[_KEY_LINES])
     return Article(*values)
 
 
 _FIELDS: Final = fields(Article)
 _NAMES: Final = [f.name for f in _FIELDS]
-_PATH, _DATE = _NAMES.index("path"), _NAMES.index("date")
+_DATE = _NAMES.index("date")
 _EXTRA, _KEY_LINES = _NAMES.index("extra"), _NAMES.index("key_lines")
 
 

@@ -45,7 +45,9 @@ _DATE_FORMATS: Final = (
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Article:
-    path: Path  # relative to the site root: content/law/union-services.md
+    # Relative to the site root, as a POSIX string (content/law/union-services.md): pages carry
+    # their articles into worker processes, and unpickling a Path parses it again each time.
+    path: str
     slug: str
     title: str
     date: dt.datetime  # aware, in the site's time zone
@@ -190,7 +192,7 @@ class _Fields:
         url = _permalink(config.permalink, category, slug, date)  # type: ignore[arg-type]
         extra = {k: v for k, v in self.raw.items() if k not in KNOWN_KEYS}
         return Article(
-            path=self.path, slug=slug, title=title, date=date, category=category,  # type: ignore[arg-type]
+            path=self.path.as_posix(), slug=slug, title=title, date=date, category=category,  # type: ignore[arg-type]
             url=url, digest=digest, body_line=body_line, tags=tags, aliases=aliases,
             draft=draft, extra=FrozenMap(extra),
             key_lines=FrozenMap(self.lines), **texts,

@@ -319,7 +319,7 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]
 def _name(article: Article, names: dict[int, str]) -> str:
     name = names.get(id(article))
     if name is None:
-        name = names[id(article)] = f"{article.path.as_posix()}:{article.digest}"
+        name = names[id(article)] = f"{article.path}:{article.digest}"
     return name
 
 
@@ -352,7 +352,7 @@ def _write_search(
     """
     from sitegen.search import FORMAT, Place, SearchDoc, write_index
 
-    parts = [repr(site.config)] + [f"{a.path.as_posix()}:{a.digest}" for a in site.articles]
+    parts = [repr(site.config)] + [f"{a.path}:{a.digest}" for a in site.articles]
     key = "search:" + hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
     old = {o: e for o, e in previous.items() if e[0] == key}
     if old and all(o in intact for o in old):

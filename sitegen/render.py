@@ -166,7 +166,7 @@ def _under_base_path(body: str, base_path: str) -> str:
 
 
 def _what(page: Page) -> str:
-    return page.article.path.as_posix() if page.article else f"page {page.url}"
+    return page.article.path if page.article else f"page {page.url}"
 
 
 def _template_problem(env, page: Page, exc: Exception, filename, lineno) -> Problem:

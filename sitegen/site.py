@@ -117,7 +117,7 @@ def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> S
 
 def _newest_first(article: Article) -> tuple:
     # Ties broken by path so that the order, and so every output, is the same on every build.
-    return (-article.date.timestamp(), article.path.as_posix())
+    return (-article.date.timestamp(), article.path)
 
 
 def _home(ordered, by_category, config: Config, labels) -> Page:
@@ -277,4 +277,5 @@ def _origin(page: Page) -> tuple[Path, int | None]:
         return Path("site.yaml"), None
     key = "aliases" if page.kind == "alias" else "slug"
     # A slug that comes from the file name has no line of its own: point at the title.
-    return page.article.path, page.article.key_lines.get(key) or page.article.key_lines.get("title")
+    lines = page.article.key_lines
+    return Path(page.article.path), lines.get(key) or lines.get("title")
