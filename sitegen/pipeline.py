@@ -13,10 +13,12 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Final
 
 from sitegen import __version__, output
+from sitegen.bodies import BodyStore
 from sitegen.cache import (
     CACHE_DIR,
     BuildCache,
@@ -359,18 +361,26 @@ def _write_search(
         outputs.update(old)
         return []
     context = make_context(site.config)
-    place = Place(staging.folder, None if staging.fresh else staging.out)
+    held = {o: e[1] for o, e in previous.items() if o.startswith("search/") and o in intact}
+    place = Place(staging.folder, None if staging.fresh else staging.out, held)
     blocks = site.config.root / CACHE_DIR / f"search-{FORMAT}"
+    root = site.config.root
     with body_store(site.config, context.labels["body"]) as bodies:
-        docs = (
+        tag = bodies.path.stem  # texts follow from the source and the Markdown settings
+        docs = [
             SearchDoc(context.url(a.url), a.title, a.date.strftime("%Y-%m-%d"), a.category,
-                      context.category_name(a.category), bodies.get(a).text)
+                      context.category_name(a.category), partial(_text_of, bodies, a),
+                      f"{tag}:{a.digest}", os.stat(root / a.path).st_size)
             for a in site.articles
-        )  # fmt: skip
+        ]  # fmt: skip
         index = write_index(docs, place, workers.map, blocks)
     for file in index:
         outputs[file.rel] = (key, file.sha)
     return [file.rel for file in index if file.written]
+
+
+def _text_of(bodies: BodyStore, article: Article) -> str:
+    return bodies.get(article).text
 
 
 def default_jobs() -> int:

@@ -39,7 +39,7 @@ import tempfile
 import unicodedata
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -77,7 +77,24 @@ class SearchDoc:
     date: str  # "2018-09-21"
     category: str  # slug
     category_name: str
-    text: str  # plain text of the body
+    # The plain text of the body, or a function that reads it: a rebuild reads only the texts
+    # of blocks it indexes again. With a function, `version` names the text (the article's
+    # digest, say) and `size` is about its length in bytes.
+    text: str | Callable[[], str]
+    version: str = ""
+    size: int = 0
+
+    def plain(self) -> str:
+        return self.text() if callable(self.text) else self.text
+
+    def row(self) -> bytes:
+        """The doc as search.js reads it from a doc chunk: JSON, white space folded."""
+        return _json(
+            [self.url, self.title, self.date, self.category, " ".join(self.plain().split())]
+        )
+
+    def weight(self) -> int:
+        return self.size or len(self.row())
 
 
 class _CharMap(dict):
@@ -179,6 +196,20 @@ class Place:
 
     out: Path
     live: Path | None = None
+    # rel -> sha256 of the index files the live site holds as the last build wrote them; read
+    # from the live files themselves when not given.
+    held: Mapping[str, str] | None = None
+
+    def holds(self, rel: str, sha: str) -> bool:
+        """Whether the live site holds `rel` with these bytes (so it need not be written)."""
+        if self.live is None:
+            return False
+        if self.held is not None:
+            return self.held.get(rel) == sha
+        try:
+            return hashlib.sha256((self.live / rel).read_bytes()).hexdigest() == sha
+        except OSError:
+            return False
 
     def put(self, rel: str, data: bytes) -> IndexFile:
         sha = hashlib.sha256(data).hexdigest()
@@ -202,21 +233,28 @@ def write_index(
     Documents are indexed in blocks of consecutive ids, each block on its own (in a worker
     process when `mapper` spreads them), and the blocks' postings joined in id order. With
     a `cache` folder, a block's postings are kept there by a digest of its docs, so that a
-    rebuild after one edit indexes one block again, not the archive.
-    Memory stays bounded for 100 000 articles: texts are spooled to a temporary file and read
-    back a block at a time in date order; only postings (ints) are kept for the whole archive.
+    rebuild after one edit reads the texts of one block and indexes it again, not the
+    archive; a cached block whose doc chunks the live site holds writes nothing.
+    Memory stays bounded for 100 000 articles: the texts of the blocks to index are spooled
+    to a temporary file and read back a block at a time in date order; only postings (ints)
+    are kept for the whole archive.
     """
     place = place if isinstance(place, Place) else Place(place)
+    order = sorted(docs, key=lambda d: (d.date, d.url))
+    per_chunk = _docs_per_chunk(order)
+    size = per_chunk * max(1, BLOCK_DOCS // per_chunk)  # whole doc chunks per block
+    blocks = [_block(first, order[first : first + size], per_chunk)
+              for first in range(0, len(order), size)]  # fmt: skip
+    kept = {block.first for block in blocks if _kept(block, cache, place)}
+    work = partial(index_block, place, per_chunk, cache)
     with tempfile.TemporaryFile() as spool:
-        order = _spool(docs, spool)
-        per_chunk = _docs_per_chunk(order)
-        block = per_chunk * max(1, BLOCK_DOCS // per_chunk)  # whole doc chunks per block
-        jobs = _keyed(_blocks(_read_back(spool, order), block), per_chunk)
-        keys: list[str] = []
-        work = partial(index_block, place, per_chunk, cache)
-        postings, hashes, files = _join(mapper(work, _noting(jobs, keys)))
+        todo = [_spool(block, spool) for block in blocks if block.first not in kept]
+        done = iter(mapper(work, (_job(spooled, spool) for spooled in todo)))
+        parts = (_cached(block, cache, work) if block.first in kept else next(done)
+                 for block in blocks)  # fmt: skip
+        postings, hashes, files = _join(parts)
     if cache is not None:
-        _prune_cache(cache, set(keys))
+        _prune_cache(cache, {block.digest for block in blocks})
     shards = _shard_count(postings)
     files += _write_shards(postings, hashes, shards, place)
     meta = _meta(order, per_chunk, shards, Normalizer.from_file().table)
@@ -225,37 +263,60 @@ def write_index(
 
 
 @dataclass(frozen=True, slots=True)
-class _Spooled:
-    date: str
-    url: str
-    category: str
-    category_name: str
-    offset: int
-    size: int
+class _Block:
+    first: int  # the id of its first doc
+    docs: list[SearchDoc]
+    digest: str  # what its postings and doc chunks follow from: its place and its docs
 
 
-def _spool(docs: Iterable[SearchDoc], spool: tempfile._TemporaryFileWrapper) -> list[_Spooled]:
-    """Write each doc to the spool; return small records, oldest first (ties by URL)."""
-    order: list[_Spooled] = []
+def _block(first: int, docs: list[SearchDoc], per_chunk: int) -> _Block:
+    digest = hashlib.sha256(f"{FORMAT} {first} {per_chunk}\n".encode())
     for doc in docs:
-        data = _json([doc.url, doc.title, doc.date, doc.category, " ".join(doc.text.split())])
-        order.append(
-            _Spooled(doc.date, doc.url, doc.category, doc.category_name, spool.tell(), len(data))
-        )
-        spool.write(data)
-    order.sort(key=lambda d: (d.date, d.url))
-    return order
+        text = doc.version or doc.text
+        assert isinstance(text, str), "a doc whose text is a function needs a version"
+        digest.update("\0".join((doc.url, doc.title, doc.date, doc.category, text)).encode())
+        digest.update(b"\n")
+    return _Block(first, docs, digest.hexdigest())
 
 
-def _read_back(spool: tempfile._TemporaryFileWrapper, order: list[_Spooled]) -> Iterator[bytes]:
-    """Each doc's row as JSON bytes, oldest first."""
-    for record in order:
-        spool.seek(record.offset)
-        yield spool.read(record.size)
+def _kept(block: _Block, cache: Path | None, place: Place) -> bool:
+    """Whether the block's postings are cached and the live site holds its doc chunks."""
+    if cache is None:
+        return False
+    chunks = _load_chunks(cache / f"{block.digest}.chunks")
+    return chunks is not None and all(place.holds(rel, sha) for rel, sha in chunks)
 
 
-def _docs_per_chunk(order: list[_Spooled]) -> int:
-    average = sum(r.size for r in order) / max(1, len(order))
+def _spool(block: _Block, spool) -> tuple[_Block, int, list[int]]:
+    """Write the rows of the block's docs to the spool: (block, offset, row sizes)."""
+    offset = spool.tell()
+    rows = [doc.row() for doc in block.docs]
+    spool.write(b"".join(rows))
+    return block, offset, [len(row) for row in rows]
+
+
+def _job(spooled: tuple[_Block, int, list[int]], spool) -> _Job:
+    block, offset, sizes = spooled
+    spool.seek(offset)
+    data = spool.read(sum(sizes))
+    ends = list(accumulate(sizes))
+    starts = [0, *ends[:-1]]
+    rows = [data[start:end] for start, end in zip(starts, ends, strict=True)]
+    return block.first, rows, block.digest
+
+
+def _cached(block: _Block, cache: Path, work: Callable[[_Job], _Part]) -> _Part:
+    """A kept block's postings from the cache, its doc chunks left as the live site holds
+    them; a cache file damaged since `_kept` looked is indexed again, here."""
+    stored = _load_part(cache / f"{block.digest}.bin")
+    chunks = _load_chunks(cache / f"{block.digest}.chunks")
+    if stored is None or chunks is None:
+        return work((block.first, [doc.row() for doc in block.docs], block.digest))
+    return (*stored, [IndexFile(rel, sha, False) for rel, sha in chunks])
+
+
+def _docs_per_chunk(order: list[SearchDoc]) -> int:
+    average = sum(doc.weight() for doc in order) / max(1, len(order))
     return max(1, min(200, round(CHUNK_BYTES / max(1.0, average))))
 
 
@@ -265,36 +326,8 @@ class _Postings:
     masks: defaultdict[str, bytearray]  # bigram key -> position mask per posting
 
 
-def _blocks(rows: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes]]]:
-    """(first doc id, rows) of consecutive ids, `size` rows at a time."""
-    block: list[bytes] = []
-    first = 0
-    for doc_id, row in enumerate(rows):
-        if not block:
-            first = doc_id
-        block.append(row)
-        if len(block) == size:
-            yield first, block
-            block = []
-    if block:
-        yield first, block
-
-
 # A block to index: its first doc id, its rows as JSON, and the digest it is cached by.
 _Job = tuple[int, list[bytes], str]
-
-
-def _keyed(blocks: Iterable[tuple[int, list[bytes]]], per_chunk: int) -> Iterator[_Job]:
-    for first, rows in blocks:
-        digest = hashlib.sha256(f"{FORMAT} {first} {per_chunk}\n".encode())
-        _drain(map(digest.update, rows))
-        yield first, rows, digest.hexdigest()
-
-
-def _noting(jobs: Iterable[_Job], keys: list[str]) -> Iterator[_Job]:
-    for job in jobs:
-        keys.append(job[2])
-        yield job
 
 
 # One block's postings, flat so that it crosses between processes (and into the cache) as a
@@ -315,6 +348,8 @@ def index_block(place: Place, per_chunk: int, cache: Path | None, job: _Job) -> 
         stored = _index_rows(first, [json.loads(row) for row in rows])
         if cache is not None:
             _store_part(cache / f"{digest}.bin", stored)
+    if cache is not None:
+        _store(cache / f"{digest}.chunks", [(f.rel, f.sha) for f in files])
     return (*stored, files)
 
 
@@ -355,15 +390,29 @@ def _load_part(path: Path) -> tuple | None:
 
 
 def _store_part(path: Path, part: tuple) -> None:
+    _store(path, (_CACHE_TAG, *part))
+
+
+def _load_chunks(path: Path) -> list[tuple[str, str]] | None:
+    """A block's doc chunk files as (rel, sha) pairs, as index_block wrote them, or None."""
+    try:
+        chunks = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    ok = isinstance(chunks, list) and all(isinstance(c, tuple) and len(c) == 2 for c in chunks)
+    return chunks if ok else None
+
+
+def _store(path: Path, value: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(marshal.dumps((_CACHE_TAG, *part)))
+    tmp.write_bytes(marshal.dumps(value))
     tmp.replace(path)  # atomic: another process may store the same block at once
 
 
 def _prune_cache(cache: Path, keep: set[str]) -> None:
     if cache.is_dir():
-        for path in cache.glob("*.bin"):
+        for path in chain(cache.glob("*.bin"), cache.glob("*.chunks")):
             if path.stem not in keep:
                 path.unlink(missing_ok=True)
 
@@ -475,7 +524,7 @@ def _varint(n: int) -> bytes:
     return _SHORT_VARINTS[n] if n < len(_SHORT_VARINTS) else bytes(varints([n]))
 
 
-def _meta(order: list[_Spooled], per_chunk: int, shards: int, table: dict[str, str]) -> dict:
+def _meta(order: list[SearchDoc], per_chunk: int, shards: int, table: dict[str, str]) -> dict:
     years: dict[str, list[int]] = {}
     for doc_id, record in enumerate(order):
         span = years.setdefault(record.date[:4], [doc_id, doc_id])

@@ -316,3 +316,36 @@ def test_a_rebuild_indexes_only_the_block_whose_docs_changed(tmp_path, monkeypat
     plain = write_index(docs, tmp_path / "plain")
     assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
     assert sorted((f.rel, f.sha) for f in third) == sorted((f.rel, f.sha) for f in plain)
+
+
+def test_a_rebuild_reads_the_texts_of_one_block_and_leaves_its_other_doc_files(
+    tmp_path, monkeypatch
+):
+    """Texts are read only for blocks indexed again, and a cached block whose doc chunks the
+    live site holds writes none of them; the index is still the one built from scratch."""
+    monkeypatch.setattr(search, "CHUNK_BYTES", 600)
+    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
+    texts = [f"第{i}期職工書屋開放，會員代表{i % 3}名到場。" * (1 + i % 4) for i in range(23)]
+    read: list[int] = []
+
+    def docs() -> list[SearchDoc]:
+        return [
+            SearchDoc(f"/news/n{i:02}/", f"職工書屋{i}", f"2020-01-{1 + i:02}", "news", "工會要聞",
+                      lambda i=i: read.append(i) or texts[i], f"v{hash(texts[i])}", 120)
+            for i in range(23)
+        ]  # fmt: skip
+
+    cache, live = tmp_path / "cache", tmp_path / "live"
+    write_index(docs(), live, cache=cache)
+    assert sorted(read) == list(range(23))
+    read.clear()
+    texts[13] = "本期改為線上開放。"
+    second = write_index(docs(), Place(tmp_path / "next", live), cache=cache)
+    per_chunk = json.loads((live / "search" / "meta.json").read_bytes())["per_chunk"]
+    size = per_chunk * max(1, 4 // per_chunk)  # docs per block: whole doc chunks
+    block = set(range(13 // size * size, 13 // size * size + size))  # doc i has id i (dates)
+    assert set(read) == block
+    written_docs = {f.rel for f in second if f.written and f.rel.startswith("search/d/")}
+    assert written_docs and written_docs <= {f"search/d/{i // per_chunk}.json.gz" for i in block}
+    plain = write_index([replace(d, text=texts[i]) for i, d in enumerate(docs())], tmp_path / "p")
+    assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
