@@ -18,10 +18,14 @@ DecompressionStream unless the host already did (it checks for gzip's magic byte
 Doc ids run oldest first (by date, then URL), so a year is one id range, "newest first" is
 descending id order, and a day's new articles take new ids at the end: the doc chunks of
 older articles keep their bytes, and an incremental build leaves those files alone.
-A shard is: varint key count, then per key: varint key byte length, UTF-8 key, varint posting
-count, varint posting byte length, postings. A posting is id*4 + flags (1: key in the title,
-2: key occurs 3+ times), stored as varint deltas of that value. Keys of two CJK characters
-then have one byte per posting: bit (position % 8) set for each place the bigram occurs.
+A shard is: varint segment count, then its segments, one per block of docs (ids in blocks
+of BLOCK_DOCS, oldest first) that holds any of its keys, in id order. A segment is: varint
+key count, then per key (sorted): varint key byte length, UTF-8 key, varint posting count,
+varint posting byte length, postings. A posting is id*4 + flags (1: key in the title, 2: key
+occurs 3+ times), stored as varint deltas of that value from 0 within the segment. Keys of two
+CJK characters then have one byte per posting: bit (position % 8) set for each place the
+bigram occurs. A key's postings are those of its segments, end to end. (Segments let an edit
+re-encode one block's part of each shard and join the rest as they are.)
 """
 
 from __future__ import annotations
@@ -34,20 +38,20 @@ import marshal
 import operator
 import os
 import re
-import sys
+import struct
 import tempfile
 import unicodedata
+import zlib
 from array import array
-from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate, chain
 from pathlib import Path
 from typing import Final
 
-FORMAT: Final = 2  # static/js/search.js checks it: a stale script must not misread an index
+FORMAT: Final = 3  # static/js/search.js checks it: a stale script must not misread an index
 TABLE_FILE: Final = Path(__file__).parent / "data" / "t2s.txt"
 CJK: Final = (
     "\u3005\u3007\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff"
@@ -231,32 +235,40 @@ def write_index(
     """Write the index under search/ of `place`. Returns every file of the index.
 
     Documents are indexed in blocks of consecutive ids, each block on its own (in a worker
-    process when `mapper` spreads them), and the blocks' postings joined in id order. With
-    a `cache` folder, a block's postings are kept there by a digest of its docs, so that a
-    rebuild after one edit reads the texts of one block and indexes it again, not the
-    archive; a cached block whose doc chunks the live site holds writes nothing.
+    process when `mapper` spreads them) into one segment per shard; a shard is its blocks'
+    segments end to end. With a `cache` folder, a block's segments are kept there by a
+    digest of its docs, so that a rebuild after one edit reads the texts of one block and
+    indexes it again, not the archive, and only joins the shards; a cached block whose doc
+    chunks the live site holds writes none of them.
     Memory stays bounded for 100 000 articles: the texts of the blocks to index are spooled
-    to a temporary file and read back a block at a time in date order; only postings (ints)
-    are kept for the whole archive.
+    to a temporary file and read back a block at a time in date order; only the encoded
+    segments are kept for the whole archive.
     """
     place = place if isinstance(place, Place) else Place(place)
     order = sorted(docs, key=lambda d: (d.date, d.url))
-    per_chunk = _docs_per_chunk(order)
+    per_chunk, shards = _docs_per_chunk(order), _shard_count(order)
     size = per_chunk * max(1, BLOCK_DOCS // per_chunk)  # whole doc chunks per block
-    blocks = [_block(first, order[first : first + size], per_chunk)
+    blocks = [_block(first, order[first : first + size], per_chunk, shards)
               for first in range(0, len(order), size)]  # fmt: skip
-    kept = {block.first for block in blocks if _kept(block, cache, place)}
-    work = partial(index_block, place, per_chunk, cache)
+    kept = {block.first: part for block in blocks
+            if (part := _kept(block, cache, place)) is not None}  # fmt: skip
+    work = partial(index_block, place, per_chunk, shards, cache)
+    segments: list[list[bytes]] = [[] for _ in range(shards)]
+    pieces: list[list[bytes]] = [[] for _ in range(shards)]
+    files: list[IndexFile] = []
     with tempfile.TemporaryFile() as spool:
         todo = [_spool(block, spool) for block in blocks if block.first not in kept]
         done = iter(mapper(work, (_job(spooled, spool) for spooled in todo)))
-        parts = (_cached(block, cache, work) if block.first in kept else next(done)
-                 for block in blocks)  # fmt: skip
-        postings, hashes, files = _join(parts)
+        for block in blocks:
+            part = kept.pop(block.first) if block.first in kept else next(done)
+            for shard, (segment, piece) in enumerate(zip(part[0], part[1], strict=True)):
+                if segment:  # the block has keys of this shard
+                    segments[shard].append(segment)
+                    pieces[shard].append(piece)
+            files += part[2]
     if cache is not None:
         _prune_cache(cache, {block.digest for block in blocks})
-    shards = _shard_count(postings)
-    files += _write_shards(postings, hashes, shards, place)
+    files += _write_shards(segments, pieces, place)
     meta = _meta(order, per_chunk, shards, Normalizer.from_file().table)
     files.append(place.put("search/meta.json", _json(meta)))
     return files
@@ -269,8 +281,8 @@ class _Block:
     digest: str  # what its postings and doc chunks follow from: its place and its docs
 
 
-def _block(first: int, docs: list[SearchDoc], per_chunk: int) -> _Block:
-    digest = hashlib.sha256(f"{FORMAT} {first} {per_chunk}\n".encode())
+def _block(first: int, docs: list[SearchDoc], per_chunk: int, shards: int) -> _Block:
+    digest = hashlib.sha256(f"{FORMAT} {first} {per_chunk} {shards}\n".encode())
     for doc in docs:
         text = doc.version or doc.text
         assert isinstance(text, str), "a doc whose text is a function needs a version"
@@ -279,12 +291,12 @@ def _block(first: int, docs: list[SearchDoc], per_chunk: int) -> _Block:
     return _Block(first, docs, digest.hexdigest())
 
 
-def _kept(block: _Block, cache: Path | None, place: Place) -> bool:
-    """Whether the block's postings are cached and the live site holds its doc chunks."""
-    if cache is None:
-        return False
-    chunks = _load_chunks(cache / f"{block.digest}.chunks")
-    return chunks is not None and all(place.holds(rel, sha) for rel, sha in chunks)
+def _kept(block: _Block, cache: Path | None, place: Place) -> _Part | None:
+    """The block's cached segments if the live site holds its doc chunks as they were."""
+    part = _load_part(cache / f"{block.digest}.bin") if cache is not None else None
+    if part is None or not all(place.holds(f.rel, f.sha) for f in part[2]):
+        return None
+    return part
 
 
 def _spool(block: _Block, spool) -> tuple[_Block, int, list[int]]:
@@ -305,16 +317,6 @@ def _job(spooled: tuple[_Block, int, list[int]], spool) -> _Job:
     return block.first, rows, block.digest
 
 
-def _cached(block: _Block, cache: Path, work: Callable[[_Job], _Part]) -> _Part:
-    """A kept block's postings from the cache, its doc chunks left as the live site holds
-    them; a cache file damaged since `_kept` looked is indexed again, here."""
-    stored = _load_part(cache / f"{block.digest}.bin")
-    chunks = _load_chunks(cache / f"{block.digest}.chunks")
-    if stored is None or chunks is None:
-        return work((block.first, [doc.row() for doc in block.docs], block.digest))
-    return (*stored, [IndexFile(rel, sha, False) for rel, sha in chunks])
-
-
 def _docs_per_chunk(order: list[SearchDoc]) -> int:
     average = sum(doc.weight() for doc in order) / max(1, len(order))
     return max(1, min(200, round(CHUNK_BYTES / max(1.0, average))))
@@ -328,15 +330,12 @@ class _Postings:
 
 # A block to index: its first doc id, its rows as JSON, and the digest it is cached by.
 _Job = tuple[int, list[bytes], str]
+# A block indexed: its segment of each shard (b"" where it has no key of that shard), each
+# segment compressed on its own (see _write_shards), and its doc chunk files.
+_Part = tuple[list[bytes], list[bytes], list[IndexFile]]
 
 
-# One block's postings, flat so that it crosses between processes (and into the cache) as a
-# few large objects: keys with their posting counts and the postings end to end (as bytes of
-# array("I")) and their FNV-1a hashes, the same for bigram masks; then the block's doc chunks.
-_Part = tuple[list[str], bytes, bytes, bytes, list[str], bytes, bytes, list[IndexFile]]
-
-
-def index_block(place: Place, per_chunk: int, cache: Path | None, job: _Job) -> _Part:
+def index_block(place: Place, per_chunk: int, shards: int, cache: Path | None, job: _Job) -> _Part:
     """Index the docs of one block (ids first, first + 1, ...) and write their doc chunks."""
     first, rows, digest = job
     files = [
@@ -344,13 +343,13 @@ def index_block(place: Place, per_chunk: int, cache: Path | None, job: _Job) -> 
         for at, start in ((s - first, s) for s in range(first, first + len(rows), per_chunk))
     ]
     stored = _load_part(cache / f"{digest}.bin") if cache is not None else None
-    if stored is None:
-        stored = _index_rows(first, [json.loads(row) for row in rows])
-        if cache is not None:
-            _store_part(cache / f"{digest}.bin", stored)
+    if stored is not None:  # indexed before; only its doc chunks were missing
+        return stored[0], stored[1], files
+    segments = _segments(_index_rows(first, [json.loads(row) for row in rows]), shards)
+    part = (segments, [_deflate(segment) if segment else b"" for segment in segments], files)
     if cache is not None:
-        _store(cache / f"{digest}.chunks", [(f.rel, f.sha) for f in files])
-    return (*stored, files)
+        _store_part(cache / f"{digest}.bin", part)
+    return part
 
 
 def _chunk(rows: list[bytes]) -> bytes:
@@ -358,84 +357,62 @@ def _chunk(rows: list[bytes]) -> bytes:
     return gzip.compress(b"[" + b",".join(rows) + b"]", GZIP_LEVEL, mtime=0)
 
 
-def _index_rows(first: int, rows: list[list]) -> tuple:
+def _index_rows(first: int, rows: list[list]) -> _Postings:
     normalizer = Normalizer.from_file()
     postings = _Postings(defaultdict(lambda: array("I")), defaultdict(bytearray))
     for doc_id, row in enumerate(rows, first):
         _add_doc(postings, doc_id, row, normalizer)
+    return postings
+
+
+def _segments(postings: _Postings, shards: int) -> list[bytes]:
+    """The block's keys with their postings, one segment per shard (see the format above)."""
+    grouped: list[list[str]] = [[] for _ in range(shards)]
+    for key in postings.values:
+        grouped[fnv1a(key) % shards].append(key)
+    return [_segment(postings, keys) if keys else b"" for keys in grouped]
+
+
+def _segment(postings: _Postings, keys: list[str]) -> bytes:
     values, masks = postings.values, postings.masks
-    flat = array("I")
-    _drain(map(flat.extend, values.values()))
-    counts = array("I", map(len, values.values()))
-    mask_counts = array("I", map(len, masks.values()))
-    hashes = array("I", map(fnv1a, values))  # for the shard of each key, done once per block
-    return (
-        list(values), counts.tobytes(), flat.tobytes(), hashes.tobytes(),
-        list(masks), mask_counts.tobytes(), b"".join(masks.values()),
-    )  # fmt: skip
+    out = varints([len(keys)])
+    for key in sorted(keys):
+        raw = key.encode("utf-8")
+        posted = values[key]
+        body = encode_postings(posted) + masks.get(key, b"")
+        head = (_varint(len(raw)), raw, _varint(len(posted)), _varint(len(body)))
+        out += b"".join(head) + body
+    return bytes(out)
 
 
-# Cached postings are raw array bytes: valid only for this format, machine and marshal.
-_CACHE_TAG: Final = f"sitegen-blocks 2 {FORMAT} {sys.byteorder} {sys.version_info[:2]}"
+_CACHE_TAG: Final = f"sitegen-segments 1 {FORMAT} {GZIP_LEVEL}"
 
 
-def _load_part(path: Path) -> tuple | None:
-    """A cached block's postings (marshal: loading cannot run code), or None."""
+def _load_part(path: Path) -> _Part | None:
+    """A cached block (marshal: loading cannot run code), or None."""
     try:
-        part = marshal.loads(path.read_bytes())
+        tag, segments, pieces, chunks = marshal.loads(path.read_bytes())
+        files = [IndexFile(rel, sha, False) for rel, sha in chunks]
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    ok = isinstance(part, tuple) and len(part) == 8 and part[0] == _CACHE_TAG
-    return part[1:] if ok else None
+    ok = tag == _CACHE_TAG and isinstance(segments, list) and isinstance(pieces, list)
+    return (segments, pieces, files) if ok and len(segments) == len(pieces) else None
 
 
-def _store_part(path: Path, part: tuple) -> None:
-    _store(path, (_CACHE_TAG, *part))
-
-
-def _load_chunks(path: Path) -> list[tuple[str, str]] | None:
-    """A block's doc chunk files as (rel, sha) pairs, as index_block wrote them, or None."""
-    try:
-        chunks = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-    ok = isinstance(chunks, list) and all(isinstance(c, tuple) and len(c) == 2 for c in chunks)
-    return chunks if ok else None
-
-
-def _store(path: Path, value: object) -> None:
+def _store_part(path: Path, part: _Part) -> None:
+    segments, pieces, files = part
+    chunks = [(f.rel, f.sha) for f in files]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(marshal.dumps(value))
+    tmp.write_bytes(marshal.dumps((_CACHE_TAG, segments, pieces, chunks)))
     tmp.replace(path)  # atomic: another process may store the same block at once
 
 
 def _prune_cache(cache: Path, keep: set[str]) -> None:
     if cache.is_dir():
-        for path in chain(cache.glob("*.bin"), cache.glob("*.chunks")):
+        for path in cache.glob("*.*"):
             if path.stem not in keep:
                 path.unlink(missing_ok=True)
-
-
-def _join(parts: Iterable[_Part]) -> tuple[_Postings, dict[str, int], list[IndexFile]]:
-    """The blocks' postings, appended block after block: ids stay ascending per key.
-    Also each key's hash (for its shard) and the doc chunk files the blocks wrote."""
-    postings = _Postings(defaultdict(lambda: array("I")), defaultdict(bytearray))
-    hashes: dict[str, int] = {}
-    files: list[IndexFile] = []
-    for keys, counts, flat, key_hashes, pairs, mask_counts, mask_bytes, chunks in parts:
-        _extend(postings.values, array.extend, keys, array("I", counts), array("I", flat))
-        _extend(postings.masks, bytearray.extend, pairs, array("I", mask_counts), mask_bytes)
-        hashes.update(zip(keys, array("I", key_hashes), strict=True))
-        files += chunks
-    return postings, hashes, files
-
-
-def _extend(lists: defaultdict, extend: Callable, keys: list[str], counts: array, flat) -> None:
-    """lists[keys[i]] += the i-th run of counts[i] items of flat (a loop in C: map)."""
-    ends = list(accumulate(counts))
-    runs = map(flat.__getitem__, map(slice, chain((0,), ends), ends))
-    _drain(map(extend, map(lists.__getitem__, keys), runs))
 
 
 def _add_doc(postings: _Postings, doc_id: int, row: list, normalizer: Normalizer) -> None:
@@ -455,9 +432,6 @@ def _add_doc(postings: _Postings, doc_id: int, row: list, normalizer: Normalizer
             mask_lists[key].append(masks[key])
 
 
-_drain = deque(maxlen=0).extend  # runs an iterator to its end, keeping nothing
-
-
 def is_bigram(key: str) -> bool:
     return len(key) == 2 and IS_CJK.match(key[0]) is not None
 
@@ -472,10 +446,11 @@ def position_masks(norm: str, masks: dict[str, int]) -> dict[str, int]:
     return masks
 
 
-def _shard_count(postings: _Postings) -> int:
-    """A power of two giving shards of about SHARD_BYTES (a posting takes ~1.5 bytes)."""
-    estimate = sum(len(v) for v in postings.values.values()) * 1.5 + len(postings.values) * 10
-    estimate = (estimate + sum(len(m) for m in postings.masks.values())) * 0.6  # gzip
+def _shard_count(order: list[SearchDoc]) -> int:
+    """A power of two giving shards of about SHARD_BYTES. Gzipped shards come to about a
+    fifth of the sources' bytes; estimated from the docs alone, so that blocks can be
+    encoded (and cached) before the whole index is known."""
+    estimate = sum(doc.weight() for doc in order) * 0.2
     shards = 1
     while shards * SHARD_BYTES < estimate and shards < 65536:
         shards *= 2
@@ -483,41 +458,34 @@ def _shard_count(postings: _Postings) -> int:
 
 
 def _write_shards(
-    postings: _Postings, hashes: dict[str, int], shards: int, place: Place
+    segments: list[list[bytes]], pieces: list[list[bytes]], place: Place
 ) -> list[IndexFile]:
-    grouped: list[list[str]] = [[] for _ in range(shards)]
-    for key in postings.values:
-        grouped[hashes[key] % shards].append(key)
-    raw = (_shard(postings, keys) for keys in grouped)
-    # zlib lets go of the GIL: shards are compressed on all cores while the next are encoded.
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        compressed = _bounded_map(
-            pool, partial(gzip.compress, compresslevel=GZIP_LEVEL, mtime=0), raw
-        )
-        return [place.put(f"search/s/{n}.bin", data) for n, data in enumerate(compressed)]
+    return [
+        place.put(f"search/s/{n}.bin", _gzip_of(shard_segments, shard_pieces))
+        for n, (shard_segments, shard_pieces) in enumerate(zip(segments, pieces, strict=True))
+    ]
 
 
-def _shard(postings: _Postings, keys: list[str]) -> bytes:
-    values, masks = postings.values, postings.masks
-    out = varints([len(keys)])
-    for key in sorted(keys):
-        raw = key.encode("utf-8")
-        posted = values[key]
-        body = encode_postings(posted) + masks.get(key, b"")
-        head = (_varint(len(raw)), raw, _varint(len(posted)), _varint(len(body)))
-        out += b"".join(head) + body
-    return bytes(out)
+# A gzip member whose deflate stream is made of pieces compressed one by one: each piece
+# ends on a full flush (byte-aligned, nothing refers back across it), so pieces can be put
+# end to end, and an edit compresses only the segments of the block it changed. It costs
+# about a sixth more bytes than compressing each shard whole, at a fortieth of the time.
+_GZIP_HEAD: Final = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no mtime
+_LAST_BLOCK: Final = b"\x03\x00"  # an empty final block, as zlib ends a stream
 
 
-def _bounded_map(pool: ThreadPoolExecutor, function: Callable, items: Iterable) -> Iterator:
-    """pool.map, in order, with at most a few items in flight (pool.map takes them all)."""
-    pending: deque = deque()
-    for item in items:
-        pending.append(pool.submit(function, item))
-        if len(pending) > 8:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+def _deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def _gzip_of(segments: list[bytes], pieces: list[bytes]) -> bytes:
+    """A shard as gzip: its segment count, then its segments, from their pieces."""
+    count = _varint(len(segments))
+    crc = zlib.crc32(b"".join(segments), zlib.crc32(count))
+    size = len(count) + sum(map(len, segments))
+    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
+    return b"".join((_GZIP_HEAD, _deflate(count), *pieces, _LAST_BLOCK, trailer))
 
 
 def _varint(n: int) -> bytes:

@@ -72,17 +72,22 @@ def read_index(out: Path, masks: dict | None = None) -> tuple[dict, dict[str, li
     masks = {} if masks is None else masks
     for number in range(meta["shards"]):
         stream = iter(gzip.decompress((out / "search" / "s" / f"{number}.bin").read_bytes()))
-        for _ in range(varint(stream)):
-            key = bytes(next(stream) for _ in range(varint(stream))).decode("utf-8")
-            count, _size = varint(stream), varint(stream)
-            value, postings = 0, []
-            for _ in range(count):
-                value += varint(stream)
-                postings.append((value // 4, value % 4))
-            if is_bigram(key):
-                masks[key] = [next(stream) for _ in range(count)]
-            assert fnv1a(key) % meta["shards"] == number, f"{key!r} is in the wrong shard"
-            keys[key] = postings
+        for _segment in range(varint(stream)):  # a key's postings: its segments', in order
+            for _ in range(varint(stream)):
+                key = bytes(next(stream) for _ in range(varint(stream))).decode("utf-8")
+                count, _size = varint(stream), varint(stream)
+                value, postings = 0, []
+                for _ in range(count):
+                    value += varint(stream)
+                    postings.append((value // 4, value % 4))
+                if is_bigram(key):
+                    masks.setdefault(key, []).extend(next(stream) for _ in range(count))
+                assert fnv1a(key) % meta["shards"] == number, f"{key!r} is in the wrong shard"
+                keys.setdefault(key, []).extend(postings)
+        assert next(stream, None) is None, "bytes after the last segment"
+    for key, postings in keys.items():
+        ids = [doc for doc, _flags in postings]
+        assert ids == sorted(set(ids)), f"{key!r}: postings out of order across segments"
     return meta, keys
 
 
@@ -264,9 +269,10 @@ def test_a_site_with_search_switched_off_has_no_search_box_page_or_index(make_si
     assert 'name="q"' not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
 
 
-def test_an_index_built_in_blocks_is_the_index_built_whole(tmp_path, monkeypatch):
-    """Blocks of consecutive docs are indexed apart (in worker processes) and joined; the
-    join must give the very bytes of one pass over all docs."""
+def test_an_index_built_in_blocks_holds_what_the_index_built_whole_holds(tmp_path, monkeypatch):
+    """Blocks of consecutive docs are indexed apart (in worker processes), each into one
+    segment per shard: read back, every key has the postings and masks of one pass over all
+    docs, and the doc chunks are the same bytes."""
     docs = [
         SearchDoc(f"/news/n{i}/", f"職工書屋{i}", f"2020-0{1 + i % 9}-1{i % 10}",
                   ("news", "law")[i % 2], ("工會要聞", "法律維權")[i % 2],
@@ -277,12 +283,19 @@ def test_an_index_built_in_blocks_is_the_index_built_whole(tmp_path, monkeypatch
     write_index(docs, tmp_path / "whole")
     monkeypatch.setattr(search, "BLOCK_DOCS", 4)
     write_index(docs, tmp_path / "blocks")
-    whole, blocks = tmp_path / "whole" / "search", tmp_path / "blocks" / "search"
-    files = sorted(p.relative_to(whole) for p in whole.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(blocks) for p in blocks.rglob("*") if p.is_file())
-    assert len([f for f in files if f.parent.name == "d"]) > 3
-    for name in files:
+    whole_masks: dict = {}
+    block_masks: dict = {}
+    assert read_index(tmp_path / "whole", whole_masks) == read_index(
+        tmp_path / "blocks", block_masks
+    )
+    assert whole_masks == block_masks
+    whole, blocks = tmp_path / "whole" / "search" / "d", tmp_path / "blocks" / "search" / "d"
+    chunks = sorted(p.name for p in whole.iterdir())
+    assert len(chunks) > 3 and chunks == sorted(p.name for p in blocks.iterdir())
+    for name in chunks:
         assert (whole / name).read_bytes() == (blocks / name).read_bytes(), name
+    segments = gzip.decompress((tmp_path / "blocks" / "search" / "s" / "0.bin").read_bytes())[0]
+    assert segments > 1  # the docs of several blocks share this shard
 
 
 def test_a_rebuild_indexes_only_the_block_whose_docs_changed(tmp_path, monkeypatch):

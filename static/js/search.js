@@ -24,7 +24,7 @@
   var IS_SPACE = /^[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$/;
   var WORD = /[\p{L}\p{N}]+/gu;
   var MAX_WORD = 40;
-  var FORMAT = 2; /* sitegen/search.py FORMAT */
+  var FORMAT = 3; /* sitegen/search.py FORMAT */
   var PAGE_SIZE = 10;
   var EXCERPT_BEFORE = 30;
   var EXCERPT_LENGTH = 120;
@@ -133,27 +133,33 @@
       }
       return shards.get(n);
     }
+    /* A shard's segments (one per block of docs, in id order): key -> its entries. */
     function readShard(bytes) {
       var reader = { bytes: bytes, pos: 0 };
       var keys = new Map();
-      var count = varint(reader);
-      for (var k = 0; k < count; k++) {
-        var length = varint(reader);
-        var key = decoder.decode(bytes.subarray(reader.pos, reader.pos + length));
-        reader.pos += length;
-        var postings = varint(reader);
-        var size = varint(reader);
-        var masks = isBigram(key) ? reader.pos + size - postings : -1;
-        keys.set(key, { pos: reader.pos, count: postings, masks: masks });
-        reader.pos += size;
+      var segments = varint(reader);
+      for (var s = 0; s < segments; s++) {
+        var count = varint(reader);
+        for (var k = 0; k < count; k++) {
+          var length = varint(reader);
+          var key = decoder.decode(bytes.subarray(reader.pos, reader.pos + length));
+          reader.pos += length;
+          var postings = varint(reader);
+          var size = varint(reader);
+          var masks = isBigram(key) ? reader.pos + size - postings : -1;
+          var entry = { pos: reader.pos, count: postings, masks: masks };
+          if (keys.has(key)) keys.get(key).push(entry);
+          else keys.set(key, [entry]);
+          reader.pos += size;
+        }
       }
       return { bytes: bytes, keys: keys };
     }
     return {
       postings: function (key) {
         return shard(fnv1a(key) % meta.shards).then(function (s) {
-          var entry = s.keys.get(key);
-          return entry ? readPostings(s.bytes, entry) : { ids: [], flags: [], masks: [] };
+          var entries = s.keys.get(key);
+          return entries ? readPostings(s.bytes, entries) : { ids: [], flags: [], masks: [] };
         });
       },
       doc: function (id) {
@@ -203,17 +209,25 @@
     return value;
   }
 
-  function readPostings(bytes, entry) {
-    var reader = { bytes: bytes, pos: entry.pos };
-    var ids = new Array(entry.count);
-    var flags = new Array(entry.count);
-    var value = 0;
-    for (var i = 0; i < entry.count; i++) {
-      value += varint(reader);
-      ids[i] = Math.floor(value / 4);
-      flags[i] = value % 4;
-    }
-    var masks = entry.masks >= 0 ? bytes.subarray(entry.masks, entry.masks + entry.count) : null;
+  /* A key's postings: those of its entries (one per segment), end to end. */
+  function readPostings(bytes, entries) {
+    var total = 0;
+    entries.forEach(function (entry) { total += entry.count; });
+    var ids = new Array(total);
+    var flags = new Array(total);
+    var masks = entries[0].masks >= 0 ? new Uint8Array(total) : null;
+    var at = 0;
+    entries.forEach(function (entry) {
+      var reader = { bytes: bytes, pos: entry.pos };
+      var value = 0;
+      for (var i = 0; i < entry.count; i++) {
+        value += varint(reader);
+        ids[at + i] = Math.floor(value / 4);
+        flags[at + i] = value % 4;
+      }
+      if (masks) masks.set(bytes.subarray(entry.masks, entry.masks + entry.count), at);
+      at += entry.count;
+    });
     return { ids: ids, flags: flags, masks: masks };
   }
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
+from sitegen import search as search_index
 from sitegen.pipeline import build_site
 
 pytestmark = pytest.mark.browser
@@ -87,8 +89,15 @@ def site_base(tmp_path_factory, serve_dir) -> str:
         (root / "content" / f"{path}.md").parent.mkdir(parents=True, exist_ok=True)
         (root / "content" / f"{path}.md").write_text(text, encoding="utf-8")
     served = tmp_path_factory.mktemp("served")
-    result = build_site(root, served / "news")
+    # Indexed in blocks of a few docs (two to a doc chunk), so that a word's postings lie in
+    # several segments of its shard, as in a large archive, and search.js must join them.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_index, "CHUNK_BYTES", 300)
+        patch.setattr(search_index, "BLOCK_DOCS", 4)
+        result = build_site(root, served / "news")
     assert result.ok, [str(p) for p in result.problems]
+    shards = (served / "news" / "search" / "s").glob("*.bin")
+    assert max(gzip.decompress(shard.read_bytes())[0] for shard in shards) > 1
     return serve_dir(served) + "news/"
 
 
