@@ -118,7 +118,7 @@ def _build(root: Path, out: Path | None = None, **options) -> BuildResult:
             return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
         # Outputs that are exactly as the last build left them (not edited or deleted by hand).
         intact = {o for o, stat in left.items() if cache.listing.get(o) == stat}
-        result = _write_site(site, cache, out, opts, workers, intact)
+        result = _write_site(site, cache, out, opts, workers, intact, files)
     if result.ok:
         _prune_bodies(config, cache.sources, sources, site)
         cache.sources = sources
@@ -226,7 +226,13 @@ class _Written:
 
 
 def _write_site(
-    site: Site, cache: BuildCache, out: Path, opts: BuildOptions, workers: Workers, intact: set
+    site: Site,
+    cache: BuildCache,
+    out: Path,
+    opts: BuildOptions,
+    workers: Workers,
+    intact: set,
+    sources: Listing,
 ) -> _Written:
     config = site.config
     env = make_env(config)
@@ -257,7 +263,7 @@ def _write_site(
         known = {} if fresh else previous
         written += _copy_static(config.root, staging, known, outputs, intact)
         if config.search:
-            written += _write_search(site, staging, known, outputs, intact, workers)
+            written += _write_search(site, staging, known, outputs, intact, workers, sources)
         removed = sorted(set(previous) - set(outputs))
         output.commit(staging, [] if fresh else removed)
     except BaseException:
@@ -345,7 +351,7 @@ def _copy_static(root: Path, staging, previous, outputs, intact: set) -> list[st
 
 
 def _write_search(
-    site: Site, staging: output.Staging, previous, outputs, intact, workers
+    site: Site, staging: output.Staging, previous, outputs, intact, workers, sources: Listing
 ) -> list[str]:
     """The search index, made again only when an article, or the site's settings, changed.
 
@@ -364,13 +370,12 @@ def _write_search(
     held = {o: e[1] for o, e in previous.items() if o.startswith("search/") and o in intact}
     place = Place(staging.folder, None if staging.fresh else staging.out, held)
     blocks = site.config.root / CACHE_DIR / f"search-{FORMAT}"
-    root = site.config.root
     with body_store(site.config, context.labels["body"]) as bodies:
         tag = bodies.path.stem  # texts follow from the source and the Markdown settings
         docs = [
             SearchDoc(context.url(a.url), a.title, a.date.strftime("%Y-%m-%d"), a.category,
                       context.category_name(a.category), partial(_text_of, bodies, a),
-                      f"{tag}:{a.digest}", os.stat(root / a.path).st_size)
+                      f"{tag}:{a.digest}", sources[a.path][1])
             for a in site.articles
         ]  # fmt: skip
         index = write_index(docs, place, workers.map, blocks)
