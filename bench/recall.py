@@ -114,7 +114,7 @@ def docs_from_sources(site: Path, settings: dict) -> Iterator[SearchDoc]:
 
 
 def indexed_docs(search_dir: Path) -> list[list]:
-    """Every doc row of the index, in id order (newest first)."""
+    """Every doc row of the index, in id order (oldest first)."""
     meta = json.loads((search_dir / "meta.json").read_text(encoding="utf-8"))
     rows: list[list] = []
     for number in range((meta["docs"] + meta["per_chunk"] - 1) // meta["per_chunk"]):
@@ -147,7 +147,8 @@ def expected_page(query: Query, rows: list[list], normalized: list[str], norm: N
     """The result page the article must be on: its rank among all holders in its cat/year."""
     needle = norm.text(query.text)
     rank = 0
-    for row, text in zip(rows, normalized, strict=True):
+    # Results are listed newest first: descending doc ids, the rows read backwards.
+    for row, text in zip(reversed(rows), reversed(normalized), strict=True):
         if row[0] == query.url:
             return rank // PAGE_SIZE + 1
         if row[3] == query.category and row[2][:4] == query.year and needle in text:
