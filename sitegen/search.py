@@ -406,7 +406,7 @@ def _store_part(path: Path, part: _Part) -> None:
 
 def _prune_cache(cache: Path, keep: set[str]) -> None:
     if cache.is_dir():
-        for path in cache.glob("*.*"):
+        for path in cache.glob("*.bin"):  # not another process's .tmp, about to be renamed
             if path.stem not in keep:
                 path.unlink(missing_ok=True)
 
@@ -445,7 +445,8 @@ def position_masks(norm: str, masks: dict[str, int]) -> dict[str, int]:
 def _shard_count(order: list[SearchDoc]) -> int:
     """A power of two giving shards of about SHARD_BYTES. Gzipped shards come to about a
     fifth of the sources' bytes; estimated from the docs alone, so that blocks can be
-    encoded (and cached) before the whole index is known."""
+    encoded (and cached) before the whole index is known. (When the count changes, as an
+    archive doubles, every block is indexed again.)"""
     estimate = sum(doc.weight() for doc in order) * 0.2
     shards = 1
     while shards * SHARD_BYTES < estimate and shards < 65536:
