@@ -38,13 +38,12 @@ import marshal
 import operator
 import os
 import re
-import struct
 import tempfile
 import unicodedata
-import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate, chain
@@ -68,7 +67,10 @@ WORD: Final = re.compile(r"[^\W_]+")  # letters and digits, like JavaScript's [\
 MAX_WORD: Final = 40  # longer Latin "words" are URLs or hashes; cut so keys stay small
 CATEGORY_KEY: Final = "#"  # never a letter, digit or CJK, so it cannot clash with a word
 SHARD_BYTES: Final = 24_000  # average shard size aimed at; a query fetches one per bigram
-GZIP_LEVEL: Final = 6  # level 9 takes about twice as long for files ~1 % smaller
+GZIP_LEVEL: Final = 6  # doc chunks: level 9 takes about twice as long for files ~1 % smaller
+# Shards are compressed again whenever an edit reaches them (hundreds per edit): level 1 takes
+# a third of level 6's time for files 7 % larger.
+SHARD_GZIP_LEVEL: Final = 1
 CHUNK_BYTES: Final = 4_000  # average doc chunk size aimed at; a result page fetches a few
 # Docs indexed together, in one worker process, and cached as one: an edit indexes this many.
 BLOCK_DOCS: Final = 250
@@ -250,21 +252,19 @@ def write_index(
             if (part := _kept(block, cache, place)) is not None}  # fmt: skip
     work = partial(index_block, place, per_chunk, shards, cache)
     segments: list[list[bytes]] = [[] for _ in range(shards)]
-    pieces: list[list[bytes]] = [[] for _ in range(shards)]
     files: list[IndexFile] = []
     with tempfile.TemporaryFile() as spool:
         todo = [_spool(block, spool) for block in blocks if block.first not in kept]
         done = iter(mapper(work, (_job(spooled, spool) for spooled in todo)))
         for block in blocks:
             part = kept.pop(block.first) if block.first in kept else next(done)
-            for shard, (segment, piece) in enumerate(zip(part[0], part[1], strict=True)):
+            for shard, segment in enumerate(part[0]):
                 if segment:  # the block has keys of this shard
                     segments[shard].append(segment)
-                    pieces[shard].append(piece)
-            files += part[2]
+            files += part[1]
     if cache is not None:
         _prune_cache(cache, {block.digest for block in blocks})
-    files += _write_shards(segments, pieces, place)
+    files += _write_shards(segments, place, cache)
     meta = _meta(order, per_chunk, shards, Normalizer.from_file().table)
     files.append(place.put("search/meta.json", _json(meta)))
     return files
@@ -290,7 +290,7 @@ def _block(first: int, docs: list[SearchDoc], per_chunk: int, shards: int) -> _B
 def _kept(block: _Block, cache: Path | None, place: Place) -> _Part | None:
     """The block's cached segments if the live site holds its doc chunks as they were."""
     part = _load_part(cache / f"{block.digest}.bin") if cache is not None else None
-    if part is None or not all(place.holds(f.rel, f.sha) for f in part[2]):
+    if part is None or not all(place.holds(f.rel, f.sha) for f in part[1]):
         return None
     return part
 
@@ -326,9 +326,9 @@ class _Postings:
 
 # A block to index: its first doc id, its rows as JSON, and the digest it is cached by.
 _Job = tuple[int, list[bytes], str]
-# A block indexed: its segment of each shard (b"" where it has no key of that shard), each
-# segment compressed on its own (see _write_shards), and its doc chunk files.
-_Part = tuple[list[bytes], list[bytes], list[IndexFile]]
+# A block indexed: its segment of each shard (b"" where it has no key of that shard) and its
+# doc chunk files.
+_Part = tuple[list[bytes], list[IndexFile]]
 
 
 def index_block(place: Place, per_chunk: int, shards: int, cache: Path | None, job: _Job) -> _Part:
@@ -340,9 +340,8 @@ def index_block(place: Place, per_chunk: int, shards: int, cache: Path | None, j
     ]
     stored = _load_part(cache / f"{digest}.bin") if cache is not None else None
     if stored is not None:  # indexed before; only its doc chunks were missing
-        return stored[0], stored[1], files
-    segments = _segments(_index_rows(first, [json.loads(row) for row in rows]), shards)
-    part = (segments, [_deflate(segment) if segment else b"" for segment in segments], files)
+        return stored[0], files
+    part = (_segments(_index_rows(first, [json.loads(row) for row in rows]), shards), files)
     if cache is not None:
         _store_part(cache / f"{digest}.bin", part)
     return part
@@ -381,27 +380,29 @@ def _segment(postings: _Postings, keys: list[str]) -> bytes:
     return bytes(out)
 
 
-_CACHE_TAG: Final = f"sitegen-segments 1 {FORMAT} {GZIP_LEVEL}"
+_CACHE_TAG: Final = f"sitegen-segments 2 {FORMAT} {SHARD_GZIP_LEVEL}"
 
 
 def _load_part(path: Path) -> _Part | None:
     """A cached block (marshal: loading cannot run code), or None."""
     try:
-        tag, segments, pieces, chunks = marshal.loads(path.read_bytes())
+        tag, segments, chunks = marshal.loads(path.read_bytes())
         files = [IndexFile(rel, sha, False) for rel, sha in chunks]
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    ok = tag == _CACHE_TAG and isinstance(segments, list) and isinstance(pieces, list)
-    return (segments, pieces, files) if ok and len(segments) == len(pieces) else None
+    return (segments, files) if tag == _CACHE_TAG and isinstance(segments, list) else None
 
 
 def _store_part(path: Path, part: _Part) -> None:
-    segments, pieces, files = part
-    chunks = [(f.rel, f.sha) for f in files]
+    segments, files = part
+    _store(path, (_CACHE_TAG, segments, [(f.rel, f.sha) for f in files]))
+
+
+def _store(path: Path, value: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(marshal.dumps((_CACHE_TAG, segments, pieces, chunks)))
-    tmp.replace(path)  # atomic: another process may store the same block at once
+    tmp.write_bytes(marshal.dumps(value))
+    tmp.replace(path)  # atomic: another process may store the same file at once
 
 
 def _prune_cache(cache: Path, keep: set[str]) -> None:
@@ -454,35 +455,41 @@ def _shard_count(order: list[SearchDoc]) -> int:
     return shards
 
 
-def _write_shards(
-    segments: list[list[bytes]], pieces: list[list[bytes]], place: Place
-) -> list[IndexFile]:
-    return [
-        place.put(f"search/s/{n}.bin", _gzip_of(shard_segments, shard_pieces))
-        for n, (shard_segments, shard_pieces) in enumerate(zip(segments, pieces, strict=True))
-    ]
+def _write_shards(segments: list[list[bytes]], place: Place, cache: Path | None) -> list[IndexFile]:
+    """Each shard: its segment count and segments, gzipped. A shard whose bytes are those of
+    the shard the live site holds is not compressed again: most of them, after an edit at
+    100 000 articles (one article's keys reach a few hundred of 4 096 shards)."""
+    record = cache / "shards.marshal" if cache is not None else None
+    known = _load_shards(record, len(segments)) if record is not None else {}
+    # zlib and hashlib let go of the GIL: shards are compressed on all cores.
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        done = list(pool.map(partial(_write_shard, place, known), enumerate(segments)))
+    if record is not None:
+        _store(record, (_CACHE_TAG, len(segments), {n: shas for n, (_, shas) in enumerate(done)}))
+    return [file for file, _ in done]
 
 
-# A gzip member whose deflate stream is made of pieces compressed one by one: each piece
-# ends on a full flush (byte-aligned, nothing refers back across it), so pieces can be put
-# end to end, and an edit compresses only the segments of the block it changed. It costs
-# about a sixth more bytes than compressing each shard whole, at a fortieth of the time.
-_GZIP_HEAD: Final = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no mtime
-_LAST_BLOCK: Final = b"\x03\x00"  # an empty final block, as zlib ends a stream
+def _write_shard(
+    place: Place, known: dict[int, tuple[str, str]], shard: tuple[int, list[bytes]]
+) -> tuple[IndexFile, tuple[str, str]]:
+    """The shard's file, and the sha256 of its bytes before and after gzip."""
+    number, segments = shard
+    rel = f"search/s/{number}.bin"
+    raw = _varint(len(segments)) + b"".join(segments)
+    raw_sha = hashlib.sha256(raw).hexdigest()
+    before = known.get(number)
+    if before is not None and before[0] == raw_sha and place.holds(rel, before[1]):
+        return IndexFile(rel, before[1], False), before
+    file = place.put(rel, gzip.compress(raw, SHARD_GZIP_LEVEL, mtime=0))
+    return file, (raw_sha, file.sha)
 
 
-def _deflate(data: bytes) -> bytes:
-    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
-    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
-
-
-def _gzip_of(segments: list[bytes], pieces: list[bytes]) -> bytes:
-    """A shard as gzip: its segment count, then its segments, from their pieces."""
-    count = _varint(len(segments))
-    crc = zlib.crc32(b"".join(segments), zlib.crc32(count))
-    size = len(count) + sum(map(len, segments))
-    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
-    return b"".join((_GZIP_HEAD, _deflate(count), *pieces, _LAST_BLOCK, trailer))
+def _load_shards(path: Path, count: int) -> dict[int, tuple[str, str]]:
+    try:
+        tag, shards, known = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return known if tag == _CACHE_TAG and shards == count and isinstance(known, dict) else {}
 
 
 def _varint(n: int) -> bytes:

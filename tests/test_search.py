@@ -362,3 +362,37 @@ def test_a_rebuild_reads_the_texts_of_one_block_and_leaves_its_other_doc_files(
     assert written_docs and written_docs <= {f"search/d/{i // per_chunk}.json.gz" for i in block}
     plain = write_index([replace(d, text=texts[i]) for i, d in enumerate(docs())], tmp_path / "p")
     assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
+
+
+def test_a_rebuild_compresses_only_the_shards_whose_bytes_changed(tmp_path, monkeypatch):
+    """After one edit most shards hold the same bytes: they are neither compressed nor
+    written again, and the index is still the one built from scratch."""
+    monkeypatch.setattr(search, "CHUNK_BYTES", 600)
+    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
+    monkeypatch.setattr(search, "SHARD_BYTES", 5)  # many shards for a few docs
+    texts = [f"第{i}期職工書屋開放，會員代表{i % 3}名到場。" * (1 + i % 4) for i in range(23)]
+    docs = [
+        SearchDoc(
+            f"/news/n{i:02}/", f"職工書屋{i}", f"2020-01-{1 + i:02}", "news", "工會要聞", text
+        )
+        for i, text in enumerate(texts)
+    ]
+    cache, live = tmp_path / "cache", tmp_path / "live"
+    first = {f.rel: f.sha for f in write_index(docs, live, cache=cache)}
+    shards = [rel for rel in first if rel.startswith("search/s/")]
+    compressed: list[bytes] = []
+    real = gzip.compress
+    monkeypatch.setattr(
+        gzip, "compress", lambda data, *a, **k: compressed.append(data) or real(data, *a, **k)
+    )
+    docs[13] = replace(docs[13], text="本期改為線上開放。")
+    second = write_index(docs, Place(tmp_path / "next", live), cache=cache)
+    changed = [f.rel for f in second if f.rel in shards and f.sha != first[f.rel]]
+    assert 0 < len(changed) < len(shards) / 2
+    assert {f.rel for f in second if f.written and f.rel.startswith("search/s/")} == set(changed)
+    per_chunk = json.loads((live / "search" / "meta.json").read_bytes())["per_chunk"]
+    chunks_of_block = len(range(0, per_chunk * max(1, 4 // per_chunk), per_chunk))
+    assert len(compressed) == len(changed) + chunks_of_block
+    monkeypatch.setattr(gzip, "compress", real)
+    plain = write_index(docs, tmp_path / "plain")
+    assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
