@@ -14,6 +14,13 @@ from typing import Any, TypeVar
 _Record = TypeVar("_Record", bound=type)
 
 
+def field_values(cls: type) -> operator.attrgetter:
+    """A function giving a dataclass record's field values as a tuple, in field order."""
+    fields = dataclasses.fields(cls)
+    assert len(fields) > 1, cls  # attrgetter of one name gives the value, not a tuple
+    return operator.attrgetter(*(f.name for f in fields))
+
+
 def pickled_by_fields(cls: _Record) -> _Record:
     """Pickle a frozen, slotted dataclass as the arguments of its constructor.
 
@@ -22,9 +29,8 @@ def pickled_by_fields(cls: _Record) -> _Record:
     sends every page and article across a process boundary, and that took a third of a
     second of its 17 CPU seconds. (The class must take every field in __init__.)
     """
-    fields = dataclasses.fields(cls)
-    assert all(f.init for f in fields) and len(fields) > 1, cls
-    values = operator.attrgetter(*(f.name for f in fields))
+    assert all(f.init for f in dataclasses.fields(cls)), cls
+    values = field_values(cls)
 
     def __reduce__(self):  # noqa: N807 (pickle's protocol)
         return (cls, values(self))

@@ -8,7 +8,6 @@ since the last build renders to the same bytes: the build cache relies on that.
 from __future__ import annotations
 
 import dataclasses
-import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby
@@ -17,7 +16,7 @@ from typing import Final
 
 from sitegen.config import Category, Config
 from sitegen.content import Article
-from sitegen.frozen import pickled_by_fields
+from sitegen.frozen import field_values, pickled_by_fields
 from sitegen.i18n import labels_for
 from sitegen.problems import Problem
 
@@ -81,7 +80,7 @@ class Page:
         return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-_PAGE_VALUES: Final = operator.attrgetter(*(f.name for f in dataclasses.fields(Page)))
+_PAGE_VALUES: Final = field_values(Page)
 assert dataclasses.fields(Page)[-1].name == "body"
 
 

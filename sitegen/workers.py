@@ -24,7 +24,7 @@ from sitegen.content import parse_article
 from sitegen.markup import EXTENSIONS
 from sitegen.output import Staging
 from sitegen.problems import Problem, SiteError
-from sitegen.render import make_context, make_env, render_page
+from sitegen.render import make_env, render_page
 from sitegen.site import Page
 
 PARALLEL_FROM: Final = 200  # fewer items than this are done faster in one process
@@ -65,9 +65,9 @@ class _Worker:
 
     def render(self, staging: Staging, page: Page, key: str, previous_sha: str | None) -> Rendered:
         if self._renderer is None:
-            context = make_context(self.config)
-            bodies = body_store(self.config, context.labels["body"])
-            self._renderer = (make_env(self.config), context, bodies)
+            env = make_env(self.config)
+            context = env.globals["site"]  # the layouts' `site`: one URL cache, not two
+            self._renderer = (env, context, body_store(self.config, context.labels["body"]))
         env, context, bodies = self._renderer
         try:
             data = render_page(env, context, page, bodies)
@@ -79,7 +79,7 @@ class _Worker:
         staging.write(page.output, data)
         return page.output, (key, sha), True, None
 
-    def take_made(self) -> list[tuple[str, str, str]]:
+    def take_made(self) -> list[tuple[str, str, str | None]]:
         return self._renderer[2].take_made() if self._renderer is not None else []
 
     def close(self) -> None:
