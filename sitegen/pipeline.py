@@ -34,7 +34,13 @@ from sitegen.config import SITE_FILE, Config, load_config
 from sitegen.content import CONTENT_DIR, Article
 from sitegen.markup import EXTENSIONS
 from sitegen.problems import Problem
-from sitegen.render import LAYOUTS_DIR, make_context, make_env, template_digests
+from sitegen.render import (
+    LAYOUTS_DIR,
+    layouts_cache_name,
+    make_context,
+    make_env,
+    template_digests,
+)
 from sitegen.scan import Listing, signature, stat_files, walk
 from sitegen.site import Page, Site, assemble, url_clashes
 from sitegen.workers import Progress, SourceTask, Workers, body_store
@@ -281,6 +287,7 @@ def _prune_bodies(config: Config, before: dict, after: dict, site: Site) -> None
         if not before:
             bodies.prune(keep)
             _remove_other_stores(bodies.path)
+            _remove_other_layouts(config)
             return
         changed = {entry.digest for path, entry in before.items()
                    if path not in after or after[path].digest != entry.digest}  # fmt: skip
@@ -295,6 +302,14 @@ def _remove_other_stores(current: Path) -> None:
                 shutil.rmtree(other, ignore_errors=True)
             else:
                 other.unlink(missing_ok=True)
+
+
+def _remove_other_layouts(config: Config) -> None:
+    """Layouts compiled with other settings (a full build follows every change of them)."""
+    current = layouts_cache_name(make_context(config))
+    for other in (config.root / CACHE_DIR).glob("layouts*"):
+        if other.name != current:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 import traceback
 from dataclasses import dataclass
@@ -33,8 +34,11 @@ from typing import Final
 from urllib.parse import quote
 
 import jinja2
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
+from sitegen import __version__
 from sitegen.bodies import BodyStore
 from sitegen.cache import CACHE_DIR
 from sitegen.config import Category, Config
@@ -90,17 +94,65 @@ class SiteContext:
         return found.name if found else slug
 
 
+class _SiteEnvironment(jinja2.Environment):
+    """Compiles layouts with the site's fixed values in place (see `_SiteConstants`)."""
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        # The one place every layout's syntax tree passes between parsing and compiling.
+        return _SiteConstants(self.globals["site"], self).visit(
+            super()._parse(source, name, filename)
+        )
+
+
+class _SiteConstants(NodeTransformer):
+    """`site.config.title`, `site.labels.print` ...: fixed for a build, so compiled in.
+
+    A layout outputs some twenty-five of them per page; as constants Jinja escapes them once
+    when it compiles, not on every page, and `{% if site.config.search %}` costs nothing.
+    Only chains of attributes from the `site` global that end in a string, number, bool or
+    None; and not in a layout that binds the name `site` itself.
+    """
+
+    def __init__(self, site: SiteContext, env: jinja2.Environment) -> None:
+        self.site, self.env = site, env
+
+    def visit_Template(self, node: nodes.Template) -> nodes.Node:  # noqa: N802 (Jinja's API)
+        if any(name.name == "site" and name.ctx != "load" for name in node.find_all(nodes.Name)):
+            return node
+        return self.generic_visit(node)
+
+    def visit_Getattr(self, node: nodes.Getattr) -> nodes.Node:  # noqa: N802 (Jinja's API)
+        value = self._value(node)
+        if type(value) in _SCALARS:
+            return nodes.Const(value, lineno=node.lineno, environment=self.env)
+        return self.generic_visit(node)
+
+    def _value(self, node: nodes.Node) -> object:
+        if isinstance(node, nodes.Name) and node.name == "site" and node.ctx == "load":
+            return self.site
+        if isinstance(node, nodes.Getattr) and node.ctx == "load":
+            base = self._value(node.node)
+            if base is not _NOT_FIXED:
+                value = self.env.getattr(base, node.attr)
+                return _NOT_FIXED if isinstance(value, jinja2.Undefined) else value
+        return _NOT_FIXED
+
+
+_NOT_FIXED: Final = object()
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def make_env(config: Config) -> jinja2.Environment:
-    env = jinja2.Environment(
+    context = make_context(config)
+    env = _SiteEnvironment(
         loader=jinja2.FileSystemLoader(config.root / LAYOUTS_DIR),
         undefined=jinja2.StrictUndefined,  # a layout typo fails loudly, with file and line
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
-        bytecode_cache=_bytecode_cache(config.root),
+        bytecode_cache=_bytecode_cache(context),
     )
-    context = make_context(config)
     # A global rather than a render argument: macros imported without `with context` see it
     # too, and Jinja then runs _macros.html once per process instead of once per page.
     env.globals["site"] = context
@@ -111,15 +163,24 @@ def make_env(config: Config) -> jinja2.Environment:
     return env
 
 
-def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
+def _bytecode_cache(site: SiteContext) -> jinja2.BytecodeCache | None:
     """Compiled layouts, kept between builds: compiling them is a tenth of a small rebuild.
-    Jinja keys each by the layout's source, so an edited layout is compiled again."""
-    folder = root / CACHE_DIR / "layouts"
+
+    Jinja keys each by the layout's source, but compiled code also holds values of the
+    settings (constants above, and filters such as `url` on a constant string, which Jinja
+    applies when it compiles): so a folder per settings.
+    """
+    folder = site.config.root / CACHE_DIR / layouts_cache_name(site)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only checkout: compile each time
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def layouts_cache_name(site: SiteContext) -> str:
+    fixed = repr((__version__, site.config, sorted(site.labels.items())))
+    return "layouts-" + hashlib.sha256(fixed.encode("utf-8")).hexdigest()[:16]
 
 
 def make_context(config: Config) -> SiteContext:
@@ -240,8 +301,6 @@ def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]
     A page's cache key holds its layout's digest, so editing base.html re-renders every
     page while editing print.html re-renders only the print views.
     """
-    import hashlib
-
     from jinja2 import meta
 
     loader = env.loader

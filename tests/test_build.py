@@ -203,6 +203,27 @@ def test_template_error_names_the_layout_line_and_the_article(make_site):
     assert "titel" in problem and "(while rendering content/law/a.md)" in problem
 
 
+def test_a_misspelt_site_label_fails_with_its_layout_line(make_site):
+    # Labels and settings are compiled into layouts as constants; one that does not exist
+    # must still fail at its line, not vanish.
+    root = make_site({
+        "content/law/a.md": article("甲", "2018-01-01"),
+        "layouts/print.html": "<p>{{ site.labels.print }}</p>\n<p>{{ site.labels.prnit }}</p>\n",
+    })  # fmt: skip
+    [problem] = [str(p) for p in build_site(root).problems]
+    assert problem.startswith("layouts/print.html:2: error: template error:") and "prnit" in problem
+
+
+def test_a_layout_may_use_the_name_site_for_its_own_value(make_site):
+    layout = "{{ site.config.title }}|{% set site = {'config': {'title': 'own'}} %}"
+    root = make_site({
+        "content/law/a.md": article("甲", "2018-01-01"),
+        "layouts/print.html": layout + "{{ site.config.title }}",
+    })  # fmt: skip
+    assert build_site(root).ok
+    assert read(root, "law/a/print.html") == "測試檔案館|own"
+
+
 def test_template_syntax_error_names_the_layout_and_line(make_site):
     root = make_site({
         "content/law/a.md": article("甲", "2018-01-01"),
