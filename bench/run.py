@@ -7,7 +7,9 @@ For each size: clean full build, no-change rebuild, one-article edit, one new ar
 one template edit, each timed as its own `sitegen build` process and reported as the
 median of the repeats, with the files each edit wrote, the peak RSS of the build's whole
 process tree, pages per second and the core count. `--pelican` builds the same corpus
-with Pelican side by side: one clean Pelican build after each round of sitegen builds.
+with Pelican side by side: one clean Pelican build after each clean sitegen build.
+The clean builds come first, then the rebuilds; old outputs are moved aside and deleted
+at the end, and the page cache is written back before each timed build (see `Disk`).
 Corpora, outputs and the Pelican venv live in bench/out/.
 """
 
@@ -180,6 +182,50 @@ def count_pages(folder: Path) -> int:
     return sum(1 for path in snapshot(folder) if path.endswith(".html"))
 
 
+# --- the file system between builds ----------------------------------------------------------
+
+# ext4 without a journal (this machine's disk) skips, one by one, every inode deleted in the
+# last minute (six while its inode table block is dirty) when it allocates a new one: the
+# kernel's recently_deleted(). A clean build of 10 000 articles started right after the
+# previous output was deleted spent 8-15 s of system time there (perf), against about 2 s
+# otherwise; whichever tool builds after a mass deletion pays for it, the faster one most.
+SETTLE: Final = 360.0  # seconds after a mass deletion before a timed clean build
+
+
+@dataclass(slots=True)
+class Disk:
+    """Outputs are moved aside, not deleted, until every timed build has run; before each
+    timed build the page cache is written back, so one build's writing is not the next's."""
+
+    trash: list[Path] = field(default_factory=list)
+    deleted_at: float | None = None  # time.monotonic() of the last mass deletion
+
+    def discard(self, path: Path) -> None:
+        if path.exists():  # a rename on the same file system frees no inode
+            bin_ = path.parent / ".bench-trash"
+            bin_.mkdir(exist_ok=True)
+            path.rename(bin_ / f"{path.name}-{time.time_ns()}")
+            if bin_ not in self.trash:
+                self.trash.append(bin_)
+
+    def settle(self) -> None:
+        os.sync()
+        if self.deleted_at is not None:
+            left = SETTLE - (time.monotonic() - self.deleted_at)
+            if left > 0:
+                print(f"  waiting {left:.0f} s after deleting old outputs", file=sys.stderr)
+                time.sleep(left)
+            self.deleted_at = None
+
+    def empty(self, roots: list[Path]) -> None:
+        """Delete what was moved aside (also by an earlier, interrupted run)."""
+        bins = {*self.trash, *(root / ".bench-trash" for root in roots)}
+        for bin_ in (b for b in bins if b.exists()):
+            shutil.rmtree(bin_)
+            self.deleted_at = time.monotonic()
+        self.trash.clear()
+
+
 # --- one size ---------------------------------------------------------------------------------
 
 
@@ -234,9 +280,10 @@ def prepare_corpus(
     site = OUT / f"site-{count}"
     marker = site / generate.MARKER
     started = time.perf_counter()
+    seconds = 0.0  # when the corpus is already there
     if not marker.exists() or marker.read_text(encoding="utf-8") != f"{count} {seed}\n":
         generate.generate(count, site, seed)
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
     # --no-search: the pages alone, as Pelican and Hugo build them (no search index).
     settings = generate.site_yaml() + ("" if search else "search: false\n")
     (site / "site.yaml").write_text(settings, encoding="utf-8")
@@ -306,30 +353,33 @@ def progress(step: str, build: Measured, note: str) -> None:
     print(f"{line} {note}".rstrip(), file=sys.stderr)
 
 
-def one_round(
-    corpus: Corpus, result: SizeResult, round_: int, jobs: int | None, clean_only: bool = False
-) -> None:
-    shutil.rmtree(corpus.public, ignore_errors=True)
-    shutil.rmtree(corpus.site / ".sitegen-cache", ignore_errors=True)
+def clean_round(corpus: Corpus, result: SizeResult, jobs: int | None, disk: Disk) -> None:
+    disk.discard(corpus.public)
+    disk.discard(corpus.site / ".sitegen-cache")
+    disk.settle()
     clean = sitegen_build(corpus, jobs)
     result.steps.setdefault("clean", []).append(Step(clean.seconds, clean.cpu, 0))
     result.peak_rss.append(clean.peak_rss)
     result.pages = count_pages(corpus.public)
     progress("clean", clean, f"{result.pages} pages")
-    try:
-        for name, change in () if clean_only else EDITS:
-            if name == "template" and not (corpus.site / "layouts/article.html").is_file():
-                continue  # no layout to edit yet: the table shows n/a
-            if change:
-                change(corpus, round_)
-            before = snapshot(corpus.public)
-            build = sitegen_build(corpus, jobs)
-            paths = written(before, snapshot(corpus.public))
-            result.steps.setdefault(name, []).append(Step(build.seconds, build.cpu, len(paths)))
-            result.peak_rss.append(build.peak_rss)
-            progress(name, build, f"{len(paths)} written: {kinds(paths)}")
-    finally:
-        restore(corpus)
+
+
+def edit_round(corpus: Corpus, result: SizeResult, round_: int, jobs: int | None) -> None:
+    """The rebuilds, on the site the last build made. They come after every clean build:
+    the template edit replaces thousands of files, and so frees their inodes. Each round
+    edits the article again, adds another article and edits the layout again."""
+    for name, change in EDITS:
+        if name == "template" and not (corpus.site / "layouts/article.html").is_file():
+            continue  # no layout to edit yet: the table shows n/a
+        if change:
+            change(corpus, round_)
+        before = snapshot(corpus.public)
+        os.sync()
+        build = sitegen_build(corpus, jobs)
+        paths = written(before, snapshot(corpus.public))
+        result.steps.setdefault(name, []).append(Step(build.seconds, build.cpu, len(paths)))
+        result.peak_rss.append(build.peak_rss)
+        progress(name, build, f"{len(paths)} written: {kinds(paths)}")
 
 
 # --- Pelican, side by side ------------------------------------------------------------------
@@ -472,12 +522,13 @@ def pelican_build(root: Path, output: Path, extra: list[str] | None = None) -> M
     return result
 
 
-def pelican_clean(corpus: Corpus, result: SizeResult) -> None:
-    """One clean Pelican build: the output and its cache removed first, as for sitegen."""
+def pelican_clean(corpus: Corpus, result: SizeResult, disk: Disk) -> None:
+    """One clean Pelican build: the output and its cache moved aside first, as for sitegen."""
     root = pelican_site(corpus)
     output = pelican_output(corpus)
-    shutil.rmtree(output, ignore_errors=True)
-    shutil.rmtree(root / "cache", ignore_errors=True)
+    disk.discard(output)
+    disk.discard(root / "cache")
+    disk.settle()
     result.pelican.append(pelican_build(root, output))
     result.pelican_pages = count_pages(output)
     print(f"  pelican clean: {result.pelican[-1].seconds:.1f} s", file=sys.stderr)
@@ -612,16 +663,29 @@ def profile(count: int, seed: int) -> None:
 
 def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
     print(f"{_n(count)} articles:", file=sys.stderr)
+    disk = Disk()
+    disk.empty([args.out_root, OUT])  # left by an interrupted run: wait it out below
     corpus, seconds = prepare_corpus(count, args.seed, not args.no_search, args.out_root)
+    if seconds:  # generated afresh, perhaps over an older corpus
+        disk.deleted_at = time.monotonic()
+    if args.pelican:
+        pelican_site(corpus)  # converted before any build is timed
     result = SizeResult(count, generate_seconds=seconds)
     print(f"  corpus ready in {seconds:.1f} s", file=sys.stderr)
     for round_ in range(args.repeat):
-        print(f"  round {round_ + 1}:", file=sys.stderr)
-        one_round(corpus, result, round_, args.jobs, args.clean_only)
+        print(f"  clean build {round_ + 1}:", file=sys.stderr)
+        clean_round(corpus, result, args.jobs, disk)
         if args.pelican:  # round by round, so both see the machine (and its disk) alike
-            pelican_clean(corpus, result)
+            pelican_clean(corpus, result, disk)
+    try:
+        for round_ in range(0 if args.clean_only else args.repeat):
+            print(f"  rebuilds {round_ + 1}:", file=sys.stderr)
+            edit_round(corpus, result, round_, args.jobs)
+    finally:
+        restore(corpus)
     if args.pelican:
         pelican_cached(corpus, result)
+    disk.empty([])
     return result
 
 
