@@ -12,7 +12,7 @@ import hashlib
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Final
@@ -146,7 +146,8 @@ def _listing_after(out: Path, before: Listing, result: _Written) -> Listing:
     """
     removed = set(result.removed)
     kept = {} if result.fresh else {o: s for o, s in before.items() if o not in removed}
-    return kept | stat_files(out, result.written)
+    others = [o for o in result.written if o not in result.stats]  # static files, search
+    return kept | result.stats | stat_files(out, others)
 
 
 def _nothing_to_do(root, out, inputs, left, problems, opts, start) -> BuildResult | None:
@@ -225,6 +226,7 @@ class _Written:
     unchanged: int
     pages: int
     fresh: bool = False  # the output folder was replaced whole
+    stats: Listing = field(default_factory=dict)  # (mtime_ns, size) of the pages written
 
     @property
     def ok(self) -> bool:
@@ -264,7 +266,8 @@ def _write_site(
         if any(p.is_error for p in problems):
             output.abandon(staging)
             return _Written(tuple(problems), (), (), 0, len(site.pages))
-        written = [o for o, _, wrote, _ in rendered if wrote]
+        stats = {o: stat for o, _, stat, _ in rendered if stat is not None}
+        written = list(stats)
         outputs.update({o: e for o, e, _, _ in rendered if e is not None})
         known = {} if fresh else previous
         written += _copy_static(config.root, staging, known, outputs, intact)
@@ -276,7 +279,9 @@ def _write_site(
         output.abandon(staging)
         raise
     cache.outputs = outputs
-    return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages), fresh)
+    return _Written(
+        (), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages), fresh, stats
+    )
 
 
 def _prune_bodies(config: Config, before: dict, after: dict, site: Site) -> None:

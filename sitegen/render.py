@@ -151,6 +151,7 @@ def make_env(config: Config) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        cache_size=-1,  # a plain dict: every page looks its layouts up again
         bytecode_cache=_bytecode_cache(context),
     )
     # A global rather than a render argument: macros imported without `with context` see it

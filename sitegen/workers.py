@@ -29,8 +29,8 @@ from sitegen.site import Page
 
 PARALLEL_FROM: Final = 200  # fewer items than this are done faster in one process
 Progress = Callable[[str, int, int], None]
-# (output, (key, sha) or None when it failed, whether it was written, problem or None)
-Rendered = tuple[str, tuple[str, str] | None, bool, Problem | None]
+# (output, (key, sha) or None when it failed, (mtime_ns, size) if it was written, problem)
+Rendered = tuple[str, tuple[str, str] | None, tuple[int, int] | None, Problem | None]
 # (path relative to the root, (mtime_ns, size), digest the cache knows or None)
 SourceTask = tuple[Path, tuple[int, int], str | None]
 
@@ -72,12 +72,11 @@ class _Worker:
         try:
             data = render_page(env, context, page, bodies)
         except SiteError as exc:
-            return page.output, None, False, exc.problem
+            return page.output, None, None, exc.problem
         sha = hashlib.sha256(data).hexdigest()
         if sha == previous_sha:  # the same bytes as the file in place: leave it alone
-            return page.output, (key, sha), False, None
-        staging.write(page.output, data)
-        return page.output, (key, sha), True, None
+            return page.output, (key, sha), None, None
+        return page.output, (key, sha), staging.write(page.output, data), None
 
     def take_made(self) -> list[tuple[str, str, str | None]]:
         return self._renderer[2].take_made() if self._renderer is not None else []
