@@ -16,8 +16,9 @@ from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode, unique
 from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString
+from markdown.util import ETX, STX, AtomicString
 
 # CJK ideographs, CJK punctuation and full-width forms: a break between two of them is no space.
 _CJK: Final = (
@@ -38,6 +39,8 @@ def _join_breaks(text: str) -> str:
 
     A loop over the breaks rather than one regex: a regex that starts at a character class
     is tried at every character of the page, and pages are long while breaks are few.
+    Most breaks sit between block tags, and fail on their left side: the right one is
+    looked at only after the left one qualifies.
     """
     pieces, done, at = [], 0, text.find("\n")
     while at >= 0:
@@ -46,18 +49,20 @@ def _join_breaks(text: str) -> str:
             start -= 1
         while end < len(text) and text[end] in " \t":
             end += 1
-        left, right = _char_before_tags(text, start), _char_after_tags(text, end)
-        if (_JOINABLE.match(left) and _JOINABLE.match(right)
-                and (_CJK_CHAR.match(left) or _CJK_CHAR.match(right))):  # fmt: skip
+        at = text.find("\n", end)
+        left = _char_before_tags(text, start)
+        if not _JOINABLE.match(left):
+            continue
+        right = _char_after_tags(text, end)
+        if _JOINABLE.match(right) and (_CJK_CHAR.match(left) or _CJK_CHAR.match(right)):
             pieces += (text[done:start],)
             done = end
-        at = text.find("\n", end)
     return "".join(pieces) + text[done:] if pieces else text
 
 
 def _char_before_tags(text: str, end: int) -> str:
     """The character before `end`, skipping back over inline tags ("" if there is none)."""
-    while end > 0 and text[end - 1] == ">":
+    while text.endswith(">", 0, end):
         start = text.rfind("<", 0, end)
         if start < 0 or not _INLINE_TAG.fullmatch(text, start, end):
             break
@@ -111,11 +116,12 @@ class _HeadingIds(Treeprocessor):
     def run(self, root) -> None:
         used: set[str] = set()
         for element in root.iter():
-            if element.tag in _HEADINGS and "id" not in element.attrib:
+            given = element.get("id")  # (not .attrib: it makes a dict for every element)
+            if given is not None:
+                used.add(given)
+            elif element.tag in _HEADINGS:
                 text = _STASHED.sub("", "".join(element.itertext())).strip()
                 element.set("id", unique(slugify_unicode(text, "-") or "section", used))
-            elif "id" in element.attrib:
-                used.add(element.attrib["id"])
 
 
 class _PlainText(Treeprocessor):
@@ -147,6 +153,25 @@ class _PlainParagraph(BlockProcessor):
 
     def run(self, parent, blocks: list[str]) -> None:
         self.parser.blockprocessors["paragraph"].run(parent, blocks)
+
+
+class _Normalize(NormalizeWhitespace):
+    """Python-Markdown's white space normalising, without its work where there is none.
+
+    Its last step, a regex for lines of spaces, starts with a look-behind and so is tried
+    at every character: a fifteenth of converting a page of prose. Without a carriage
+    return, tab, stash mark or a space before a line break, normalising only adds the two
+    line breaks at the end.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines)
+        if any(mark in source for mark in _NORMALIZED):
+            return super().run(lines)
+        return (source + "\n\n").split("\n")
+
+
+_NORMALIZED: Final = (" \n", "\r", "\t", STX, ETX)
 
 
 class _OnlyWith:
@@ -188,7 +213,9 @@ class _Shortcuts(Extension):
     """Ways around work that plain prose does not need; the output is the same without."""
 
     def extendMarkdown(self, md: _Converter) -> None:  # noqa: N802 (Markdown's API)
+        md.shortcuts = True
         md.treeprocessors.register(_PlainText(md), "plain_text", 21)  # just before inline
+        md.preprocessors.register(_Normalize(md), "normalize_whitespace", 30)
         md.parser.blockprocessors.register(_PlainParagraph(md.parser), "plain_paragraph", 200)
         for registry_name, name, marks in _SKIPPABLE:
             registry = getattr(md, registry_name)
@@ -197,13 +224,26 @@ class _Shortcuts(Extension):
 
 
 class _Converter(markdown.Markdown):
-    """Python-Markdown, remembering the document it converts for `_OnlyWith`."""
+    """Python-Markdown, remembering the document it converts for `_OnlyWith`.
+
+    With the shortcuts, `is_block_level` looks the tag up in a set rather than in
+    Python-Markdown's list of fifty names (it is asked for every element, several times).
+    """
 
     source = ""
+    shortcuts = False
+    _block_level: frozenset[str] | None = None
 
     def convert(self, source: str) -> str:
         self.source = source
+        if self.shortcuts:  # the list again on each document, in case an extension changed it
+            self._block_level = frozenset(self.block_level_elements)
         return super().convert(source)
+
+    def is_block_level(self, tag: object) -> bool:
+        if self._block_level is None:
+            return super().is_block_level(tag)
+        return isinstance(tag, str) and tag.lower().rstrip("/") in self._block_level
 
 
 def make_markdown(backlink_title: str = "返回正文", shortcuts: bool = True) -> markdown.Markdown:
