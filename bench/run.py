@@ -192,13 +192,24 @@ def count_pages(folder: Path) -> int:
 SETTLE: Final = 360.0  # seconds after a mass deletion before a timed clean build
 
 
+STAMP: Final = OUT / ".bench-deleted"  # when a run last deleted its outputs: the next may wait
+
+
 @dataclass(slots=True)
 class Disk:
     """Outputs are moved aside, not deleted, until every timed build has run; before each
-    timed build the page cache is written back, so one build's writing is not the next's."""
+    timed build the page cache is written back, so one build's writing is not the next's,
+    and a clean build waits until SETTLE seconds have passed since the last mass deletion
+    (by this run or an earlier one)."""
 
     trash: list[Path] = field(default_factory=list)
-    deleted_at: float | None = None  # time.monotonic() of the last mass deletion
+    deleted_at: float | None = None  # time.time() of the last mass deletion
+
+    def __post_init__(self) -> None:
+        try:
+            self.deleted_at = float(STAMP.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.deleted_at = None
 
     def discard(self, path: Path) -> None:
         if path.exists():  # a rename on the same file system frees no inode
@@ -208,10 +219,14 @@ class Disk:
             if bin_ not in self.trash:
                 self.trash.append(bin_)
 
+    def deleted(self) -> None:
+        self.deleted_at = time.time()
+        STAMP.write_text(f"{self.deleted_at}\n", encoding="utf-8")
+
     def settle(self) -> None:
         os.sync()
         if self.deleted_at is not None:
-            left = SETTLE - (time.monotonic() - self.deleted_at)
+            left = SETTLE - (time.time() - self.deleted_at)
             if left > 0:
                 print(f"  waiting {left:.0f} s after deleting old outputs", file=sys.stderr)
                 time.sleep(left)
@@ -222,7 +237,7 @@ class Disk:
         bins = {*self.trash, *(root / ".bench-trash" for root in roots)}
         for bin_ in (b for b in bins if b.exists()):
             shutil.rmtree(bin_)
-            self.deleted_at = time.monotonic()
+            self.deleted()
         self.trash.clear()
 
 
@@ -667,7 +682,7 @@ def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
     disk.empty([args.out_root, OUT])  # left by an interrupted run: wait it out below
     corpus, seconds = prepare_corpus(count, args.seed, not args.no_search, args.out_root)
     if seconds:  # generated afresh, perhaps over an older corpus
-        disk.deleted_at = time.monotonic()
+        disk.deleted()
     if args.pelican:
         pelican_site(corpus)  # converted before any build is timed
     result = SizeResult(count, generate_seconds=seconds)
