@@ -41,12 +41,12 @@ import re
 import tempfile
 import unicodedata
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
 from pathlib import Path
 from typing import Final
 
@@ -63,7 +63,8 @@ SPACES: Final = re.compile(
     "[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
 )
 CJK_GAP: Final = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")  # a line break inside a sentence
-WORD: Final = re.compile(r"[^\W_]+")  # letters and digits, like JavaScript's [\p{L}\p{N}]+
+# Letters and digits other than CJK, like JavaScript's [\p{L}\p{N}]+ between CJK runs.
+LATIN_WORD: Final = re.compile(f"[^\\W_{CJK}]+")
 MAX_WORD: Final = 40  # longer Latin "words" are URLs or hashes; cut so keys stay small
 CATEGORY_KEY: Final = "#"  # never a letter, digit or CJK, so it cannot clash with a word
 SHARD_BYTES: Final = 24_000  # average shard size aimed at; a query fetches one per bigram
@@ -146,12 +147,25 @@ def read_table(path: Path) -> dict[str, str]:
 
 def keys_of(norm: str) -> list[str]:
     """Index keys of normalised text, with repeats: CJK characters and bigrams, Latin words."""
+    keys, bigrams, _pairs = _doc_keys(norm)
+    return keys + bigrams
+
+
+def _doc_keys(norm: str) -> tuple[list[str], list[str], list[str]]:
+    """(CJK characters and Latin words, CJK bigrams, every pair of characters), in order.
+
+    The pairs of the whole text are made once, at C speed: a run's bigrams are a slice of
+    them, and the position masks are read from them too.
+    """
+    pairs = list(map(operator.add, norm, norm[1:]))
     keys: list[str] = []
-    for run in CJK_RUN.findall(norm):
-        keys.extend(run)
-        keys.extend(map(operator.add, run, run[1:]))  # the bigrams, at C speed
-    keys.extend(word[:MAX_WORD] for word in WORD.findall(CJK_RUN.sub(" ", norm)))
-    return keys
+    bigrams: list[str] = []
+    for run in CJK_RUN.finditer(norm):
+        start, end = run.span()
+        keys.extend(run.group())
+        bigrams.extend(pairs[start : end - 1])
+    keys.extend(word[:MAX_WORD] for word in LATIN_WORD.findall(norm))
+    return keys, bigrams, pairs
 
 
 def fnv1a(key: str) -> int:
@@ -413,33 +427,52 @@ def _prune_cache(cache: Path, keep: set[str]) -> None:
 
 
 def _add_doc(postings: _Postings, doc_id: int, row: list, normalizer: Normalizer) -> None:
+    """Append the doc's postings (and its bigrams' masks) to every key it holds.
+
+    A thousand keys a doc: each gets the doc's plain value in one pass at C speed, then the
+    keys flagged (in the title, or three times or more) have their last value mended.
+    """
     _url, title, _date, category, text = row
-    title_norm, text_norm = normalizer.text(title), normalizer.text(text)
-    title_keys = keys_of(title_norm)
-    in_title = set(title_keys)
+    title_keys, title_bigrams, title_pairs = _doc_keys(normalizer.text(title))
+    text_keys, text_bigrams, text_pairs = _doc_keys(normalizer.text(text))
     counts = Counter(title_keys)
-    counts.update(keys_of(text_norm))
-    masks = position_masks(title_norm, position_masks(text_norm, {}))
+    counts.update(title_bigrams)
+    in_title = list(counts)
+    counts.update(text_keys)
+    counts.update(text_bigrams)
     base = doc_id * 4
-    values, mask_lists, cjk = postings.values, postings.masks, IS_CJK.match  # hot loop: locals
+    values = postings.values
     values[CATEGORY_KEY + category].append(base)
-    for key, n in counts.items():
-        values[key].append(base | (2 if n >= 3 else 0) | (key in in_title))
-        if len(key) == 2 and cjk(key):
-            mask_lists[key].append(masks[key])
+    _each(array.append, map(values.__getitem__, counts), repeat(base))
+    flags = {key: 2 for key, n in counts.items() if n >= 3}
+    for key in in_title:
+        flags[key] = flags.get(key, 0) | 1
+    for key, flag in flags.items():
+        values[key][-1] |= flag
+    masks = _position_masks(title_pairs, _position_masks(text_pairs, {}))
+    bigrams = {*title_bigrams, *text_bigrams}
+    masked = map(postings.masks.__getitem__, bigrams)
+    _each(bytearray.append, masked, map(masks.__getitem__, bigrams))
+
+
+def _each(function: Callable, *iterables: Iterable) -> None:
+    """function(*items) for each items of the iterables, for its effect, at C speed."""
+    deque(map(function, *iterables), maxlen=0)
 
 
 def is_bigram(key: str) -> bool:
     return len(key) == 2 and IS_CJK.match(key[0]) is not None
 
 
-def position_masks(norm: str, masks: dict[str, int]) -> dict[str, int]:
-    """Bit (position % 8) of each bigram. A run's bigrams must line up in these masks, so a
-    query checks a long run against the index alone and fetches far fewer doc chunks."""
+def _position_masks(pairs: list[str], masks: dict[str, int]) -> dict[str, int]:
+    """Bit (position % 8) of each pair of characters, or-ed into `masks`. A run's bigrams
+    must line up in these masks, so a query checks a long run against the index alone and
+    fetches far fewer doc chunks."""
+    get = masks.get
     for residue in range(8):
         bit = 1 << residue
-        for pair in {norm[p : p + 2] for p in range(residue, len(norm) - 1, 8)}:
-            masks[pair] = masks.get(pair, 0) | bit
+        for pair in set(pairs[residue::8]):
+            masks[pair] = get(pair, 0) | bit
     return masks
 
 

@@ -262,6 +262,39 @@ def test_every_run_of_two_or_more_characters_yields_its_article_as_a_candidate(
         assert normalizer.text(query) in normalizer.text(row[4])  # the check search.js makes
 
 
+def _expected_postings(title: str, text: str) -> tuple[dict[str, int], dict[str, int]]:
+    """A doc's keys with their flags, and its bigrams' masks, straight from the definitions:
+    flag 1 for a key of the title, 2 for a key met three times or more; bit p % 8 of a
+    pair of CJK characters' mask for each place p it starts at, in the title and the text."""
+    normalizer = Normalizer.from_file()
+    title_norm, text_norm = normalizer.text(title), normalizer.text(text)
+    title_keys, text_keys = keys_of(title_norm), keys_of(text_norm)
+    everything = title_keys + text_keys
+    flags = {k: (k in title_keys) | 2 * (everything.count(k) >= 3) for k in everything}
+    masks: dict[str, int] = {}
+    for norm in (title_norm, text_norm):
+        for place in range(len(norm) - 1):
+            pair = norm[place : place + 2]
+            if all(search.IS_CJK.match(char) for char in pair):
+                masks[pair] = masks.get(pair, 0) | 1 << place % 8
+    return flags, masks
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    title=st.text(alphabet=CJK_SAMPLE + " ab1", min_size=1, max_size=8),
+    text=st.text(alphabet=CJK_SAMPLE + " \n，。aB2𠀋\u3000", max_size=60),
+)
+def test_the_index_holds_each_key_with_its_flags_and_masks(tmp_path_factory, title, text):
+    out = tmp_path_factory.mktemp("index")
+    write_index([SearchDoc("/news/a/", title, "2020-01-01", "news", "要聞", text)], out)
+    masks: dict[str, list[int]] = {}
+    _meta, keys = read_index(out, masks)
+    flags, bigram_masks = _expected_postings(title, text)
+    assert {k: dict(v)[0] for k, v in keys.items() if k != "#news"} == flags
+    assert {k: m for k, [m] in masks.items()} == bigram_masks
+
+
 def test_a_site_with_search_switched_off_has_no_search_box_page_or_index(make_site, tmp_path):
     root = make_site({"content/law/wage-check.md": article(WAGES.title, WAGES.date)})
     assert build_site(root, tmp_path / "out").ok
