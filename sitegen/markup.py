@@ -165,10 +165,10 @@ class _Normalize(NormalizeWhitespace):
     """
 
     def run(self, lines: list[str]) -> list[str]:
-        source = "\n".join(lines)
+        source = "\n".join(lines) + "\n\n"  # (a last line of spaces ends with " \n" now)
         if any(mark in source for mark in _NORMALIZED):
             return super().run(lines)
-        return (source + "\n\n").split("\n")
+        return source.split("\n")
 
 
 _NORMALIZED: Final = (" \n", "\r", "\t", STX, ETX)
@@ -178,7 +178,7 @@ class _OnlyWith:
     """A processor that runs only on documents holding one of `marks`.
 
     Some of Python-Markdown's processors scan every document whole and find nothing to do
-    in plain prose: raw HTML needs a "<", a fenced block ``` or ~~~, an attribute list
+    in plain prose: raw HTML needs a "<" (or "&"), a fenced block ``` or ~~~, an attribute list
     "{", and backslash escapes leave nothing to unescape without a "\\".
     """
 
@@ -195,7 +195,8 @@ class _OnlyWith:
 
 
 _SKIPPABLE: Final = (
-    ("preprocessors", "html_block", ("<",)),
+    # (Its HTML parser also reads character references: &#2023 comes out as &#2023;.)
+    ("preprocessors", "html_block", ("<", "&")),
     ("preprocessors", "fenced_code_block", ("```", "~~~")),
     ("treeprocessors", "attr_list", ("{",)),
     ("treeprocessors", "unescape", ("\\",)),
@@ -223,6 +224,76 @@ class _Shortcuts(Extension):
             registry.register(_OnlyWith(registry[name], marks, md), name, priority)
 
 
+# Plain documents: paragraphs of prose, ATX headings and tight lists, and no mark of any
+# other construct (inline markup, raw HTML, code, tables, quotes, attribute lists, escapes,
+# a line break made of spaces). Python-Markdown's whole pipeline makes of them what
+# `_plain_html` makes directly; anything else, down to a heading without its space or a
+# list that starts at 2, goes through Python-Markdown.
+_NOT_PLAIN: Final = re.compile(r"[`\\\[\]<>&*_|{}~\r\t\x02\x03]| \n")
+# A line of prose starts with a letter, a non-ASCII mark or a digit (2023年...), but not
+# with the number of a list item (1. ...).
+_PROSE: Final = rf"(?:{_LINE_START}|\d(?!\d*\.[ ]))"
+_PROSE_LINE: Final = re.compile(_PROSE)
+_HEADING_LINE: Final = re.compile(r"(#{1,6}) ([^#\s](?:[^#]*[^#\s])?)")  # (text stripped)
+_BULLET_ITEM: Final = re.compile(rf"[-+] ({_PROSE}.*)")
+_NUMBER_ITEM: Final = re.compile(rf"(\d+)\. ({_PROSE}.*)")
+
+
+def _plain_html(source: str) -> str | None:
+    """The HTML of a plain document (see `_NOT_PLAIN`), or None if it is not one."""
+    if _NOT_PLAIN.search(source + "\n"):  # (a last line ending in a space ends in " \n")
+        return None
+    html: list[str] = []
+    used: set[str] = set()  # heading ids
+    after_list = False
+    for block in _line_blocks(source):
+        if after_list and _list_html(block) is not None:
+            return None  # a list after a list (a blank line between) joins it, loosely
+        made = _paragraph_html(block) or _heading_html(block, used) or _list_html(block)
+        if made is None:
+            return None
+        html.append(made)
+        after_list = made.startswith(("<ul>", "<ol>"))
+    return _join_breaks("\n".join(html)) if html else None
+
+
+def _line_blocks(source: str) -> list[list[str]]:
+    blocks: list[list[str]] = [[]]
+    for line in source.split("\n"):
+        if line:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [block for block in blocks if block]
+
+
+def _paragraph_html(block: list[str]) -> str | None:
+    if all(_PROSE_LINE.match(line) for line in block):
+        return "<p>" + "\n".join(block) + "</p>"
+    return None
+
+
+def _heading_html(block: list[str], used: set[str]) -> str | None:
+    found = _HEADING_LINE.fullmatch(block[0]) if len(block) == 1 else None
+    if found is None:
+        return None
+    level, text = len(found[1]), found[2]
+    anchor = unique(slugify_unicode(text, "-") or "section", used)
+    return f'<h{level} id="{anchor}">{text}</h{level}>'
+
+
+def _list_html(block: list[str]) -> str | None:
+    bullets = [_BULLET_ITEM.fullmatch(line) for line in block]
+    numbers = [_NUMBER_ITEM.fullmatch(line) for line in block]
+    if all(bullets):
+        tag, items = "ul", [found[1] for found in bullets]  # type: ignore[index]
+    elif all(numbers) and numbers[0][1] == "1":  # type: ignore[index]
+        tag, items = "ol", [found[2] for found in numbers]  # type: ignore[index]
+    else:
+        return None
+    return f"<{tag}>\n" + "".join(f"<li>{item}</li>\n" for item in items) + f"</{tag}>"
+
+
 class _Converter(markdown.Markdown):
     """Python-Markdown, remembering the document it converts for `_OnlyWith`.
 
@@ -236,7 +307,11 @@ class _Converter(markdown.Markdown):
 
     def convert(self, source: str) -> str:
         self.source = source
-        if self.shortcuts:  # the list again on each document, in case an extension changed it
+        if self.shortcuts:
+            plain = _plain_html(source)
+            if plain is not None:
+                return plain
+            # The list again on each document, in case an extension changed it.
             self._block_level = frozenset(self.block_level_elements)
         return super().convert(source)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sitegen.markup import make_markdown, to_html
+from sitegen.markup import _plain_html, make_markdown, to_html
 
 
 @pytest.mark.parametrize(
@@ -71,6 +71,8 @@ _INLINE = [
 @example("<div>\n塊\n</div>\n\n段落")
 @example("```\n代碼\n```")
 @example("~~~\n代碼\n~~~")
+@example("中文\n    ")
+@example("&#2023年")
 @example("段落\n{: .lead }")
 @example("段落\n續行\n\n- 項目\n續行\n\n    縮進")
 @example("標題\n===\n\n正文\n---")
@@ -82,3 +84,38 @@ def test_the_shortcuts_change_no_output(source):
     the processors it gives nothing to do; nothing else may change: the converter gives the
     same HTML with every shortcut taken out."""
     assert to_html(make_markdown(), source) == to_html(make_markdown(shortcuts=False), source)
+
+
+# Lines of plain documents, and lines that only look like them.
+_PLAIN_LINES = [
+    "通過就業援助月，職工的獲得感進一步增強。", "2023年11月24日，市司法局部署工作。", "Word 與中文",
+    "1.5萬元已發放。", "12", "## 一、聚焦主業", "# 標題", "###### 六級", "####### 七級", "#標題",
+    "## 標題 ##", "## C# 語言", "## 同", "- 甲項", "+ 乙項", "- 2023年完成", "1. 第一", "2. 第二",
+    "01. 零一", "10. 第十", "-甲項", "- 1. 甲", "1.", "2. ", "---", "===", "- ", "  縮進",
+    "\u3000全角空格", "段落 > 引號", "句末空格 ", "## 全角空格結尾\u3000", "- 甲項\u3000",
+    "段落\u3000", "## 標題 #", "",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PLAIN_LINES), min_size=1, max_size=12).map("\n".join))
+@example("段落一\n段落二\n\n## 標題\n\n- 甲\n- 乙\n\n1. 一\n2. 二")
+@example("- 甲\n\n- 乙")
+@example("1. 一\n\n2. 二")
+@example("2. 二\n3. 三")
+@example("## 同\n\n## 同\n\n## 1")
+@example("段落\n- 項目")
+@example("- 項目\n段落")
+def test_plain_documents_convert_as_python_markdown_converts_them(source):
+    """Paragraphs, ATX headings and tight lists skip Python-Markdown altogether; the HTML
+    must be what it makes, and anything that only looks plain must go through it."""
+    assert to_html(make_markdown(), source) == to_html(make_markdown(shortcuts=False), source)
+
+
+def test_a_typical_article_takes_the_plain_path():
+    # Otherwise the test above could pass without ever taking it.
+    source = "2023年5月1日，市總工會舉辦活動。\n\n## 一、概況\n\n- 甲項\n- 乙項\n\n結語。"
+    assert _plain_html(source) == (
+        '<p>2023年5月1日，市總工會舉辦活動。</p>\n<h2 id="一概況">一、概況</h2>\n'
+        "<ul>\n<li>甲項</li>\n<li>乙項</li>\n</ul>\n<p>結語。</p>"
+    )
