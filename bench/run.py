@@ -189,7 +189,7 @@ def count_pages(folder: Path) -> int:
 # kernel's recently_deleted(). A clean build of 10 000 articles started right after the
 # previous output was deleted spent 8-15 s of system time there (perf), against about 2 s
 # otherwise; whichever tool builds after a mass deletion pays for it, the faster one most.
-SETTLE: Final = 360.0  # seconds after a mass deletion before a timed clean build
+SETTLE: Final = 360.0  # seconds after a mass deletion before a timed clean build (--settle)
 
 
 STAMP: Final = OUT / ".bench-deleted"  # when a run last deleted its outputs: the next may wait
@@ -202,6 +202,7 @@ class Disk:
     and a clean build waits until SETTLE seconds have passed since the last mass deletion
     (by this run or an earlier one)."""
 
+    settle_seconds: float = SETTLE
     trash: list[Path] = field(default_factory=list)
     deleted_at: float | None = None  # time.time() of the last mass deletion
 
@@ -226,7 +227,7 @@ class Disk:
     def settle(self) -> None:
         os.sync()
         if self.deleted_at is not None:
-            left = SETTLE - (time.time() - self.deleted_at)
+            left = self.settle_seconds - (time.time() - self.deleted_at)
             if left > 0:
                 print(f"  waiting {left:.0f} s after deleting old outputs", file=sys.stderr)
                 time.sleep(left)
@@ -678,7 +679,7 @@ def profile(count: int, seed: int) -> None:
 
 def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
     print(f"{_n(count)} articles:", file=sys.stderr)
-    disk = Disk()
+    disk = Disk(args.settle)
     disk.empty([args.out_root, OUT])  # left by an interrupted run: wait it out below
     corpus, seconds = prepare_corpus(count, args.seed, not args.no_search, args.out_root)
     if seconds:  # generated afresh, perhaps over an older corpus
@@ -719,6 +720,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--clean-only", action="store_true", help="time clean builds only (e.g. at 100 000)"
     )
+    parser.add_argument(
+        "--settle", type=float, default=SETTLE, metavar="SECONDS",
+        help=f"wait after deleting outputs before a clean build (default {SETTLE:.0f}; "
+        "0 where the outputs and caches are all in memory)",
+    )  # fmt: skip
     parser.add_argument("--profile", type=int, metavar="N", help="only profile one N build")
     args = parser.parse_args(argv)
     args.load = os.getloadavg()[0]  # other work on the machine shows up in wall times
