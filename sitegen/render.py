@@ -117,9 +117,7 @@ class _SiteConstants(NodeTransformer):
         self.site, self.env = site, env
 
     def visit_Template(self, node: nodes.Template) -> nodes.Node:  # noqa: N802 (Jinja's API)
-        if any(name.name == "site" and name.ctx != "load" for name in node.find_all(nodes.Name)):
-            return node
-        return self.generic_visit(node)
+        return node if "site" in _bound_names(node) else self.generic_visit(node)
 
     def visit_Getattr(self, node: nodes.Getattr) -> nodes.Node:  # noqa: N802 (Jinja's API)
         value = self._value(node)
@@ -136,6 +134,15 @@ class _SiteConstants(NodeTransformer):
                 value = self.env.getattr(base, node.attr)
                 return _NOT_FIXED if isinstance(value, jinja2.Undefined) else value
         return _NOT_FIXED
+
+
+def _bound_names(tree: nodes.Template) -> set[str]:
+    """Names a layout sets, loops over, takes as parameters or imports."""
+    bound = {name.name for name in tree.find_all(nodes.Name) if name.ctx != "load"}
+    bound |= {found.target for found in tree.find_all(nodes.Import)}
+    for found in tree.find_all(nodes.FromImport):
+        bound |= {name[1] if isinstance(name, tuple) else name for name in found.names}
+    return bound
 
 
 _NOT_FIXED: Final = object()

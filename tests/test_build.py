@@ -219,9 +219,12 @@ def test_a_layout_may_use_the_name_site_for_its_own_value(make_site):
     root = make_site({
         "content/law/a.md": article("甲", "2018-01-01"),
         "layouts/print.html": layout + "{{ site.config.title }}",
+        "layouts/_own.html": "{% set site = {'config': {'title': 'imported'}} %}",
+        "layouts/404.html": "{% from '_own.html' import site %}{{ site.config.title }}",
     })  # fmt: skip
     assert build_site(root).ok
     assert read(root, "law/a/print.html") == "測試檔案館|own"
+    assert read(root, "404.html") == "imported"
 
 
 def test_template_syntax_error_names_the_layout_and_line(make_site):
