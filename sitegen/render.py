@@ -18,6 +18,9 @@ so macros see it without `with context`):
 Filters: `date` (default format 2018-09-21 14:29), `isodate`, `url` and `abs_url` (the same as
 site.url and site.abs_url, and cheaper in a layout: Jinja calls a filter directly, while
 every call of a method goes through its runtime).
+
+Settings and labels are fixed for a build, so `{{ site.labels.print }}` and the like are
+compiled into the layout as text (layouts are compiled again when site.yaml changes).
 """
 
 from __future__ import annotations
