@@ -327,12 +327,22 @@ def sitegen_build(corpus: Corpus, jobs: int | None) -> Measured:
     return result
 
 
+# A new first sentence for each round's edit: the rounds edit the same article one after the
+# other, and each edit must change as many words as the first (for the search index).
+CORRECTIONS: Final = (
+    "經核實，原文數字有誤，現予更正。",
+    "據補充採訪，活動參與人數應為一千二百餘人，特此說明。",
+    "應受訪單位要求，文中刪去一位職工的姓名及其工作單位。",
+)
+
+
 def edit_article(corpus: Corpus, round_: int) -> None:
     """Change the first sentence of the article body, as an editor fixing a typo would."""
     path = corpus.site / corpus.edited.path
     head, body = path.read_text(encoding="utf-8").split("\n---\n", 1)
     first = body.index("。") + 1
-    body = f"\n本報訊（第{round_ + 1}次修訂）經核實，原文數字有誤，現予更正。" + body[first:]
+    correction = CORRECTIONS[round_ % len(CORRECTIONS)]
+    body = f"\n本報訊（第{round_ + 1}次修訂）{correction}" + body[first:]
     path.write_text(head + "\n---\n" + body, encoding="utf-8")
 
 
