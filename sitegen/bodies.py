@@ -132,7 +132,9 @@ class BodyStore:
 def _open(path: Path) -> sqlite3.Connection:
     # WAL lets the workers read while another one commits; NORMAL syncs only at checkpoints
     # (a power cut may lose the last bodies, which are then rendered again).
-    db = sqlite3.connect(path, timeout=120)
+    # Not tied to its thread: while the workers index, the pool's feeder thread reads the
+    # texts of the next blocks (one thread at a time uses a store).
+    db = sqlite3.connect(path, timeout=120, check_same_thread=False)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute(_SCHEMA)

@@ -38,7 +38,6 @@ import marshal
 import operator
 import os
 import re
-import tempfile
 import unicodedata
 from array import array
 from collections import Counter, defaultdict, deque
@@ -46,7 +45,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate, chain, repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Final
 
@@ -255,9 +254,9 @@ def write_index(
     digest of its docs, so that a rebuild after one edit reads the texts of one block and
     indexes it again, not the archive, and only joins the shards; a cached block whose doc
     chunks the live site holds writes none of them.
-    Memory stays bounded for 100 000 articles: the texts of the blocks to index are spooled
-    to a temporary file and read back a block at a time in date order; only the encoded
-    segments are kept for the whole archive.
+    Memory stays bounded for 100 000 articles: the texts of a block are read only when a
+    worker is ready to take it (the pool's feeder thread reads them, while the workers index
+    the blocks before), and only the encoded segments are kept for the whole archive.
     """
     place = place if isinstance(place, Place) else Place(place)
     order = sorted(docs, key=lambda d: (d.date, d.url))
@@ -270,15 +269,14 @@ def write_index(
     work = partial(index_block, place, per_chunk, shards, cache)
     segments: list[list[bytes]] = [[] for _ in range(shards)]
     files: list[IndexFile] = []
-    with tempfile.TemporaryFile() as spool:
-        todo = [_spool(block, spool) for block in blocks if block.first not in kept]
-        done = iter(mapper(work, (_job(spooled, spool) for spooled in todo)))
-        for block in blocks:
-            part = kept.pop(block.first) if block.first in kept else next(done)
-            for shard, segment in enumerate(part[0]):
-                if segment:  # the block has keys of this shard
-                    segments[shard].append(segment)
-            files += part[1]
+    todo = [block for block in blocks if block.first not in kept]  # (kept shrinks below)
+    done = iter(mapper(work, map(_job, todo)))  # texts read as the blocks are taken
+    for block in blocks:
+        part = kept.pop(block.first) if block.first in kept else next(done)
+        for shard, segment in enumerate(part[0]):
+            if segment:  # the block has keys of this shard
+                segments[shard].append(segment)
+        files += part[1]
     if cache is not None:
         _prune_cache(cache, {block.digest for block in blocks})
     files += _write_shards(segments, place, cache)
@@ -312,22 +310,8 @@ def _kept(block: _Block, cache: Path | None, place: Place) -> _Part | None:
     return part
 
 
-def _spool(block: _Block, spool) -> tuple[_Block, int, list[int]]:
-    """Write the rows of the block's docs to the spool: (block, offset, row sizes)."""
-    offset = spool.tell()
-    rows = [doc.row() for doc in block.docs]
-    spool.write(b"".join(rows))
-    return block, offset, [len(row) for row in rows]
-
-
-def _job(spooled: tuple[_Block, int, list[int]], spool) -> _Job:
-    block, offset, sizes = spooled
-    spool.seek(offset)
-    data = spool.read(sum(sizes))
-    ends = list(accumulate(sizes))
-    starts = [0, *ends[:-1]]
-    rows = [data[start:end] for start, end in zip(starts, ends, strict=True)]
-    return block.first, rows, block.digest
+def _job(block: _Block) -> _Job:
+    return block.first, [doc.row() for doc in block.docs], block.digest
 
 
 def _docs_per_chunk(order: list[SearchDoc]) -> int:
