@@ -43,7 +43,7 @@ from sitegen.render import (
 )
 from sitegen.scan import Listing, signature, stat_files, walk
 from sitegen.site import Page, Site, assemble, url_clashes
-from sitegen.workers import Progress, SourceTask, Workers, body_store
+from sitegen.workers import Progress, SourceTask, Workers, bodies_path, body_store
 
 STATIC_DIR: Final = "static"
 
@@ -126,6 +126,8 @@ def _build(root: Path, out: Path | None = None, **options) -> BuildResult:
         intact = {o for o, stat in left.items() if cache.listing.get(o) == stat}
         result = _write_site(site, cache, out, opts, workers, intact, files)
     if result.ok:
+        if not cache.sources:  # a full build: caches kept for other settings are stale
+            _remove_other_caches(config)
         _prune_bodies(config, cache.sources, sources, site)
         cache.sources = sources
         cache.listing = _listing_after(out, left, result)
@@ -291,30 +293,25 @@ def _prune_bodies(config: Config, before: dict, after: dict, site: Site) -> None
     with body_store(config) as bodies:
         if not before:
             bodies.prune(keep)
-            _remove_other_stores(bodies.path)
-            _remove_other_layouts(config)
             return
         changed = {entry.digest for path, entry in before.items()
                    if path not in after or after[path].digest != entry.digest}  # fmt: skip
         bodies.forget(changed - keep)
 
 
-def _remove_other_stores(current: Path) -> None:
-    """Body stores of other settings (search on or off) or of other sitegen versions."""
-    for other in current.parent.glob("bodies-*"):
-        if not other.name.startswith(current.name):
-            if other.is_dir():  # a folder of bodies, as earlier builds of sitegen kept them
-                shutil.rmtree(other, ignore_errors=True)
-            else:
-                other.unlink(missing_ok=True)
-
-
-def _remove_other_layouts(config: Config) -> None:
-    """Layouts compiled with other settings (a full build follows every change of them)."""
-    current = layouts_cache_name(make_context(config))
-    for other in (config.root / CACHE_DIR).glob("layouts*"):
-        if other.name != current:
-            shutil.rmtree(other, ignore_errors=True)
+def _remove_other_caches(config: Config) -> None:
+    """Body stores and compiled layouts of other settings or other sitegen versions (with
+    their SQLite side files, and the body folders of earlier versions)."""
+    folder = config.root / CACHE_DIR
+    kinds = (("bodies-*", bodies_path(config).name),
+             ("layouts*", layouts_cache_name(make_context(config))))  # fmt: skip
+    for pattern, current in kinds:
+        for other in folder.glob(pattern):
+            if not other.name.startswith(current):
+                if other.is_dir():
+                    shutil.rmtree(other, ignore_errors=True)
+                else:
+                    other.unlink(missing_ok=True)
 
 
 def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]) -> str:

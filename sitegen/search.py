@@ -144,14 +144,9 @@ def read_table(path: Path) -> dict[str, str]:
     return dict(zip(pairs[::2], pairs[1::2], strict=True))
 
 
-def keys_of(norm: str) -> list[str]:
-    """Index keys of normalised text, with repeats: CJK characters and bigrams, Latin words."""
-    keys, bigrams, _pairs = _doc_keys(norm)
-    return keys + bigrams
-
-
 def _doc_keys(norm: str) -> tuple[list[str], list[str], list[str]]:
-    """(CJK characters and Latin words, CJK bigrams, every pair of characters), in order.
+    """A text's index keys, with repeats: (CJK characters and Latin words, CJK bigrams), and
+    every pair of its characters, in order.
 
     The pairs of the whole text are made once, at C speed: a run's bigrams are a slice of
     them, and the position masks are read from them too.
@@ -260,7 +255,8 @@ def write_index(
     """
     place = place if isinstance(place, Place) else Place(place)
     order = sorted(docs, key=lambda d: (d.date, d.url))
-    per_chunk, shards = _docs_per_chunk(order), _shard_count(order)
+    weight = sum(doc.weight() for doc in order)
+    per_chunk, shards = _docs_per_chunk(weight, len(order)), _shard_count(weight)
     size = per_chunk * max(1, BLOCK_DOCS // per_chunk)  # whole doc chunks per block
     blocks = [_block(first, order[first : first + size], per_chunk, shards)
               for first in range(0, len(order), size)]  # fmt: skip
@@ -314,8 +310,8 @@ def _job(block: _Block) -> _Job:
     return block.first, [doc.row() for doc in block.docs], block.digest
 
 
-def _docs_per_chunk(order: list[SearchDoc]) -> int:
-    average = sum(doc.weight() for doc in order) / max(1, len(order))
+def _docs_per_chunk(weight: int, docs: int) -> int:
+    average = weight / max(1, docs)
     return max(1, min(200, round(CHUNK_BYTES / max(1.0, average))))
 
 
@@ -384,14 +380,25 @@ def _segment(postings: _Postings, keys: list[str]) -> bytes:
 _CACHE_TAG: Final = f"sitegen-segments 2 {FORMAT} {SHARD_GZIP_LEVEL}"
 
 
-def _load_part(path: Path) -> _Part | None:
-    """A cached block (marshal: loading cannot run code), or None."""
+def _load(path: Path) -> tuple | None:
+    """What `_store` wrote there with this format's tag (marshal: loading cannot run code)."""
     try:
-        tag, segments, chunks = marshal.loads(path.read_bytes())
-        files = [IndexFile(rel, sha, False) for rel, sha in chunks]
+        value = marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    return (segments, files) if tag == _CACHE_TAG and isinstance(segments, list) else None
+    ok = isinstance(value, tuple) and len(value) == 3 and value[0] == _CACHE_TAG
+    return value[1:] if ok else None
+
+
+def _load_part(path: Path) -> _Part | None:
+    """A cached block, or None."""
+    value = _load(path)
+    if value is None or not isinstance(value[0], list):
+        return None
+    try:
+        return value[0], [IndexFile(rel, sha, False) for rel, sha in value[1]]
+    except (TypeError, ValueError):
+        return None
 
 
 def _store_part(path: Path, part: _Part) -> None:
@@ -447,10 +454,6 @@ def _each(function: Callable, *iterables: Iterable) -> None:
     deque(map(function, *iterables), maxlen=0)
 
 
-def is_bigram(key: str) -> bool:
-    return len(key) == 2 and IS_CJK.match(key[0]) is not None
-
-
 def _position_masks(pairs: list[str], masks: dict[str, int]) -> dict[str, int]:
     """Bit (position % 8) of each pair of characters, or-ed into `masks`. A run's bigrams
     must line up in these masks, so a query checks a long run against the index alone and
@@ -463,12 +466,12 @@ def _position_masks(pairs: list[str], masks: dict[str, int]) -> dict[str, int]:
     return masks
 
 
-def _shard_count(order: list[SearchDoc]) -> int:
+def _shard_count(weight: int) -> int:
     """A power of two giving shards of about SHARD_BYTES. Gzipped shards come to about a
-    fifth of the sources' bytes; estimated from the docs alone, so that blocks can be
-    encoded (and cached) before the whole index is known. (When the count changes, as an
+    fifth of the docs' bytes (`weight`); estimated from the docs alone, so that blocks can
+    be encoded (and cached) before the whole index is known. (When the count changes, as an
     archive doubles, every block is indexed again.)"""
-    estimate = sum(doc.weight() for doc in order) * 0.2
+    estimate = weight * 0.2
     shards = 1
     while shards * SHARD_BYTES < estimate and shards < 65536:
         shards *= 2
@@ -505,11 +508,9 @@ def _write_shard(
 
 
 def _load_shards(path: Path, count: int) -> dict[int, tuple[str, str]]:
-    try:
-        tag, shards, known = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    return known if tag == _CACHE_TAG and shards == count and isinstance(known, dict) else {}
+    value = _load(path)
+    ok = value is not None and value[0] == count and isinstance(value[1], dict)
+    return value[1] if ok else {}  # type: ignore[index]
 
 
 def _varint(n: int) -> bytes:

@@ -285,6 +285,7 @@ def test_a_site_without_search_keeps_no_plain_text_and_turning_search_on_indexes
     assert build_site(root, root / "clean", clean=True).ok
     assert snapshot(root / "public") == snapshot(root / "clean")
     assert len({p.name.split(".")[0] for p in (root / CACHE_DIR).glob("bodies-*")}) == 1
+    assert len(list((root / CACHE_DIR).glob("layouts*"))) == 1  # compiled for one setting
     docs = b"".join(
         gzip.decompress(chunk.read_bytes()) for chunk in (root / "public/search/d").iterdir()
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -23,8 +24,6 @@ from sitegen.search import (
     Place,
     SearchDoc,
     fnv1a,
-    is_bigram,
-    keys_of,
     write_index,
 )
 from tests.conftest import MINIMAL_CONFIG, article
@@ -63,6 +62,22 @@ def varint(stream: Iterator[int]) -> int:
         if byte < 0x80:
             break
     return value
+
+
+def is_bigram(key: str) -> bool:
+    """Keys whose postings carry position masks (search.js's isBigram)."""
+    return len(key) == 2 and search.IS_CJK.match(key[0]) is not None
+
+
+def keys_of(norm: str) -> list[str]:
+    """The definition of a normalised text's index keys, with repeats: each CJK character and
+    each pair of neighbouring CJK characters, and each Latin word (letters and digits between
+    the CJK runs), cut at MAX_WORD."""
+    runs = re.findall(f"[{search.CJK}]+", norm)
+    keys = [char for run in runs for char in run]
+    keys += [run[at : at + 2] for run in runs for at in range(len(run) - 1)]
+    between = re.sub(f"[{search.CJK}]+", " ", norm)
+    return keys + [word[: search.MAX_WORD] for word in re.findall(r"[^\W_]+", between)]
 
 
 def read_index(out: Path, masks: dict | None = None) -> tuple[dict, dict[str, list]]:
