@@ -20,12 +20,16 @@ descending id order, and a day's new articles take new ids at the end: the doc c
 older articles keep their bytes, and an incremental build leaves those files alone.
 A shard is: varint segment count, then its segments, one per block of docs (ids in blocks
 of BLOCK_DOCS, oldest first) that holds any of its keys, in id order. A segment is: varint
-key count, then per key (sorted): varint key byte length, UTF-8 key, varint posting count,
+key count, then per key (CJK keys by code points, then the others as strings sort; search.js
+reads them all, in any order): varint key byte length, UTF-8 key, varint posting count,
 varint posting byte length, postings. A posting is id*4 + flags (1: key in the title, 2: key
 occurs 3+ times), stored as varint deltas of that value from 0 within the segment. Keys of two
-CJK characters then have one byte per posting: bit (position % 8) set for each place the
-bigram occurs. A key's postings are those of its segments, end to end. (Segments let an edit
-re-encode one block's part of each shard and join the rest as they are.)
+CJK characters then have one byte per posting: bit (p % 8) set for each place p the bigram
+occurs, counted from the start of its run of CJK characters (search.js only compares the
+bits of one run's bigrams with each other; counting from the run, not the text, lets an edit
+leave the masks of the runs it did not touch alone). A key's postings are those of its
+segments, end to end. (Segments let an edit re-encode one block's part of each shard and
+join the rest as they are.) sitegen/postings.py encodes a block's segments.
 """
 
 from __future__ import annotations
@@ -35,32 +39,33 @@ import gzip
 import hashlib
 import json
 import marshal
-import operator
 import os
 import re
 import unicodedata
-from array import array
-from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain, repeat
 from pathlib import Path
 from typing import Final
 
 FORMAT: Final = 3  # static/js/search.js checks it: a stale script must not misread an index
 TABLE_FILE: Final = Path(__file__).parent / "data" / "t2s.txt"
-CJK: Final = (
-    "\u3005\u3007\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff"
-    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
-)
+# Code point ranges of the characters indexed one by one and in pairs (static/js/search.js
+# lists the same).
+CJK_RANGES: Final = (
+    (0x3005, 0x3005), (0x3007, 0x3007), (0x3040, 0x30FF), (0x3100, 0x312F), (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF),
+)  # fmt: skip
+CJK: Final = "".join(chr(low) + (f"-{chr(high)}" if high > low else "") for low, high in CJK_RANGES)
 CJK_RUN: Final = re.compile(f"[{CJK}]+")
 IS_CJK: Final = re.compile(f"[{CJK}]")
 # The same white space as JavaScript's \s, so search.js normalises queries identically.
-SPACES: Final = re.compile(
-    "[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+SPACE_CHARS: Final = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
+SPACES: Final = re.compile(f"[{SPACE_CHARS}]+")
 CJK_GAP: Final = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")  # a line break inside a sentence
 # Letters and digits other than CJK, like JavaScript's [\p{L}\p{N}]+ between CJK runs.
 LATIN_WORD: Final = re.compile(f"[^\\W_{CJK}]+")
@@ -127,6 +132,10 @@ class Normalizer:
     def from_file(cls, path: Path = TABLE_FILE) -> Normalizer:
         return cls(_table(path))
 
+    def char(self, code: int) -> str:
+        """The normalised form of one character (before white space is folded)."""
+        return self._chars[code]
+
     def text(self, text: str) -> str:
         """Normalised text; white space collapses to one space, or none between CJK."""
         spaced = SPACES.sub(" ", text.translate(self._chars)).strip(" ")
@@ -144,24 +153,6 @@ def read_table(path: Path) -> dict[str, str]:
     return dict(zip(pairs[::2], pairs[1::2], strict=True))
 
 
-def _doc_keys(norm: str) -> tuple[list[str], list[str], list[str]]:
-    """A text's index keys, with repeats: (CJK characters and Latin words, CJK bigrams), and
-    every pair of its characters, in order.
-
-    The pairs of the whole text are made once, at C speed: a run's bigrams are a slice of
-    them, and the position masks are read from them too.
-    """
-    pairs = list(map(operator.add, norm, norm[1:]))
-    keys: list[str] = []
-    bigrams: list[str] = []
-    for run in CJK_RUN.finditer(norm):
-        start, end = run.span()
-        keys.extend(run.group())
-        bigrams.extend(pairs[start : end - 1])
-    keys.extend(word[:MAX_WORD] for word in LATIN_WORD.findall(norm))
-    return keys, bigrams, pairs
-
-
 def fnv1a(key: str) -> int:
     """32-bit FNV-1a of the UTF-8 bytes; search.js computes the same with Math.imul."""
     h = 0x811C9DC5
@@ -169,30 +160,6 @@ def fnv1a(key: str) -> int:
         h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
     return h
 
-
-def varints(values: Iterable[int]) -> bytearray:
-    out = bytearray()
-    for v in values:
-        while v >= 0x80:
-            out.append((v & 0x7F) | 0x80)
-            v >>= 7
-        out.append(v)
-    return out
-
-
-def encode_postings(values: array) -> bytes:
-    deltas = list(map(operator.sub, values, chain((0,), values)))
-    try:  # nearly every delta of a large archive is below 2**14: join their codes in C
-        return b"".join(map(_SHORT_VARINTS.__getitem__, deltas))
-    except IndexError:
-        return bytes(varints(deltas))
-
-
-# The varint of each number below 2**14 (one or two bytes), written out directly (half the
-# time of building it through varints(): 2.7 ms instead of 5.4 at each import).
-_SHORT_VARINTS: Final = [
-    bytes((n,)) if n < 0x80 else bytes(((n & 0x7F) | 0x80, n >> 7)) for n in range(1 << 14)
-]
 
 # Maps a function over an iterable in order, like the built-in map; the build passes one
 # that spreads the blocks over its worker processes.
@@ -315,12 +282,6 @@ def _docs_per_chunk(weight: int, docs: int) -> int:
     return max(1, min(200, round(CHUNK_BYTES / max(1.0, average))))
 
 
-@dataclass(frozen=True, slots=True)
-class _Postings:
-    values: defaultdict[str, array]  # key -> doc id * 4 + flags, ascending
-    masks: defaultdict[str, bytearray]  # bigram key -> position mask per posting
-
-
 # A block to index: its first doc id, its rows as JSON, and the digest it is cached by.
 _Job = tuple[int, list[bytes], str]
 # A block indexed: its segment of each shard (b"" where it has no key of that shard) and its
@@ -338,7 +299,7 @@ def index_block(place: Place, per_chunk: int, shards: int, cache: Path | None, j
     stored = _load_part(cache / f"{digest}.bin") if cache is not None else None
     if stored is not None:  # indexed before; only its doc chunks were missing
         return stored[0], files
-    part = (_segments(_index_rows(first, [json.loads(row) for row in rows]), shards), files)
+    part = (_block_segments(first, [json.loads(row) for row in rows], shards), files)
     if cache is not None:
         _store_part(cache / f"{digest}.bin", part)
     return part
@@ -349,35 +310,13 @@ def _chunk(rows: list[bytes]) -> bytes:
     return gzip.compress(b"[" + b",".join(rows) + b"]", GZIP_LEVEL, mtime=0)
 
 
-def _index_rows(first: int, rows: list[list]) -> _Postings:
-    normalizer = Normalizer.from_file()
-    postings = _Postings(defaultdict(lambda: array("I")), defaultdict(bytearray))
-    for doc_id, row in enumerate(rows, first):
-        _add_doc(postings, doc_id, row, normalizer)
-    return postings
+def _block_segments(first: int, rows: list[list], shards: int) -> list[bytes]:
+    from sitegen.postings import block_segments  # numpy is loaded only when a block is indexed
+
+    return block_segments(first, rows, shards)
 
 
-def _segments(postings: _Postings, shards: int) -> list[bytes]:
-    """The block's keys with their postings, one segment per shard (see the format above)."""
-    grouped: list[list[str]] = [[] for _ in range(shards)]
-    for key in postings.values:
-        grouped[fnv1a(key) % shards].append(key)
-    return [_segment(postings, keys) if keys else b"" for keys in grouped]
-
-
-def _segment(postings: _Postings, keys: list[str]) -> bytes:
-    values, masks = postings.values, postings.masks
-    out = varints([len(keys)])
-    for key in sorted(keys):
-        raw = key.encode("utf-8")
-        posted = values[key]
-        body = encode_postings(posted) + masks.get(key, b"")
-        head = (_varint(len(raw)), raw, _varint(len(posted)), _varint(len(body)))
-        out += b"".join(head) + body
-    return bytes(out)
-
-
-_CACHE_TAG: Final = f"sitegen-segments 2 {FORMAT} {SHARD_GZIP_LEVEL}"
+_CACHE_TAG: Final = f"sitegen-segments 3 {FORMAT} {SHARD_GZIP_LEVEL}"
 
 
 def _load(path: Path) -> tuple | None:
@@ -420,52 +359,6 @@ def _prune_cache(cache: Path, keep: set[str]) -> None:
                 path.unlink(missing_ok=True)
 
 
-def _add_doc(postings: _Postings, doc_id: int, row: list, normalizer: Normalizer) -> None:
-    """Append the doc's postings (and its bigrams' masks) to every key it holds.
-
-    A thousand keys a doc: each gets the doc's plain value in one pass at C speed, then the
-    keys flagged (in the title, or three times or more) have their last value mended.
-    """
-    _url, title, _date, category, text = row
-    title_keys, title_bigrams, title_pairs = _doc_keys(normalizer.text(title))
-    text_keys, text_bigrams, text_pairs = _doc_keys(normalizer.text(text))
-    counts = Counter(title_keys)
-    counts.update(title_bigrams)
-    in_title = list(counts)
-    counts.update(text_keys)
-    counts.update(text_bigrams)
-    base = doc_id * 4
-    values = postings.values
-    values[CATEGORY_KEY + category].append(base)
-    _each(array.append, map(values.__getitem__, counts), repeat(base))
-    flags = {key: 2 for key, n in counts.items() if n >= 3}
-    for key in in_title:
-        flags[key] = flags.get(key, 0) | 1
-    for key, flag in flags.items():
-        values[key][-1] |= flag
-    masks = _position_masks(title_pairs, _position_masks(text_pairs, {}))
-    bigrams = {*title_bigrams, *text_bigrams}
-    masked = map(postings.masks.__getitem__, bigrams)
-    _each(bytearray.append, masked, map(masks.__getitem__, bigrams))
-
-
-def _each(function: Callable, *iterables: Iterable) -> None:
-    """function(*items) for each items of the iterables, for its effect, at C speed."""
-    deque(map(function, *iterables), maxlen=0)
-
-
-def _position_masks(pairs: list[str], masks: dict[str, int]) -> dict[str, int]:
-    """Bit (position % 8) of each pair of characters, or-ed into `masks`. A run's bigrams
-    must line up in these masks, so a query checks a long run against the index alone and
-    fetches far fewer doc chunks."""
-    get = masks.get
-    for residue in range(8):
-        bit = 1 << residue
-        for pair in set(pairs[residue::8]):
-            masks[pair] = get(pair, 0) | bit
-    return masks
-
-
 def _shard_count(weight: int) -> int:
     """A power of two giving shards of about SHARD_BYTES. Gzipped shards come to about a
     fifth of the docs' bytes (`weight`); estimated from the docs alone, so that blocks can
@@ -498,7 +391,7 @@ def _write_shard(
     """The shard's file, and the sha256 of its bytes before and after gzip."""
     number, segments = shard
     rel = f"search/s/{number}.bin"
-    raw = _varint(len(segments)) + b"".join(segments)
+    raw = varint(len(segments)) + b"".join(segments)
     raw_sha = hashlib.sha256(raw).hexdigest()
     before = known.get(number)
     if before is not None and before[0] == raw_sha and place.holds(rel, before[1]):
@@ -513,8 +406,14 @@ def _load_shards(path: Path, count: int) -> dict[int, tuple[str, str]]:
     return value[1] if ok else {}  # type: ignore[index]
 
 
-def _varint(n: int) -> bytes:
-    return _SHORT_VARINTS[n] if n < len(_SHORT_VARINTS) else bytes(varints([n]))
+def varint(n: int) -> bytes:
+    """The varint of n (7 bits a byte, low first)."""
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
 
 
 def _meta(order: list[SearchDoc], per_chunk: int, shards: int, table: dict[str, str]) -> dict:

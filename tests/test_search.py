@@ -17,7 +17,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen import search
+from sitegen import postings, search
 from sitegen.pipeline import build_site
 from sitegen.search import (
     Normalizer,
@@ -190,10 +190,27 @@ def test_bigram_masks_mark_where_each_pair_occurs_so_apart_pairs_can_be_told(tmp
     write_index([doc], tmp_path)
     masks: dict[str, list[int]] = {}
     read_index(tmp_path, masks)
-    # title 调解: 调解 at 0; text 设在区总工会，会员代表值班: 工会 at 4, 会员 at 7
+    # Places count from the start of each run of CJK characters. Title 调解: 调解 at 0;
+    # text 设在区总工会，会员代表值班: 工会 at 4 of the first run, 会员 at 0 of the second.
     assert masks["调解"] == [1 << 0]
     assert masks["工会"] == [1 << 4]
-    assert masks["会员"] == [1 << 7]  # not 1 << 5: 工会员 cannot occur here
+    assert masks["会员"] == [1 << 0]  # not 1 << 5: 工会员 cannot occur here
+
+
+def test_an_edit_leaves_the_masks_of_the_sentences_it_did_not_touch_alone(tmp_path):
+    """A new first sentence moves every later character, but not within its own run, so
+    the later bigrams' masks stay as they were (and an edit rewrites few shards)."""
+    before = SearchDoc("/law/m/", "調解", "2022-11-08", "law", "法律維權", "會員代表值班。")
+    after = replace(before, text="今日上午起，會員代表值班。")
+    for doc, out in ((before, tmp_path / "a"), (after, tmp_path / "b")):
+        write_index([doc], out)
+    masks_before: dict[str, list[int]] = {}
+    masks_after: dict[str, list[int]] = {}
+    read_index(tmp_path / "a", masks_before)
+    read_index(tmp_path / "b", masks_after)
+    assert masks_after["会员"] == masks_before["会员"] == [1 << 0]
+    assert masks_after["值班"] == masks_before["值班"] == [1 << 4]
+    assert masks_after["上午"] == [1 << 2]
 
 
 def test_doc_chunks_keep_the_original_text_for_excerpts(tmp_path):
@@ -246,6 +263,19 @@ def test_files_of_a_larger_earlier_index_are_removed_but_the_search_page_stays(m
 
 
 CJK_SAMPLE = "工會會员員职職業业勞劳动動法律維维权權讀读書书屋"
+# Characters whose normal form is longer, shorter or white space: NFKC turns … into three
+# dots, ㈱ into (株), ﬁ into two letters, U+3000 and U+00A0 into spaces; İ lower-cased is
+# two characters; U+200B is not white space.
+ODD_CHARS = "…㈱ﬁＡＢİ\u00a0\u3000\u200b\t\r\n "
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet=CJK_SAMPLE + ODD_CHARS + "aZ9，。𠀋"), max_size=5))
+def test_a_block_of_texts_is_normalised_as_each_text_is_on_its_own(texts):
+    """The indexer normalises a block's texts at once, with arrays: white space at the
+    seams between texts, and characters of longer forms, must come out as they do alone."""
+    normalizer = Normalizer.from_file()
+    assert postings.normalise(texts) == [normalizer.text(text) for text in texts]
 
 
 @settings(max_examples=60, deadline=None)
@@ -280,7 +310,8 @@ def test_every_run_of_two_or_more_characters_yields_its_article_as_a_candidate(
 def _expected_postings(title: str, text: str) -> tuple[dict[str, int], dict[str, int]]:
     """A doc's keys with their flags, and its bigrams' masks, straight from the definitions:
     flag 1 for a key of the title, 2 for a key met three times or more; bit p % 8 of a
-    pair of CJK characters' mask for each place p it starts at, in the title and the text."""
+    pair of CJK characters' mask for each place p it starts at in its run of CJK
+    characters, in the title and the text."""
     normalizer = Normalizer.from_file()
     title_norm, text_norm = normalizer.text(title), normalizer.text(text)
     title_keys, text_keys = keys_of(title_norm), keys_of(text_norm)
@@ -288,9 +319,9 @@ def _expected_postings(title: str, text: str) -> tuple[dict[str, int], dict[str,
     flags = {k: (k in title_keys) | 2 * (everything.count(k) >= 3) for k in everything}
     masks: dict[str, int] = {}
     for norm in (title_norm, text_norm):
-        for place in range(len(norm) - 1):
-            pair = norm[place : place + 2]
-            if all(search.IS_CJK.match(char) for char in pair):
+        for run in re.findall(f"[{search.CJK}]+", norm):
+            for place in range(len(run) - 1):
+                pair = run[place : place + 2]
                 masks[pair] = masks.get(pair, 0) | 1 << place % 8
     return flags, masks
 
@@ -298,7 +329,7 @@ def _expected_postings(title: str, text: str) -> tuple[dict[str, int], dict[str,
 @settings(max_examples=80, deadline=None)
 @given(
     title=st.text(alphabet=CJK_SAMPLE + " ab1", min_size=1, max_size=8),
-    text=st.text(alphabet=CJK_SAMPLE + " \n，。aB2𠀋\u3000", max_size=60),
+    text=st.text(alphabet=CJK_SAMPLE + ODD_CHARS + "，。aB2𠀋", max_size=60),
 )
 def test_the_index_holds_each_key_with_its_flags_and_masks(tmp_path_factory, title, text):
     out = tmp_path_factory.mktemp("index")
@@ -353,9 +384,11 @@ def test_a_rebuild_indexes_only_the_block_whose_docs_changed(tmp_path, monkeypat
     monkeypatch.setattr(search, "CHUNK_BYTES", 600)
     monkeypatch.setattr(search, "BLOCK_DOCS", 4)
     indexed: list[int] = []
-    real = search._index_rows
+    real = search._block_segments
     monkeypatch.setattr(
-        search, "_index_rows", lambda first, rows: indexed.append(first) or real(first, rows)
+        search,
+        "_block_segments",
+        lambda first, rows, shards: indexed.append(first) or real(first, rows, shards),
     )
     docs = [
         SearchDoc(f"/news/n{i:02}/", f"職工書屋{i}", f"2020-01-{1 + i:02}", "news", "工會要聞",
