@@ -387,11 +387,12 @@ def _write_search(
     held = {o: e[1] for o, e in previous.items() if o.startswith("search/") and o in intact}
     place = Place(staging.folder, None if staging.fresh else staging.out, held)
     blocks = site.config.root / CACHE_DIR / f"search-{FORMAT}"
+    names = {a.category: context.category_name(a.category) for a in site.articles}
     with body_store(site.config, context.labels["body"]) as bodies:
         tag = bodies.path.stem  # texts follow from the source and the Markdown settings
         docs = [
-            SearchDoc(context.url(a.url), a.title, a.date.strftime("%Y-%m-%d"), a.category,
-                      context.category_name(a.category), partial(_text_of, bodies, a),
+            SearchDoc(context.url(a.url), a.title, a.date.date().isoformat(), a.category,
+                      names[a.category], partial(_text_of, bodies, a),
                       f"{tag}:{a.digest}", sources[a.path][1])
             for a in site.articles
         ]  # fmt: skip
