@@ -2,7 +2,7 @@
 
 import sys
 
-from sitegen.cli import main
+from sitegen.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main(["build", *sys.argv[1:]]))
+    run(["build", *sys.argv[1:]])

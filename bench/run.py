@@ -42,7 +42,7 @@ OUT: Final = HERE / "out"
 PAGE_SIZE: Final = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_EVERY: Final = 0.02  # seconds between RSS samples
 # The same as the `sitegen` console script, but sure to use this Python's sitegen.
-SITEGEN: Final = "import sys; from sitegen.cli import main; sys.argv[0] = 'sitegen'; exit(main())"
+SITEGEN: Final = "import sys; from sitegen.cli import run; sys.argv[0] = 'sitegen'; run()"
 PROFILE: Final = """
 import cProfile, pstats, sys
 from sitegen.cli import main

@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from sitegen import __version__
 from sitegen.pipeline import BuildResult, build_site, default_jobs
@@ -21,6 +23,20 @@ _PLUGINS = {
     "clean": "sitegen.importer.command",
     "check": "sitegen.check",
 }
+
+
+def run(argv: list[str] | None = None) -> NoReturn:
+    """The `sitegen` command itself: main(), then exit without tearing the interpreter down.
+
+    A build leaves a few hundred thousand small objects behind (the site, the cache), and
+    freeing them one by one at exit took 0.03-0.04 s of every small rebuild. Nothing is left
+    to do at exit but flush the output: files and caches are written and closed, the worker
+    pool is joined. (Tests call main(), which returns.)
+    """
+    code = main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,4 +164,4 @@ def _new(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from zoneinfo import ZoneInfo
@@ -13,6 +14,8 @@ from sitegen.cli import main
 from sitegen.newpost import write_new_article
 from sitegen.pipeline import build_site
 from tests.conftest import REPO, article
+
+SITEGEN = [sys.executable, "-m", "sitegen.cli"]  # what the `sitegen` script runs, in this Python
 
 
 def test_build_prints_what_it_wrote_the_time_and_every_warning(make_site, capsys):
@@ -69,6 +72,24 @@ def test_new_never_overwrites_an_existing_file(make_site, capsys):
     assert code == 1
     assert (root / "content/law/meeting.md").read_text(encoding="utf-8") == "編輯改過的內容"
     assert "choose another --slug" in capsys.readouterr().err
+
+
+def test_the_command_exits_with_the_builds_status_and_prints_everything_first(make_site):
+    """`sitegen` skips the interpreter's teardown at exit: its status and everything it
+    printed must still come out, also where output is buffered (a pipe)."""
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run([*SITEGEN, "build", str(root)], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stderr.rstrip().splitlines()[-1].startswith("built ")
+    (root / "content/law/b.md").write_text("---\ntitle: 乙\n---\n", encoding="utf-8")
+    done = subprocess.run([*SITEGEN, "build", str(root)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "content/law/b.md" in done.stderr
+    assert done.stderr.rstrip().endswith("was left as it was")
+    new = [*SITEGEN, "new", "丙", "--category", "law", "--slug", "c", "--site", str(root)]
+    done = subprocess.run(new, capture_output=True, text=True, env=buffered)
+    assert (done.returncode, done.stdout.strip()) == (0, str(root / "content/law/c.md"))
 
 
 def test_new_rejects_an_unknown_category(make_site, capsys):
