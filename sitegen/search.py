@@ -42,6 +42,7 @@ import marshal
 import os
 import re
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -229,26 +230,21 @@ def write_index(
     size = per_chunk * max(1, BLOCK_DOCS // per_chunk)  # whole doc chunks per block
     blocks = [_block(first, order[first : first + size], per_chunk, shards)
               for first in range(0, len(order), size)]  # fmt: skip
-    kept = {block.first: part for block in blocks
-            if (part := _kept(block, cache, place)) is not None}  # fmt: skip
+    record = _load_record(cache, shards)
+    known = {digest: files for digest, files, _ in record.blocks} if record else {}
+    todo = [block for block in blocks if not _kept(block, known, place)]
     work = partial(index_block, place, per_chunk, shards, cache)
-    segments: list[list[bytes]] = [[] for _ in range(shards)]
-    files: list[IndexFile] = []
-    todo = [block for block in blocks if block.first not in kept]  # (kept shrinks below)
     # One block (an edit's) is indexed here: sooner than sent to a worker and back.
-    done = iter((mapper if len(todo) > 1 else map)(work, map(_job, todo)))
-    for block in blocks:
-        part = kept.pop(block.first) if block.first in kept else next(done)
-        for shard, segment in enumerate(part[0]):
-            if segment:  # the block has keys of this shard
-                segments[shard].append(segment)
-        files += part[1]
+    done = (mapper if len(todo) > 1 else map)(work, map(_job, todo))
+    parts = dict(zip((block.first for block in todo), done, strict=True))
+    shard_files = _splice_shards(blocks, parts, record, place, cache)
+    if shard_files is None:
+        shard_files = _join_shards(blocks, parts, shards, record, place, cache, work)
     if cache is not None:
         _prune_cache(cache, {block.digest for block in blocks})
-    files += _write_shards(segments, place, cache)
+    files = [file for block in blocks for file in _files_of(block, parts, known)]
     meta = _meta(order, per_chunk, shards, Normalizer.from_file().table)
-    files.append(place.put("search/meta.json", _json(meta)))
-    return files
+    return files + shard_files + [place.put("search/meta.json", _json(meta))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,12 +264,16 @@ def _block(first: int, docs: list[SearchDoc], per_chunk: int, shards: int) -> _B
     return _Block(first, docs, digest.hexdigest())
 
 
-def _kept(block: _Block, cache: Path | None, place: Place) -> _Part | None:
-    """The block's cached segments if the live site holds its doc chunks as they were."""
-    part = _load_part(cache / f"{block.digest}.bin") if cache is not None else None
-    if part is None or not all(place.holds(f.rel, f.sha) for f in part[1]):
-        return None
-    return part
+def _kept(block: _Block, known: dict[str, list], place: Place) -> bool:
+    """Whether the last build indexed this very block and the live site holds its doc chunks."""
+    files = known.get(block.digest)
+    return files is not None and all(place.holds(rel, sha) for rel, sha in files)
+
+
+def _files_of(block: _Block, parts: dict[int, _Part], known: dict[str, list]) -> list[IndexFile]:
+    if block.first in parts:
+        return parts[block.first][1]
+    return [IndexFile(rel, sha, False) for rel, sha in known[block.digest]]
 
 
 def _job(block: _Block) -> _Job:
@@ -374,17 +374,128 @@ def _shard_count(weight: int) -> int:
     return shards
 
 
-def _write_shards(segments: list[list[bytes]], place: Place, cache: Path | None) -> list[IndexFile]:
-    """Each shard: its segment count and segments, gzipped. A shard whose bytes are those of
-    the shard the live site holds is not compressed again: most of them, after an edit at
-    100 000 articles (one article's keys reach a few hundred of 4 096 shards)."""
-    record = cache / "shards.marshal" if cache is not None else None
-    known = _load_shards(record, len(segments)) if record is not None else {}
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """The index as the last build left it (cache/index.marshal): its shard count; each
+    block's digest, doc chunk files and segment lengths (array "I", one per shard), in id
+    order; and each shard's sha256 before and after gzip."""
+
+    shards: int
+    blocks: list[tuple[str, list[tuple[str, str]], bytes]]
+    shas: list[tuple[str, str]]
+
+
+def _load_record(cache: Path | None, shards: int) -> _Record | None:
+    value = _load(cache / "index.marshal") if cache is not None else None
+    if value is None or not isinstance(value[1], tuple) or value[0] != shards:
+        return None
+    blocks, shas = value[1]
+    return _Record(shards, blocks, shas)
+
+
+def _store_record(cache: Path | None, record: _Record) -> None:
+    if cache is not None:
+        _store(cache / "index.marshal", (_CACHE_TAG, record.shards, (record.blocks, record.shas)))
+
+
+def _lengths(segments: list[bytes]) -> bytes:
+    return array("I", map(len, segments)).tobytes()
+
+
+def _splice_shards(
+    blocks: list[_Block], parts: dict[int, _Part], record: _Record | None, place: Place,
+    cache: Path | None,
+) -> list[IndexFile] | None:  # fmt: skip
+    """The shards after a few blocks changed, made from the live ones: only the shards where
+    a changed block's segment differs are read, and there only its segment is replaced.
+    (An edit changes one block, and its new words reach a few dozen of the 512 shards at
+    10 000 articles; joining every shard from every block's segments took longer.) None
+    when the last build's index cannot be spliced: its blocks do not line up with these,
+    half of them or more changed, or a live shard or cached block is missing."""
+    if (record is None or cache is None or place.live is None or len(blocks) != len(record.blocks)
+            or 2 * len(parts) > len(blocks)):  # fmt: skip
+        return None
+    changed: set[int] = set()
+    for at, block in enumerate(blocks):
+        if block.first in parts:
+            before = _load_part(cache / f"{record.blocks[at][0]}.bin")
+            if before is None:
+                return None
+            after = parts[block.first][0]
+            changed.update(
+                n for n, (a, b) in enumerate(zip(before[0], after, strict=True)) if a != b
+            )
+    rels = [f"search/s/{n}.bin" for n in range(record.shards)]
+    if not all(place.holds(rel, shas[1]) for rel, shas in zip(rels, record.shas, strict=True)):
+        return None
+    lengths = [array("I", lengths) for _, _, lengths in record.blocks]
+    splice = partial(_splice_shard, blocks, parts, lengths, place)
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # zlib lets go of the GIL
+        done = dict(zip(sorted(changed), pool.map(splice, sorted(changed)), strict=True))
+    if None in done.values():
+        return None
+    shas = [done[n][1] if n in done else shas for n, shas in enumerate(record.shas)]
+    files = [done[n][0] if n in done else IndexFile(rel, gz, False)
+             for n, (rel, (_, gz)) in enumerate(zip(rels, record.shas, strict=True))]  # fmt: skip
+    blocks_after = [
+        (block.digest, [(f.rel, f.sha) for f in parts[block.first][1]],
+         _lengths(parts[block.first][0])) if block.first in parts else record.blocks[at]
+        for at, block in enumerate(blocks)
+    ]  # fmt: skip
+    _store_record(cache, _Record(record.shards, blocks_after, shas))
+    return files
+
+
+def _splice_shard(
+    blocks: list[_Block], parts: dict[int, _Part], lengths: list[array], place: Place, n: int
+) -> tuple[IndexFile, tuple[str, str]] | None:
+    """Shard n as the live one with the changed blocks' segments replaced, written; with the
+    sha256 of its bytes before and after gzip."""
+    rel = f"search/s/{n}.bin"
+    assert place.live is not None
+    try:
+        before = gzip.decompress((place.live / rel).read_bytes())
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None
+    at = len(varint(sum(1 for block_lengths in lengths if block_lengths[n])))
+    segments = []
+    for block, block_lengths in zip(blocks, lengths, strict=True):
+        old = before[at : at + block_lengths[n]]
+        at += block_lengths[n]
+        segment = parts[block.first][0][n] if block.first in parts else old
+        if segment:
+            segments.append(segment)
+    if at != len(before):
+        return None
+    raw = varint(len(segments)) + b"".join(segments)
+    file = place.put(rel, gzip.compress(raw, SHARD_GZIP_LEVEL, mtime=0))
+    return file, (hashlib.sha256(raw).hexdigest(), file.sha)
+
+
+def _join_shards(
+    blocks: list[_Block], parts: dict[int, _Part], shards: int, record: _Record | None,
+    place: Place, cache: Path | None, work: Callable[[_Job], _Part],
+) -> list[IndexFile]:  # fmt: skip
+    """Every shard joined from every block's segments: the changed blocks', the others' from
+    the cache (indexed again if they are not there). A shard whose bytes are those the live
+    site holds is not compressed again."""
+    segments: list[list[bytes]] = [[] for _ in range(shards)]
+    layout = []
+    for block in blocks:
+        part = parts.get(block.first)
+        if part is None and cache is not None:
+            part = _load_part(cache / f"{block.digest}.bin")
+        if part is None:  # the last build's, but its cache file is gone
+            part = work(_job(block))
+        for shard, segment in enumerate(part[0]):
+            if segment:  # the block has keys of this shard
+                segments[shard].append(segment)
+        layout.append((block.digest, [(f.rel, f.sha) for f in part[1]], _lengths(part[0])))
+    known = dict(enumerate(record.shas)) if record is not None else {}
     # zlib and hashlib let go of the GIL: shards are compressed on all cores.
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         done = list(pool.map(partial(_write_shard, place, known), enumerate(segments)))
-    if record is not None:
-        _store(record, (_CACHE_TAG, len(segments), {n: shas for n, (_, shas) in enumerate(done)}))
+    _store_record(cache, _Record(shards, layout, [shas for _, shas in done]))
     return [file for file, _ in done]
 
 
@@ -401,12 +512,6 @@ def _write_shard(
         return IndexFile(rel, before[1], False), before
     file = place.put(rel, gzip.compress(raw, SHARD_GZIP_LEVEL, mtime=0))
     return file, (raw_sha, file.sha)
-
-
-def _load_shards(path: Path, count: int) -> dict[int, tuple[str, str]]:
-    value = _load(path)
-    ok = value is not None and value[0] == count and isinstance(value[1], dict)
-    return value[1] if ok else {}  # type: ignore[index]
 
 
 def varint(n: int) -> bytes:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import hashlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -477,3 +479,61 @@ def test_a_rebuild_compresses_only_the_shards_whose_bytes_changed(tmp_path, monk
     monkeypatch.setattr(gzip, "compress", real)
     plain = write_index(docs, tmp_path / "plain")
     assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
+
+
+def _edited_archive(tmp_path: Path, monkeypatch) -> tuple[list[SearchDoc], Path, Path]:
+    """23 docs in blocks of 4 over many shards, indexed into `live` with a cache, and the
+    docs with one text edited (an article's first sentence)."""
+    monkeypatch.setattr(search, "CHUNK_BYTES", 600)
+    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
+    monkeypatch.setattr(search, "SHARD_BYTES", 5)
+    docs = [
+        SearchDoc(f"/news/n{i:02}/", f"職工書屋{i}", f"2020-01-{1 + i:02}", "news", "工會要聞",
+                  f"第{i}期職工書屋開放，會員代表{i % 3}名到場。" * (1 + i % 4))
+        for i in range(23)
+    ]  # fmt: skip
+    cache, live = tmp_path / "cache", tmp_path / "live"
+    write_index(docs, live, cache=cache)
+    docs[13] = replace(docs[13], text="今日上午起，" + docs[13].plain())
+    return docs, cache, live
+
+
+def test_an_edit_reads_and_splices_only_the_live_shards_its_block_changed(tmp_path, monkeypatch):
+    """The new index is the live one with the edited block's segments replaced, in the
+    shards where they differ: no other shard is read, and the result is the index built
+    from scratch."""
+    docs, cache, live = _edited_archive(tmp_path, monkeypatch)
+    opened: list[bytes] = []
+    real = gzip.decompress
+    monkeypatch.setattr(gzip, "decompress", lambda data: opened.append(data) or real(data))
+    second = write_index(docs, Place(tmp_path / "next", live), cache=cache)
+    monkeypatch.setattr(gzip, "decompress", real)
+    shards = {f.rel for f in second if f.rel.startswith("search/s/")}
+    written = {f.rel for f in second if f.written and f.rel in shards}
+    assert 0 < len(opened) == len(written) < len(shards) / 2
+    plain = write_index(docs, tmp_path / "plain")
+    assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
+    third = write_index(docs, Place(tmp_path / "third", live), cache=cache)  # on the record
+    assert sorted((f.rel, f.sha) for f in third) == sorted((f.rel, f.sha) for f in plain)
+
+
+@pytest.mark.parametrize("damage", ["live shard", "cached block", "record"])
+def test_an_edit_is_still_right_when_what_it_would_splice_is_gone(tmp_path, monkeypatch, damage):
+    """A live shard changed by hand, the edited block's cached segments or the cache's
+    record of the index lost: the shards are joined from the blocks instead."""
+    docs, cache, live = _edited_archive(tmp_path, monkeypatch)
+    if damage == "live shard":
+        for shard in (live / "search" / "s").iterdir():
+            shard.write_bytes(gzip.compress(b"\x00"))
+    elif damage == "cached block":
+        for stored in cache.glob("*.bin"):
+            stored.unlink()
+    else:
+        (cache / "index.marshal").write_bytes(b"damaged")
+    second = write_index(docs, Place(tmp_path / "next", live), cache=cache)
+    plain = write_index(docs, tmp_path / "plain")
+    assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
+    for file in second:
+        if file.rel.startswith("search/s/"):
+            where = tmp_path / "next" if file.written else live
+            assert hashlib.sha256((where / file.rel).read_bytes()).hexdigest() == file.sha
