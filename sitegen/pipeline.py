@@ -247,7 +247,8 @@ def _write_site(
     config = site.config
     env = make_env(config)
     digests = template_digests(env, {p.template for p in site.pages if p.template and
-                                     p.kind not in ("feed", "sitemap")})  # fmt: skip
+                                     p.kind not in ("feed", "sitemap")},
+                               config.root / CACHE_DIR / "layout-references.marshal")  # fmt: skip
     previous = cache.outputs
     fresh = not previous or not out.exists()
     todo, outputs, unchanged = [], {}, 0
@@ -387,7 +388,7 @@ def _write_search(
     held = {o: e[1] for o, e in previous.items() if o.startswith("search/") and o in intact}
     place = Place(staging.folder, None if staging.fresh else staging.out, held)
     blocks = site.config.root / CACHE_DIR / f"search-{FORMAT}"
-    names = {a.category: context.category_name(a.category) for a in site.articles}
+    names = {slug: context.category_name(slug) for slug in {a.category for a in site.articles}}
     with body_store(site.config, context.labels["body"]) as bodies:
         tag = bodies.path.stem  # texts follow from the source and the Markdown settings
         docs = [

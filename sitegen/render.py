@@ -28,6 +28,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import marshal
+import os
 import re
 import traceback
 from dataclasses import dataclass
@@ -67,6 +69,8 @@ def quoteattr(text: str) -> str:
 
 LAYOUTS_DIR: Final = "layouts"
 _SAFE_URL_CHARS: Final = "/#?=&%~:+,;@!$'()*"
+# What quote() leaves as it is: ASCII letters and digits, "_.-~", and the safe characters.
+_PLAIN_URL: Final = re.compile(f"[A-Za-z0-9_.\\-~{re.escape(_SAFE_URL_CHARS)}]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +88,13 @@ class SiteContext:
         """A site path ("/law/a/") as a link under the base path, percent-encoded."""
         found = self._urls.get(path)
         if found is None:
-            found = quote(self.config.base_path + path.lstrip("/"), safe=_SAFE_URL_CHARS)
+            found = _quote(self.config.base_path + path.lstrip("/"))
             if len(self._urls) < 10_000:  # navigation and static files, not every article
                 self._urls[path] = found
         return found
 
     def abs_url(self, path: str) -> str:
-        return quote(self.config.base_url + path.lstrip("/"), safe=_SAFE_URL_CHARS)
+        return _quote(self.config.base_url + path.lstrip("/"))
 
     def category_name(self, slug: str) -> str:
         found = self.config.category(slug)
@@ -192,6 +196,12 @@ def _bytecode_cache(site: SiteContext) -> jinja2.BytecodeCache | None:
 def layouts_cache_name(site: SiteContext) -> str:
     fixed = repr((__version__, site.config, sorted(site.labels.items())))
     return "layouts-" + hashlib.sha256(fixed.encode("utf-8")).hexdigest()[:16]
+
+
+def _quote(url: str) -> str:
+    """The URL percent-encoded; most are plain ASCII slugs, which quote() returns as they
+    are at ten times the cost of looking."""
+    return url if _PLAIN_URL.fullmatch(url) else quote(url, safe=_SAFE_URL_CHARS)
 
 
 def make_context(config: Config) -> SiteContext:
@@ -306,25 +316,29 @@ def render_sitemap(site: SiteContext, page: Page) -> str:
     return "\n".join([head, f"<urlset {xmlns}>", *items, "</urlset>", ""])
 
 
-def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
+def template_digests(
+    env: jinja2.Environment, names: set[str], known: Path | None = None
+) -> dict[str, str]:
     """For each layout, a digest of its source and of every layout it extends or includes.
 
     A page's cache key holds its layout's digest, so editing base.html re-renders every
-    page while editing print.html re-renders only the print views.
+    page while editing print.html re-renders only the print views. The layouts each source
+    refers to are kept in the file `known` by the source's digest: parsing every layout
+    again took 0.02 s of each rebuild.
     """
-    from jinja2 import meta
-
     loader = env.loader
     assert loader is not None
     sources: dict[str, str] = {}
     uses: dict[str, set[str]] = {}
+    refs = _load_refs(known)
+    before = dict(refs)
 
     def visit(name: str) -> None:
         if name in sources:
             return
         source = loader.get_source(env, name)[0]
         sources[name] = source
-        referenced = set(meta.find_referenced_templates(env.parse(source)))
+        referenced = _referenced(env, source, refs)
         if None in referenced:  # a computed template name: depend on every layout
             referenced = set(env.list_templates(extensions=["html", "xml"]))
         uses[name] = {r for r in referenced if r}
@@ -346,4 +360,31 @@ def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]
                 todo += uses.get(current, ())
         joined = "\0".join(f"{n}\0{sources[n]}" for n in sorted(closure))
         digests[name] = hashlib.sha256(joined.encode("utf-8")).hexdigest()
+    if known is not None and refs != before:
+        _store_refs(known, refs)
     return digests
+
+
+def _referenced(env: jinja2.Environment, source: str, refs: dict[str, list]) -> set:
+    """The layout names a source extends, includes or imports (None for a computed one)."""
+    from jinja2 import meta
+
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    if not isinstance(refs.get(digest), list):
+        refs[digest] = list(meta.find_referenced_templates(env.parse(source)))
+    return set(refs[digest])
+
+
+def _load_refs(path: Path | None) -> dict[str, list]:
+    try:
+        value = marshal.loads(path.read_bytes()) if path is not None else {}
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _store_refs(path: Path, refs: dict[str, list]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(marshal.dumps(refs))
+    tmp.replace(path)  # atomic: a serve rebuild may store it at the same time

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+import string
 from pathlib import Path
+from urllib.parse import quote
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen.pipeline import build_site
 from tests.conftest import MINIMAL_CONFIG, article, snapshot
@@ -180,6 +185,21 @@ def test_every_internal_link_honours_a_base_url_with_a_sub_path(make_site):
                 assert link.startswith("/archive/union/"), (page, link)
     redirect = read(root, "html/2018/09/21/4512.html")
     assert "url=/archive/union/law/hub/" in redirect
+
+
+@settings(max_examples=300)
+@given(path=st.text(alphabet=string.printable + "職工 %ä/", max_size=16))
+def test_links_are_percent_encoded_as_quote_encodes_them(path):
+    """Links skip quote() when there is nothing to encode; what they hold must not change."""
+    from sitegen.config import Config
+    from sitegen.render import make_context
+
+    config = Config(root=Path("."), title="工會", base_url="https://example.org/news/")
+    context = make_context(config)
+    assert context.url(path) == quote("/news/" + path.lstrip("/"), safe="/#?=&%~:+,;@!$'()*")
+    assert context.abs_url(path) == quote(
+        "https://example.org/news/" + path.lstrip("/"), safe="/#?=&%~:+,;@!$'()*"
+    )
 
 
 def test_unicode_file_names_become_working_slugs(make_site):

@@ -168,6 +168,37 @@ def test_editing_the_print_layout_rewrites_only_print_views(tmp_path):
     assert written and all(name.endswith("print.html") for name in written)
 
 
+def test_layouts_are_parsed_once_and_a_new_include_is_followed(tmp_path, monkeypatch):
+    """What each layout includes is kept by its source's digest: a rebuild parses only the
+    layouts that changed, and a change to a newly included layout still reaches its pages."""
+    import jinja2.meta
+
+    parsed: list[str] = []
+    real = jinja2.meta.find_referenced_templates
+    monkeypatch.setattr(jinja2.meta, "find_referenced_templates",
+                        lambda ast: parsed.append(ast) or real(ast))  # fmt: skip
+    root = new_site(tmp_path)
+    build_site(root)
+    assert parsed
+    parsed.clear()
+    apply(root, ("edit", 1))
+    build_site(root)
+    assert parsed == []
+    note = root / "layouts/_note.html"
+    note.write_text("<p>本頁供列印。</p>", encoding="utf-8")
+    layout = root / "layouts/print.html"
+    layout.write_text(layout.read_text(encoding="utf-8").replace(
+        "<main", '{% include "_note.html" %}<main'), encoding="utf-8")  # fmt: skip
+    written = build_site(root).written
+    assert written and all(name.endswith("print.html") for name in written)
+    parsed.clear()
+    note.write_text("<p>本頁供列印，請勿轉載。</p>", encoding="utf-8")
+    written = build_site(root).written
+    assert len(parsed) == 1  # the changed include only
+    assert written and all(name.endswith("print.html") for name in written)
+    assert "請勿轉載" in (root / "public" / written[0]).read_text(encoding="utf-8")
+
+
 def test_a_deleted_article_takes_its_pages_with_it(tmp_path):
     root = new_site(tmp_path)
     build_site(root)
