@@ -217,8 +217,9 @@ def write_index(
     process when `mapper` spreads them) into one segment per shard; a shard is its blocks'
     segments end to end. With a `cache` folder, a block's segments are kept there by a
     digest of its docs, so that a rebuild after one edit reads the texts of one block and
-    indexes it again, not the archive, and only joins the shards; a cached block whose doc
-    chunks the live site holds writes none of them.
+    indexes it again, not the archive, and replaces its segments in the live shards where
+    they changed (see _splice_shards); a cached block whose doc chunks the live site holds
+    writes none of them.
     Memory stays bounded for 100 000 articles: the texts of a block are read only when a
     worker is ready to take it (the pool's feeder thread reads them, while the workers index
     the blocks before), and only the encoded segments are kept for the whole archive.
