@@ -108,6 +108,14 @@ def read_listing(root: Path, out: Path) -> Listing:
     return listing if header == _HEADER and isinstance(listing, dict) else {}
 
 
+def last_build_time(root: Path, out: Path) -> int | None:
+    """When the last build into `out` finished (mtime_ns of the listing it saved last)."""
+    try:
+        return _listing_file(cache_file(root, out)).stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 def _listing_file(cache: Path) -> Path:
     return cache.with_name(cache.name.replace("cache-", "listing-"))
 

@@ -109,14 +109,26 @@ def _render_chunk(job: tuple[Staging, list]) -> tuple[list[Rendered], list]:
 
 
 class Workers:
-    """A pool of `jobs` processes when there is enough work for one, else the caller itself."""
+    """A pool of `jobs` processes when there is enough work for one, else the caller itself.
+
+    The pool is forked at once when `expected_items` says it will be needed, while the
+    parent is still small; otherwise only if a call brings enough work after all (a late
+    fork shares more of the parent's memory, but only rare builds need one).
+    """
 
     def __init__(self, config: Config, jobs: int, expected_items: int) -> None:
         self._local = _Worker(config)
         self._pool = None
         self.jobs = max(1, jobs)
-        if self.jobs > 1 and expected_items >= PARALLEL_FROM:
-            self._pool = multiprocessing.get_context("fork").Pool(self.jobs, _start, (config,))
+        if expected_items >= PARALLEL_FROM:
+            self._pool_for(expected_items)
+
+    def _pool_for(self, items: int):
+        """The pool if `items` are worth spreading over processes, forked if need be."""
+        if self._pool is None and self.jobs > 1 and items >= PARALLEL_FROM:
+            context = multiprocessing.get_context("fork")
+            self._pool = context.Pool(self.jobs, _start, (self._local.config,))
+        return self._pool if items >= PARALLEL_FROM else None
 
     def __enter__(self) -> Workers:
         return self
@@ -131,16 +143,19 @@ class Workers:
         return [items[i : i + size] for i in range(0, len(items), size)]
 
     def parse(self, tasks: list[SourceTask]) -> list[SourceEntry | str]:
-        if self._pool is None or len(tasks) < PARALLEL_FROM:
+        pool = self._pool_for(len(tasks))
+        if pool is None:
             return [self._local.parse(task) for task in tasks]
-        return [entry for done in self._pool.imap(_parse_chunk, self._chunks(tasks))
+        return [entry for done in pool.imap(_parse_chunk, self._chunks(tasks))
                 for entry in done]  # fmt: skip
 
     def map(self, function: Callable, items: Iterable) -> Iterable:
-        """function(item) for each item, in order, spread over the pool when there is one."""
-        if self._pool is None:
+        """function(item) for each item, in order, spread over the pool (each item is a
+        large piece of work, such as a block of the search index)."""
+        pool = self._pool_for(PARALLEL_FROM)
+        if pool is None:
             return map(function, items)
-        return self._pool.imap(function, items)
+        return pool.imap(function, items)
 
     def render(self, staging: Staging, todo: list, progress: Progress | None) -> list[Rendered]:
         # Feeds read the bodies that article pages store, so they come after them.
@@ -149,14 +164,15 @@ class Workers:
             [t for t in todo if t[0].kind == "feed"],
         )
         results: list[Rendered] = []
+        pool = self._pool_for(len(todo))  # forked before the body store is opened here
         with body_store(self._local.config) as store:
             for phase in phases:
-                if self._pool is None or len(todo) < PARALLEL_FROM:
+                if pool is None:
                     done_chunks = (self._render_here(staging, chunk)
                                    for chunk in self._chunks(phase))  # fmt: skip
                 else:
                     jobs = [(staging, chunk) for chunk in self._chunks(phase)]
-                    done_chunks = self._pool.imap(_render_chunk, jobs)
+                    done_chunks = pool.imap(_render_chunk, jobs)
                 for done, made in done_chunks:
                     store.save(made)  # the one writer: workers only read the store
                     results += done

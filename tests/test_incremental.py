@@ -12,6 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitegen import pipeline
 from sitegen.cache import CACHE_DIR
 from sitegen.pipeline import build_site
 from tests.conftest import MINIMAL_CONFIG, REPO, article, snapshot
@@ -197,6 +198,51 @@ def test_layouts_are_parsed_once_and_a_new_include_is_followed(tmp_path, monkeyp
     assert len(parsed) == 1  # the changed include only
     assert written and all(name.endswith("print.html") for name in written)
     assert "請勿轉載" in (root / "public" / written[0]).read_text(encoding="utf-8")
+
+
+def _forks(monkeypatch) -> list[int]:
+    """Counts the worker pools the builds fork (worth forking from 20 items on)."""
+    import multiprocessing.context
+
+    from sitegen import workers
+
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 20)  # a clean build: 24 sources
+    forked: list[int] = []
+    real = multiprocessing.context.ForkContext.Pool
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool",
+                        lambda self, *a, **k: forked.append(1) or real(self, *a, **k))  # fmt: skip
+    return forked
+
+
+def test_an_editors_save_is_rebuilt_without_forking_workers(tmp_path, monkeypatch):
+    """Forking the worker processes costs a small rebuild more than it saves: after a save
+    or two (newer than the last build) none are forked; after a layout edit they are."""
+    root = new_site(tmp_path, count=12)
+    forked = _forks(monkeypatch)
+    build_site(root, jobs=2)
+    assert forked == [1]
+    apply(root, ("edit", 3))
+    assert build_site(root, jobs=2).written
+    assert forked == [1]
+    apply(root, ("template", 1))
+    assert build_site(root, jobs=2).written
+    assert forked == [1, 1]
+
+
+def test_many_edits_taken_for_few_still_get_the_workers_and_the_right_site(tmp_path, monkeypatch):
+    """The guess is by modification times only; when the work turns out large the workers
+    are forked then, and the site is the one a clean build makes."""
+    root = new_site(tmp_path, count=12)
+    forked = _forks(monkeypatch)
+    build_site(root, jobs=2)
+    monkeypatch.setattr(pipeline, "FEW_EDITS", 10_000)  # every edit below counts as few
+    for n in range(12):
+        apply(root, ("retitle", n))
+    forked.clear()
+    assert build_site(root, jobs=2).ok
+    assert forked == [1]  # forked late, for the pages to render
+    assert build_site(root, root / "clean", clean=True, jobs=1).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
 
 
 def test_a_deleted_article_takes_its_pages_with_it(tmp_path):
