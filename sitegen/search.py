@@ -387,11 +387,19 @@ class _Record:
 
 
 def _load_record(cache: Path | None, shards: int) -> _Record | None:
+    """The record, if there is one for this shard count and it holds what it should."""
     value = _load(cache / "index.marshal") if cache is not None else None
-    if value is None or not isinstance(value[1], tuple) or value[0] != shards:
+    if value is None or value[0] != shards:
         return None
-    blocks, shas = value[1]
-    return _Record(shards, blocks, shas)
+    try:
+        blocks, shas = value[1]
+        whole = len(shas) == shards and all(
+            len(lengths) == array("I").itemsize * shards and isinstance(files, list)
+            for _digest, files, lengths in blocks
+        )
+    except (TypeError, ValueError):
+        return None
+    return _Record(shards, blocks, shas) if whole else None
 
 
 def _store_record(cache: Path | None, record: _Record) -> None:

@@ -10,6 +10,7 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import marshal
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -517,7 +518,7 @@ def test_an_edit_reads_and_splices_only_the_live_shards_its_block_changed(tmp_pa
     assert sorted((f.rel, f.sha) for f in third) == sorted((f.rel, f.sha) for f in plain)
 
 
-@pytest.mark.parametrize("damage", ["live shard", "cached block", "record"])
+@pytest.mark.parametrize("damage", ["live shard", "cached block", "record", "short record"])
 def test_an_edit_is_still_right_when_what_it_would_splice_is_gone(tmp_path, monkeypatch, damage):
     """A live shard changed by hand, the edited block's cached segments or the cache's
     record of the index lost: the shards are joined from the blocks instead."""
@@ -528,8 +529,11 @@ def test_an_edit_is_still_right_when_what_it_would_splice_is_gone(tmp_path, monk
     elif damage == "cached block":
         for stored in cache.glob("*.bin"):
             stored.unlink()
-    else:
+    elif damage == "record":
         (cache / "index.marshal").write_bytes(b"damaged")
+    else:  # readable, with the right tag, but a shard's entry missing
+        tag, shards, (blocks, shas) = marshal.loads((cache / "index.marshal").read_bytes())
+        (cache / "index.marshal").write_bytes(marshal.dumps((tag, shards, (blocks, shas[:-1]))))
     second = write_index(docs, Place(tmp_path / "next", live), cache=cache)
     plain = write_index(docs, tmp_path / "plain")
     assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
