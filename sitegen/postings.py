@@ -77,7 +77,7 @@ class _Forms:
         self.cjk = _table(CJK_RANGES)
         self.space = _table([(ord(c), ord(c)) for c in SPACE_CHARS])
         self.known = np.zeros(0x110000, dtype=bool)
-        self.index = np.zeros(0x110000, dtype=np.int64)  # code point -> number of its form
+        self.index = np.zeros(0x110000, dtype=np.int32)  # code point -> number of its form
         self.forms: list[list[int]] = []
         self.starts = self.lengths = np.zeros(0, dtype=np.int64)
         self.flat = np.zeros(0, dtype=np.uint32)
