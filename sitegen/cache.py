@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import marshal
+import os
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -85,7 +86,6 @@ def load_cache(root: Path, fingerprint: str, out: Path, listing: Listing) -> Bui
 
 def save_cache(root: Path, cache: BuildCache) -> None:
     path = cache_file(root, Path(cache.out))
-    path.parent.mkdir(parents=True, exist_ok=True)
     sources = {}
     for name, entry in cache.sources.items():
         known = cache.loaded.get(name)
@@ -93,8 +93,8 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         if plain is not None:  # else: parse it again next time
             sources[name] = plain
     data = (_HEADER, cache.fingerprint, cache.out, sources, cache.outputs)
-    _write_atomically(path, marshal.dumps(data))
-    _write_atomically(_listing_file(path), marshal.dumps((_HEADER, cache.listing)))
+    write_atomically(path, marshal.dumps(data))
+    write_atomically(_listing_file(path), marshal.dumps((_HEADER, cache.listing)))
 
 
 def read_listing(root: Path, out: Path) -> Listing:
@@ -120,8 +120,11 @@ def _listing_file(cache: Path) -> Path:
     return cache.with_name(cache.name.replace("cache-", "listing-"))
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all: readers never see half of one, and two
+    processes (a build and `serve`, two workers) may write the same file at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
 
@@ -222,7 +225,4 @@ def save_state(root: Path, out: Path, state: QuickState | None) -> None:
     warnings = [[p.path.as_posix(), p.message, p.line, p.severity] for p in state.warnings]
     data = {"inputs": state.inputs, "outputs": state.outputs, "pages": state.pages,
             "warnings": warnings}  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))

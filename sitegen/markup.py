@@ -121,7 +121,12 @@ class _HeadingIds(Treeprocessor):
                 used.add(given)
             elif element.tag in _HEADINGS:
                 text = _STASHED.sub("", "".join(element.itertext())).strip()
-                element.set("id", unique(slugify_unicode(text, "-") or "section", used))
+                element.set("id", _heading_id(text, used))
+
+
+def _heading_id(text: str, used: set[str]) -> str:
+    """A heading's anchor: its text as a slug, made unique in the page (and added to used)."""
+    return unique(slugify_unicode(text, "-") or "section", used)
 
 
 class _PlainText(Treeprocessor):
@@ -278,8 +283,7 @@ def _heading_html(block: list[str], used: set[str]) -> str | None:
     if found is None:
         return None
     level, text = len(found[1]), found[2]
-    anchor = unique(slugify_unicode(text, "-") or "section", used)
-    return f'<h{level} id="{anchor}">{text}</h{level}>'
+    return f'<h{level} id="{_heading_id(text, used)}">{text}</h{level}>'
 
 
 def _list_html(block: list[str]) -> str | None:

@@ -29,7 +29,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import marshal
-import os
 import re
 import traceback
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ from markupsafe import Markup
 
 from sitegen import __version__
 from sitegen.bodies import BodyStore
-from sitegen.cache import CACHE_DIR
+from sitegen.cache import CACHE_DIR, write_atomically
 from sitegen.config import Category, Config
 from sitegen.content import Article
 from sitegen.i18n import labels_for
@@ -361,7 +360,7 @@ def template_digests(
         joined = "\0".join(f"{n}\0{sources[n]}" for n in sorted(closure))
         digests[name] = hashlib.sha256(joined.encode("utf-8")).hexdigest()
     if known is not None and refs != before:
-        _store_refs(known, refs)
+        write_atomically(known, marshal.dumps(refs))
     return digests
 
 
@@ -381,10 +380,3 @@ def _load_refs(path: Path | None) -> dict[str, list]:
     except (OSError, ValueError, EOFError, TypeError):
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _store_refs(path: Path, refs: dict[str, list]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(marshal.dumps(refs))
-    tmp.replace(path)  # atomic: a serve rebuild may store it at the same time

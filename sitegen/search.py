@@ -29,7 +29,8 @@ occurs, counted from the start of its run of CJK characters (search.js only comp
 bits of one run's bigrams with each other; counting from the run, not the text, lets an edit
 leave the masks of the runs it did not touch alone). A key's postings are those of its
 segments, end to end. (Segments let an edit re-encode one block's part of each shard and
-join the rest as they are.) sitegen/postings.py encodes a block's segments.
+splice it into the live shards where it changed.) sitegen/postings.py encodes a block's
+segments.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Final
+
+from sitegen.cache import write_atomically
 
 FORMAT: Final = 3  # static/js/search.js checks it: a stale script must not misread an index
 TABLE_FILE: Final = Path(__file__).parent / "data" / "t2s.txt"
@@ -350,10 +353,7 @@ def _store_part(path: Path, part: _Part) -> None:
 
 
 def _store(path: Path, value: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(marshal.dumps(value))
-    tmp.replace(path)  # atomic: another process may store the same file at once
+    write_atomically(path, marshal.dumps(value))
 
 
 def _prune_cache(cache: Path, keep: set[str]) -> None:
@@ -424,17 +424,10 @@ def _splice_shards(
     if (record is None or cache is None or place.live is None or len(blocks) != len(record.blocks)
             or 2 * len(parts) > len(blocks)):  # fmt: skip
         return None
-    changed: set[int] = set()
-    for at, block in enumerate(blocks):
-        if block.first in parts:
-            before = _load_part(cache / f"{record.blocks[at][0]}.bin")
-            if before is None:
-                return None
-            after = parts[block.first][0]
-            changed.update(
-                n for n, (a, b) in enumerate(zip(before[0], after, strict=True)) if a != b
-            )
-    rels = [f"search/s/{n}.bin" for n in range(record.shards)]
+    changed = _changed_shards(blocks, parts, record, cache)
+    if changed is None:
+        return None
+    rels = [_shard_rel(n) for n in range(record.shards)]
     if not all(place.holds(rel, shas[1]) for rel, shas in zip(rels, record.shas, strict=True)):
         return None
     lengths = [array("I", lengths) for _, _, lengths in record.blocks]
@@ -455,15 +448,30 @@ def _splice_shards(
     return files
 
 
+def _changed_shards(
+    blocks: list[_Block], parts: dict[int, _Part], record: _Record, cache: Path
+) -> set[int] | None:
+    """The shards where a changed block's segments differ from that block's as the last
+    build cached it (None if that is gone)."""
+    changed: set[int] = set()
+    for at, block in enumerate(blocks):
+        if block.first in parts:
+            before = _load_part(cache / f"{record.blocks[at][0]}.bin")
+            if before is None:
+                return None
+            pairs = zip(before[0], parts[block.first][0], strict=True)
+            changed.update(n for n, (old, new) in enumerate(pairs) if old != new)
+    return changed
+
+
 def _splice_shard(
     blocks: list[_Block], parts: dict[int, _Part], lengths: list[array], place: Place, n: int
 ) -> tuple[IndexFile, tuple[str, str]] | None:
     """Shard n as the live one with the changed blocks' segments replaced, written; with the
     sha256 of its bytes before and after gzip."""
-    rel = f"search/s/{n}.bin"
     assert place.live is not None
     try:
-        before = gzip.decompress((place.live / rel).read_bytes())
+        before = gzip.decompress((place.live / _shard_rel(n)).read_bytes())
     except (OSError, EOFError, gzip.BadGzipFile):
         return None
     at = len(varint(sum(1 for block_lengths in lengths if block_lengths[n])))
@@ -474,11 +482,7 @@ def _splice_shard(
         segment = parts[block.first][0][n] if block.first in parts else old
         if segment:
             segments.append(segment)
-    if at != len(before):
-        return None
-    raw = varint(len(segments)) + b"".join(segments)
-    file = place.put(rel, gzip.compress(raw, SHARD_GZIP_LEVEL, mtime=0))
-    return file, (hashlib.sha256(raw).hexdigest(), file.sha)
+    return _put_shard(place, n, segments) if at == len(before) else None
 
 
 def _join_shards(
@@ -511,16 +515,27 @@ def _join_shards(
 def _write_shard(
     place: Place, known: dict[int, tuple[str, str]], shard: tuple[int, list[bytes]]
 ) -> tuple[IndexFile, tuple[str, str]]:
-    """The shard's file, and the sha256 of its bytes before and after gzip."""
     number, segments = shard
-    rel = f"search/s/{number}.bin"
+    return _put_shard(place, number, segments, known.get(number))
+
+
+def _put_shard(
+    place: Place, number: int, segments: list[bytes], before: tuple[str, str] | None = None
+) -> tuple[IndexFile, tuple[str, str]]:
+    """Shard `number`'s file (its segment count and segments, gzipped), and the sha256 of
+    its bytes before and after gzip. Not compressed again when `before` says the live site
+    holds these bytes already."""
+    rel = _shard_rel(number)
     raw = varint(len(segments)) + b"".join(segments)
     raw_sha = hashlib.sha256(raw).hexdigest()
-    before = known.get(number)
     if before is not None and before[0] == raw_sha and place.holds(rel, before[1]):
         return IndexFile(rel, before[1], False), before
     file = place.put(rel, gzip.compress(raw, SHARD_GZIP_LEVEL, mtime=0))
     return file, (raw_sha, file.sha)
+
+
+def _shard_rel(number: int) -> str:
+    return f"search/s/{number}.bin"
 
 
 def varint(n: int) -> bytes:
