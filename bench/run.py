@@ -384,6 +384,8 @@ def progress(step: str, build: Measured, note: str) -> None:
 
 def clean_round(corpus: Corpus, result: SizeResult, jobs: int | None, disk: Disk) -> None:
     disk.discard(corpus.public)
+    # and the spare tree sitegen builds in beside it (see sitegen/output.py)
+    disk.discard(corpus.public.parent / f".{corpus.public.name}.sitegen-spare")
     disk.discard(corpus.site / ".sitegen-cache")
     disk.settle()
     clean = sitegen_build(corpus, jobs)

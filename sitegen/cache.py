@@ -25,7 +25,7 @@ from sitegen.problems import Problem
 from sitegen.scan import Listing
 
 CACHE_DIR: Final = ".sitegen-cache"
-SCHEMA: Final = 1
+SCHEMA: Final = 2
 
 
 @pickled_by_fields
@@ -47,6 +47,7 @@ class BuildCache:
     # Each loaded entry with its plain form, so that saving converts only entries that changed.
     loaded: dict[str, tuple[SourceEntry, tuple]] = field(default_factory=dict, repr=False)
     warning: str | None = None  # why an existing cache was not used
+    generation: str | None = None  # the manifest id of the output folder this cache describes
 
 
 def cache_file(root: Path, out: Path) -> Path:
@@ -67,7 +68,7 @@ def load_cache(root: Path, fingerprint: str, out: Path, listing: Listing) -> Bui
     path = cache_file(root, out)
     empty = BuildCache(fingerprint, str(out))
     try:
-        header, found, last_out, entries, outputs = marshal.loads(path.read_bytes())
+        header, found, last_out, generation, entries, outputs = marshal.loads(path.read_bytes())
         if header != _HEADER or found != fingerprint:
             empty.warning = "settings, Python or sitegen version changed since the last build"
             return empty
@@ -75,13 +76,27 @@ def load_cache(root: Path, fingerprint: str, out: Path, listing: Listing) -> Bui
             empty.warning = f"last build went to {last_out}"
             return empty
         loaded = {p: (_source_from_plain(e), e) for p, e in entries.items()}
+        _check_shapes(generation, outputs, listing)
     except FileNotFoundError:
         return empty
-    except (OSError, ValueError, EOFError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        empty.warning = f"build cache {path} is unreadable ({exc.__class__.__name__})"
+    except Exception as exc:  # noqa: BLE001 (any damage at all means: build without it)
+        empty.warning = f"build cache {path} is unreadable ({exc.__class__.__name__}): ignored"
         return empty
     sources = {p: entry for p, (entry, _) in loaded.items()}
-    return BuildCache(fingerprint, str(out), sources, outputs, listing, loaded)
+    return BuildCache(fingerprint, str(out), sources, outputs, listing, loaded,
+                      generation=generation)  # fmt: skip
+
+
+def _check_shapes(generation: object, outputs: object, listing: object) -> None:
+    """Raise ValueError unless the cache's records have the shapes the build relies on (a
+    damaged or hand-made cache must cost a full build, never a wrong site or a crash)."""
+    pairs = (outputs, listing)
+    if not isinstance(generation, str) or not all(isinstance(p, dict) for p in pairs):
+        raise ValueError("records of the wrong type")
+    for record in pairs:
+        for name, value in record.items():
+            if not (isinstance(name, str) and type(value) is tuple and len(value) == 2):
+                raise ValueError(f"a record for {name!r} of the wrong shape")
 
 
 def save_cache(root: Path, cache: BuildCache) -> None:
@@ -92,20 +107,22 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         plain = known[1] if known is not None and known[0] is entry else _source_to_plain(entry)
         if plain is not None:  # else: parse it again next time
             sources[name] = plain
-    data = (_HEADER, cache.fingerprint, cache.out, sources, cache.outputs)
+    data = (_HEADER, cache.fingerprint, cache.out, cache.generation, sources, cache.outputs)
     write_atomically(path, marshal.dumps(data))
     write_atomically(_listing_file(path), marshal.dumps((_HEADER, cache.listing)))
 
 
-def read_listing(root: Path, out: Path) -> Listing:
+def read_listing(root: Path, out: Path, any_version: bool = False) -> Listing:
     """The outputs the last build left, kept apart from the rest of the cache: the no-change
     check needs only this, and a build reads it before forking its workers, which so start
-    without the rest of the cache in their memory."""
+    without the rest of the cache in their memory. (`any_version`: also one an older sitegen
+    left, which tells only what it wrote.)"""
     try:
         header, listing = marshal.loads(_listing_file(cache_file(root, out)).read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+    except Exception:  # noqa: BLE001 (unreadable: the build goes on without it)
         return {}
-    return listing if header == _HEADER and isinstance(listing, dict) else {}
+    ours = header == _HEADER or (any_version and str(header).startswith("sitegen-cache "))
+    return listing if ours and isinstance(listing, dict) else {}
 
 
 def last_build_time(root: Path, out: Path) -> int | None:
@@ -213,7 +230,7 @@ def load_state(root: Path, out: Path) -> QuickState | None:
         raw = json.loads(_state_file(root, out).read_text(encoding="utf-8"))
         warnings = tuple(Problem(Path(p), m, line, s) for p, m, line, s in raw["warnings"])
         return QuickState(raw["inputs"], raw["outputs"], raw["pages"], warnings)
-    except (OSError, ValueError, KeyError, TypeError):
+    except Exception:  # noqa: BLE001 (unreadable: the build does its work instead)
         return None
 
 

@@ -41,17 +41,41 @@ def run(argv: list[str] | None = None) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # --debug is taken wherever it stands, so that it works with every command.
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     parser = _parser(argv)
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("sitegen: interrupted; the output folder was left as it was", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        print(internal_error(exc), file=sys.stderr)
+        return 3
+
+
+def internal_error(exc: BaseException) -> str:
+    """One line for an exception that no input should cause: what failed, where, and how to
+    get the traceback. (Where: the notes the build adds to an exception, naming the file
+    it was working on.)"""
+    where = "; ".join(getattr(exc, "__notes__", ()))
+    where = f" {where}" if where else ""
+    return (f"sitegen: internal error{where}: {exc.__class__.__name__}: {exc}. This is a bug in "
+            "sitegen, not in your site; nothing was changed. Run the same command with --debug "
+            "for the traceback, and report it.")  # fmt: skip
 
 
 def _parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitegen", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of a bug")
     sub = parser.add_subparsers(metavar="COMMAND")
     build = sub.add_parser("build", help="build the site into public/")
     build.add_argument("site", nargs="?", type=Path, default=Path("."), help="site folder")
@@ -89,12 +113,24 @@ def _register(sub, module: str) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    if not args.site.is_dir():
+        print(f"sitegen build: {args.site} is not a folder: name a site folder", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("sitegen build: --jobs must be 1 or more", file=sys.stderr)
+        return 2
     result = build_site(
         args.site, args.out, strict=args.strict, drafts=args.drafts, jobs=args.jobs,
-        clean=args.clean, progress=progress_printer(),
+        clean=args.clean, progress=progress_printer(), waiting=_say,
     )  # fmt: skip
     report_build(result)
+    if result.refused is not None:
+        return 2
     return 0 if result.ok else 1
+
+
+def _say(message: str) -> None:
+    print(f"sitegen: {message}", file=sys.stderr, flush=True)
 
 
 def report_build(result: BuildResult, stream=None) -> None:
@@ -102,6 +138,12 @@ def report_build(result: BuildResult, stream=None) -> None:
     if result.cache_warning:
         print(f"warning: full build: {result.cache_warning}", file=stream)
     print_problems(result.problems, stream)
+    if result.refused is not None:
+        print(f"sitegen build: {result.refused}", file=stream)
+        return
+    for name in result.kept:
+        print(f"  kept {name}: not made by sitegen (files of your own belong in static/)",
+              file=stream)  # fmt: skip
     if not result.ok:
         count = sum(p.is_error for p in result.problems)
         print(f"build failed: {count} error(s); {result.out} was left as it was", file=stream)

@@ -1,32 +1,158 @@
-"""Writing a build's files so that a failed build never touches the previous site.
+"""The output folder: who owns it, one build at a time, and old or new, never mixed.
 
-Everything a build produces goes first into a staging folder beside the output folder
-(same file system, so moves are renames). Only when every page rendered does `commit`
-move the staged files into place and remove the outputs that are gone; a first or clean
-build swaps the whole folder instead, so the result equals a build into an empty folder.
+A build never writes into the live site. It keeps a second tree beside it, the spare
+(`.public.sitegen-spare` beside `public/`), which holds the site as the build before last
+left it, sharing every unchanged file with the live tree by hard link. A build brings the
+spare up to the live site (it links in what the last build changed), writes its own
+changes into the spare (always as new files: a shared inode is never written through),
+and then swaps the two folders with one `renameat2(RENAME_EXCHANGE)`. A reader, a web
+server or a `kill -9` at any instant finds `public/` complete: the old site or the new one.
+An edit costs what it changes, not what the site holds; a first or clean build writes a
+whole new tree.
+
+Each tree carries a manifest (`.sitegen-manifest`) naming every file sitegen wrote there,
+the files it found there and kept, and what changed since the tree before it; a folder with
+no manifest is not sitegen's, and is written into only when it is empty. The spare's
+manifest is written last, so a spare without one is known to be half made and is made
+again from the live tree.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import os
+import secrets
 import shutil
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from sitegen.problems import Problem, SiteError
+
+MANIFEST: Final = ".sitegen-manifest"
+_HEADER: Final = "sitegen-manifest 1"
+_SECTIONS: Final = ("changed", "removed", "files", "kept")
+# The site's own sources, which no output folder may be, hold or sit inside.
+SOURCES: Final = ("content", "layouts", "static", "site.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    id: str  # a random name for this tree's contents
+    previous: str  # the id of the tree this one was made from by `changed` and `removed`
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    files: frozenset[str] = frozenset()  # every file sitegen wrote, the manifest aside
+    kept: frozenset[str] = frozenset()  # files found in the folder that sitegen did not write
+
+    def encode(self) -> bytes:
+        lines = [_HEADER, f"id {self.id}", f"previous {self.previous}"]
+        for name in _SECTIONS:
+            lines.append(f"[{name}]")
+            lines += sorted(getattr(self, name))
+        return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def spare_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.sitegen-spare"
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    """The manifest of a tree, or None when it has none (or one that cannot be read)."""
+    try:
+        lines = (folder / MANIFEST).read_text(encoding="utf-8").split("\n")
+        if lines[0] != _HEADER or not lines[1].startswith("id ") or lines[-1] != "":
+            return None
+        marks = [lines.index(f"[{name}]") for name in _SECTIONS] + [len(lines) - 1]
+    except (OSError, UnicodeDecodeError, ValueError, IndexError):
+        return None
+    parts = [lines[a + 1 : b] for a, b in zip(marks, marks[1:], strict=False)]
+    changed, removed, files, kept = parts
+    previous = lines[2].removeprefix("previous ")
+    return Manifest(lines[1][3:], previous, tuple(changed), tuple(removed),
+                    frozenset(files), frozenset(kept))  # fmt: skip
+
+
+def refusal(root: Path, out: Path, listed: Callable[[], Iterable[str]]) -> str | None:
+    """Why `out` may not be the output folder of the site in `root`, or None.
+
+    `listed` gives the outputs an earlier sitegen recorded for `out` in its cache (a site
+    built before output folders carried a manifest is still taken as sitegen's when every
+    file in it is one of those).
+    """
+    advice = "build into SITE/public or another new or empty folder with --out"
+    if root.is_relative_to(out):
+        return f"the output folder {out} holds the site's own sources: {advice}"
+    for name in SOURCES:
+        if out.is_relative_to(root / name):
+            return f"the output folder {out} is inside the site's {name}: {advice}"
+    if not out.exists() and not out.is_symlink():
+        return None
+    if not out.is_dir():
+        return f"the output folder {out} is not a folder: {advice}"
+    if (out / MANIFEST).is_file() or not any(out.iterdir()):
+        return None
+    known = set(listed())
+    if known and all(rel in known for rel in _files_under(out)):
+        return None  # written by a sitegen of before manifests
+    return (
+        f"{out} is not empty and was not made by sitegen (it has no {MANIFEST}); sitegen "
+        f"writes only into folders it made: {advice}, or empty {out} yourself"
+    )
+
+
+def _files_under(folder: Path) -> Iterator[str]:
+    for path, _dirs, files in os.walk(folder):
+        rel = os.path.relpath(path, folder)
+        for name in files:
+            yield name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
+
+
+@contextmanager
+def build_lock(root: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One build of a site at a time: a second one (or `serve`'s) waits for the first.
+
+    flock: the kernel releases it when its process ends, however it ends, so a killed
+    build never leaves a stale lock behind.
+    """
+    folder = root / ".sitegen-cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "build.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
+            if waiting is not None:
+                waiting(f"waiting for another build of this site to finish (pid {holder})")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass(frozen=True, slots=True)
 class Staging:
+    """The spare tree a build writes its changes into (`folder`), for the live `out`."""
+
     out: Path
     folder: Path
-    fresh: bool  # True: the staging folder becomes the whole new site
+    fresh: bool  # True: the folder started empty, so no file in it is shared with `out`
+    live: Manifest | None = None  # the live tree's manifest
+    kept: frozenset[str] = frozenset()  # files of someone else's, carried into the new tree
     # Folders this process has made: mkdir is a system call per page otherwise.
     made: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def target(self, output: str) -> str:
         """Where to stage `output` (a relative path from the site), checked to stay inside."""
-        # A lexical check: the staging folder is ours and freshly made, so no link inside it
+        # A lexical check: the spare is ours, made from our own outputs, so no link inside it
         # can lead out, and resolve()'s system calls cost more than rendering a small page.
         clean = os.path.normpath(output)
         if os.path.isabs(clean) or clean == ".." or clean.startswith("../"):
@@ -34,17 +160,20 @@ class Staging:
         return os.path.join(self.folder, clean)
 
     def write(self, output: str, data: bytes) -> tuple[int, int]:
-        """Stage `output`; returns its (mtime_ns, size), which the move into place keeps.
+        """Stage `output`; returns its (mtime_ns, size), which the swap into place keeps.
 
-        Plain strings and os calls: a clean build writes 20 000 files, and pathlib's and
-        open()'s objects cost more per file than the system calls.
+        Always a new file: in a spare that is not fresh the old one may be a hard link to
+        the live site's file, which must not change. Plain strings and os calls: a clean
+        build writes 20 000 files, and pathlib's and open()'s objects cost more per file.
         """
         target = self.target(output)
         parent = os.path.dirname(target)
         if parent not in self.made:
             os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        if not self.fresh:
+            _unlink(target)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             view = memoryview(data)
             while view:
@@ -54,41 +183,172 @@ class Staging:
             os.close(fd)
         return info.st_mtime_ns, info.st_size
 
+    def remove(self, outputs: Iterable[str]) -> None:
+        """Delete outputs the new site no longer has (before writing: a file may stand where
+        a new page needs a folder)."""
+        for output in outputs:
+            target = Path(self.target(output))
+            _unlink(target)
+            _remove_empty_parents(target.parent, self.folder)
 
-def begin(out: Path, fresh: bool) -> Staging:
-    folder = out.parent / f".{out.name}.staging"
-    if folder.exists():
-        shutil.rmtree(folder)  # left by a build that was killed
-    folder.mkdir(parents=True)
-    return Staging(out, folder, fresh or not out.exists())
+
+def _unlink(path: str | Path) -> None:
+    with suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def begin(out: Path, live: Manifest | None, fresh: bool, kept: frozenset[str]) -> Staging:
+    """The spare, ready for a build's changes: empty when `fresh`, else equal to `out`
+    (whose manifest is `live`); either way holding the `kept` files of the live site (see
+    `foreign_files`)."""
+    spare = spare_of(out)
+    fresh = fresh or live is None or not out.is_dir()
+    if fresh:
+        _remove_tree(spare)
+        spare.mkdir(parents=True)
+    else:
+        _bring_up(out, spare, live)
+        for rel in live.kept - kept:  # deleted from the live site since
+            _unlink(spare / rel)
+    for rel in kept:
+        _link(out / rel, spare / rel)
+    _unlink(spare / MANIFEST)  # half made from here until commit writes it
+    return Staging(out, spare, fresh, live, kept)
+
+
+def foreign_files(out: Path, live: Manifest | None, full: bool) -> frozenset[str]:
+    """Files in the live site that sitegen did not write and keeps: those it kept before
+    and still there, and new ones, looked for in the whole folder when `full` (a build
+    that writes everything anyway), else at its top level (CNAME, a verification file).
+    """
+    if live is None:  # a new or empty folder, or one an older sitegen wrote whole
+        return frozenset()
+    ours = live.files | {MANIFEST}
+    if full:
+        found = {rel for rel in _files_under(out) if rel not in ours}
+    else:
+        tops = {name.partition("/")[0] for name in ours}
+        found = set()
+        for entry in os.scandir(out):
+            if entry.name in tops:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                found.update(f"{entry.name}/{rel}" for rel in _files_under(Path(entry.path)))
+            else:
+                found.add(entry.name)
+    found.update(rel for rel in live.kept if os.path.lexists(out / rel))
+    return frozenset(found)
+
+
+def _bring_up(out: Path, spare: Path, live: Manifest) -> None:
+    """Make the spare equal to the live tree: by the live tree's own list of changes when
+    the spare is the tree it was made from, else by linking every file anew."""
+    mine = read_manifest(spare)
+    if mine is not None and mine.id == live.id:
+        return
+    if mine is not None and mine.id == live.previous:
+        for rel in live.removed:
+            _unlink(spare / rel)
+            _remove_empty_parents((spare / rel).parent, spare)
+        for rel in (*live.changed, *(live.kept - mine.kept)):
+            _link(out / rel, spare / rel)
+        return
+    _remove_tree(spare)
+    _link_tree(out, spare)
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _unlink(target)
+    with suppress(FileNotFoundError):  # deleted by hand since: the build writes it again
+        os.link(source, target, follow_symlinks=False)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """A copy of `source` made of hard links (folders are new, files shared)."""
+    for path, _dirs, files in os.walk(source):
+        here = Path(target, os.path.relpath(path, source))
+        here.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            os.link(os.path.join(path, name), here / name, follow_symlinks=False)
+
+
+def _remove_tree(folder: Path) -> None:
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder)
+    elif folder.exists() or folder.is_symlink():
+        folder.unlink()
+
+
+def commit(staging: Staging, changed: Iterable[str], removed: Iterable[str],
+           files: Iterable[str]) -> Manifest:  # fmt: skip
+    """Put the spare in place of the live site, in one step. `changed` and `removed` are
+    what this build did to the spare; `files`, every output of the new site."""
+    live = staging.live
+    manifest = Manifest(
+        secrets.token_hex(8), live.id if live and not staging.fresh else "-",
+        tuple(changed), tuple(removed), frozenset(files), staging.kept,
+    )  # fmt: skip
+    staging.remove(p for p in manifest.removed if not os.path.isdir(staging.target(p)))
+    (staging.folder / MANIFEST).write_bytes(manifest.encode())
+    swap(staging.folder, staging.out)
+    if staging.fresh:
+        # The spare now holds the old site, all of it stale: make it the new one's twin
+        # now, while a whole build is under way anyway, so the next edit finds it ready.
+        _remove_tree(staging.folder)
+        _link_tree(staging.out, staging.folder)
+    return manifest
+
+
+def swap(spare: Path, out: Path) -> None:
+    """Exchange the spare and the live folder atomically (or move the spare into place)."""
+    if not out.exists():
+        spare.rename(out)
+        return
+    if _exchange(spare, out):
+        return
+    # No renameat2 here (not Linux, or a file system without it): three renames, with a
+    # moment in which `out` is missing; `recover` finishes the job if a kill falls there.
+    aside = _aside(out)
+    out.rename(aside)
+    spare.rename(out)
+    aside.rename(spare)
+
+
+def _aside(out: Path) -> Path:
+    return out.parent / f".{out.name}.sitegen-old"
+
+
+def recover(out: Path) -> None:
+    """Finish a swap that a kill interrupted between its renames (the fallback path)."""
+    aside, spare = _aside(out), spare_of(out)
+    if aside.is_dir() and not out.exists() and read_manifest(spare) is not None:
+        spare.rename(out)
+        aside.rename(spare)
+    elif aside.is_dir() and out.is_dir():
+        _remove_tree(aside)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """renameat2(a, b, RENAME_EXCHANGE); False where the system has no such call."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    call = getattr(libc, "renameat2", None)
+    if call is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if call(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def abandon(staging: Staging) -> None:
-    shutil.rmtree(staging.folder, ignore_errors=True)
-
-
-def commit(staging: Staging, removed: list[str]) -> None:
-    """Put the staged files in place and delete `removed` outputs."""
-    out = staging.out
-    if staging.fresh:
-        old = out.parent / f".{out.name}.old"
-        if old.exists():
-            shutil.rmtree(old)
-        if out.exists():
-            out.rename(old)
-        staging.folder.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-        return
-    for staged in sorted(staging.folder.rglob("*")):
-        if staged.is_file():
-            final = out / staged.relative_to(staging.folder)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, final)  # atomic: a reader never sees half a file
-    for output in removed:
-        gone = out / output
-        gone.unlink(missing_ok=True)
-        _remove_empty_parents(gone.parent, out)
-    shutil.rmtree(staging.folder, ignore_errors=True)
+    """A failed build: the live site was never touched. The spare stays as it is, without
+    a manifest, and the next build makes it again from the live tree."""
 
 
 def _remove_empty_parents(folder: Path, stop: Path) -> None:

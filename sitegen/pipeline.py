@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -60,10 +61,12 @@ class BuildResult:
     pages: int = 0
     seconds: float = 0.0
     cache_warning: str | None = None
+    refused: str | None = None  # the output folder may not be written: a usage error
+    kept: tuple[str, ...] = ()  # files found in the output folder that sitegen did not make
 
     @property
     def ok(self) -> bool:
-        return not any(p.is_error for p in self.problems)
+        return self.refused is None and not any(p.is_error for p in self.problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ class BuildOptions:
     jobs: int = 1
     clean: bool = False
     progress: Progress | None = None
+    waiting: Callable[[str], None] | None = None  # told when another build holds the lock
 
 
 def build_site(root: Path, out: Path | None = None, **options) -> BuildResult:
@@ -99,15 +103,31 @@ def _build(root: Path, out: Path | None = None, **options) -> BuildResult:
     config, problems = load_config(root)
     if config is None:
         return BuildResult(tuple(problems), out)
+    refused = output.refusal(root, out, lambda: read_listing(root, out, any_version=True))
+    if refused is not None:
+        return BuildResult(tuple(problems), out, refused=refused)
+    with output.build_lock(root, opts.waiting):
+        output.recover(out)
+        return _locked_build(config, problems, out, opts, start)
+
+
+def _locked_build(
+    config: Config, problems: list[Problem], out: Path, opts: BuildOptions, start: float
+) -> BuildResult:
+    root = config.root
     fingerprint = _fingerprint(config, opts)
-    files = content_files(root)
-    others = (walk(root, LAYOUTS_DIR), walk(root, STATIC_DIR), walk(root, SITE_FILE))
+    outside: list[str] = []
+    files = content_files(root, outside)
+    others = tuple(
+        walk(root, name, outside=outside) for name in (LAYOUTS_DIR, STATIC_DIR, SITE_FILE)
+    )
+    problems += [_outside_problem(root, rel) for rel in outside]
     inputs = signature(files, *others, extra=fingerprint)
     # The outputs the last build left, as they are now: files deleted or edited by hand since
     # show as missing or changed. (Stat by name: cheaper than listing a folder per article.)
     listing = {} if opts.clean else read_listing(root, out)
     left = stat_files(out, listing)
-    if not opts.clean:
+    if not opts.clean and not outside:
         quick = _nothing_to_do(root, out, inputs, left, problems, opts, start)
         if quick is not None:
             return quick
@@ -121,14 +141,21 @@ def _build(root: Path, out: Path | None = None, **options) -> BuildResult:
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
         site = assemble(articles, config)
-        problems += url_clashes(site)
+        live = output.read_manifest(out)
+        if cache.outputs and (live is None or cache.generation != live.id):
+            cache.outputs = {}  # the folder is not the one this cache describes: write it whole
+            cache.warning = f"{out} is not as the last build left it (was a build stopped?)"
+        found = output.foreign_files(out, live, full=not cache.outputs)
+        problems += url_clashes(site, _claimed_files(others[1], found), _reserved(config))
         if opts.strict:
             problems = [_as_error(p) for p in problems]
         if any(p.is_error for p in problems):
             return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
         # Outputs that are exactly as the last build left them (not edited or deleted by hand).
         intact = {o for o, stat in left.items() if cache.listing.get(o) == stat}
-        result = _write_site(site, cache, out, opts, workers, intact, files)
+        result = _write_site(
+            site, cache, (out, live), opts, workers, intact, (files, others[1], found)
+        )
     if result.ok:
         if not cache.sources:  # a full build: caches kept for other settings are stale
             _remove_other_caches(config)
@@ -141,7 +168,27 @@ def _build(root: Path, out: Path | None = None, **options) -> BuildResult:
     return BuildResult(
         (*problems, *result.problems), out, result.written, result.removed,
         result.unchanged, result.pages, time.perf_counter() - start, cache.warning,
+        kept=result.kept,
     )  # fmt: skip
+
+
+def _outside_problem(root: Path, rel: str) -> Problem:
+    target = os.path.realpath(root / rel)
+    return Problem(Path(rel), f"is a link to {target}, outside the site: copy the file into the "
+                   "site instead (links that lead out of it are never published)")  # fmt: skip
+
+
+def _claimed_files(static: Listing, kept: Iterable[str]) -> dict[str, str]:
+    """Outputs besides the pages, each with who claims it (for clash messages)."""
+    claims = {rel: f"the file {rel}" for rel in static}
+    claims[output.MANIFEST] = "sitegen's manifest of the output folder"
+    claims.update({rel: f"{rel}, a file in the output folder that sitegen did not make"
+                   for rel in kept})  # fmt: skip
+    return claims
+
+
+def _reserved(config: Config) -> dict[str, str]:
+    return {"search/": "the search index (search/)"} if config.search else {}
 
 
 def _few_edits_since(since: int | None, files: Listing, others: tuple[Listing, ...]) -> bool:
@@ -204,9 +251,10 @@ def _fingerprint(config: Config, opts: BuildOptions) -> str:
     return hashlib.sha256(settings.encode("utf-8")).hexdigest()
 
 
-def content_files(root: Path) -> Listing:
-    """Markdown files under content/, skipping hidden files and editors' temporary files."""
-    return walk(root, CONTENT_DIR, ".md")
+def content_files(root: Path, outside: list[str] | None = None) -> Listing:
+    """Markdown files under content/, skipping hidden files and editors' temporary files
+    (and links that lead out of the site, named in `outside`)."""
+    return walk(root, CONTENT_DIR, ".md", outside)
 
 
 def read_sources(
@@ -242,6 +290,7 @@ class _Written:
     pages: int
     fresh: bool = False  # the output folder was replaced whole
     stats: Listing = field(default_factory=dict)  # (mtime_ns, size) of the pages written
+    kept: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -249,21 +298,19 @@ class _Written:
 
 
 def _write_site(
-    site: Site,
-    cache: BuildCache,
-    out: Path,
-    opts: BuildOptions,
-    workers: Workers,
-    intact: set,
-    sources: Listing,
-) -> _Written:
+    site: Site, cache: BuildCache, where: tuple[Path, output.Manifest | None],
+    opts: BuildOptions, workers: Workers,
+    intact: set, found: tuple[Listing, Listing, frozenset[str]],
+) -> _Written:  # fmt: skip
     config = site.config
+    out, live = where
+    sources, static, kept = found
     env = make_env(config)
     digests = template_digests(env, {p.template for p in site.pages if p.template and
                                      p.kind not in ("feed", "sitemap")},
                                config.root / CACHE_DIR / "layout-references.marshal")  # fmt: skip
     previous = cache.outputs
-    fresh = not previous or not out.exists()
+    fresh = not previous
     todo, outputs, unchanged = [], {}, 0
     names: dict[int, str] = {}  # the articles live as long as `site`, so ids stay theirs
     for page in site.pages:
@@ -275,29 +322,27 @@ def _write_site(
             unchanged += 1
         else:  # render; if the bytes come out as they are on disk, nothing is written
             todo.append((page, key, known[1] if exists else None))
-    staging = output.begin(out, fresh)
-    try:
-        rendered = workers.render(staging, todo, opts.progress)
-        problems = [p for _, _, _, p in rendered if p is not None]
-        if any(p.is_error for p in problems):
-            output.abandon(staging)
-            return _Written(tuple(problems), (), (), 0, len(site.pages))
-        stats = {o: stat for o, _, stat, _ in rendered if stat is not None}
-        written = list(stats)
-        outputs.update({o: e for o, e, _, _ in rendered if e is not None})
-        known = {} if fresh else previous
-        written += _copy_static(config.root, staging, known, outputs, intact)
-        if config.search:
-            written += _write_search(site, staging, known, outputs, intact, workers, sources)
-        removed = sorted(set(previous) - set(outputs))
-        output.commit(staging, [] if fresh else removed)
-    except BaseException:
+    staging = output.begin(out, live, fresh, kept)
+    # Outputs gone go first: a file may stand where a new page needs a folder.
+    staging.remove(o for o in previous if o not in static and not o.startswith("search/")
+                   and o not in outputs and o not in {t[0].output for t in todo})  # fmt: skip
+    rendered = workers.render(staging, todo, opts.progress)
+    problems = [p for _, _, _, p in rendered if p is not None]
+    if any(p.is_error for p in problems):
         output.abandon(staging)
-        raise
+        return _Written(tuple(problems), (), (), 0, len(site.pages))
+    stats = {o: stat for o, _, stat, _ in rendered if stat is not None}
+    written = list(stats)
+    outputs.update({o: e for o, e, _, _ in rendered if e is not None})
+    written += _copy_static(config.root, static, staging, previous, outputs, intact)
+    if config.search:
+        written += _write_search(site, staging, previous, outputs, intact, workers, sources)
+    removed = sorted(set(previous) - set(outputs))
+    cache.generation = output.commit(staging, written, removed, outputs).id
     cache.outputs = outputs
-    return _Written(
-        (), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages), fresh, stats
-    )
+    new = kept - staging.live.kept if staging.live else kept
+    return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
+                    fresh, stats, tuple(sorted(new)))  # fmt: skip
 
 
 def _prune_bodies(config: Config, before: dict, after: dict, site: Site) -> None:
@@ -362,16 +407,11 @@ def _name(article: Article, names: dict[int, str]) -> str:
     return name
 
 
-def _copy_static(root: Path, staging, previous, outputs, intact: set) -> list[str]:
-    folder = root / STATIC_DIR
+def _copy_static(root: Path, static: Listing, staging, previous, outputs, intact) -> list[str]:
+    """The files of static/ (as `walk` listed them: no links that lead out of the site)."""
     written = []
-    if not folder.is_dir():
-        return written
-    for source in sorted(folder.rglob("*")):
-        if not source.is_file() or source.name.startswith("."):
-            continue
-        rel = (Path(STATIC_DIR) / source.relative_to(folder)).as_posix()
-        data = source.read_bytes()
+    for rel in sorted(static):
+        data = (root / rel).read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         outputs[rel] = ("static", sha)
         if previous.get(rel, ("", ""))[1] == sha and rel in intact:

@@ -23,14 +23,23 @@ def is_temporary(name: str) -> bool:
     )
 
 
-def walk(root: Path, folder: str, suffix: str = "") -> Listing:
-    """Every file under root/folder (ending in `suffix`), skipping temporary ones."""
+def walk(root: Path, folder: str, suffix: str = "", outside: list[str] | None = None) -> Listing:
+    """Every file under root/folder (ending in `suffix`), skipping temporary ones.
+
+    Links are followed only while they stay inside the site: one that leads out of it
+    (to /etc/passwd, to another site's content) is left out, and named in `outside` for
+    the build to report; a link back to a folder already walked is not walked again.
+    """
     found: Listing = {}
     top = os.path.join(root, folder)
+    inside = os.path.realpath(root) + os.sep
     if os.path.isfile(top):  # a single file, such as site.yaml
+        if os.path.islink(top) and not _leads_in(top, inside):
+            _note(outside, folder)
+            return found
         info = os.stat(top)
         return {folder: (info.st_mtime_ns, info.st_size)}
-    todo = [(top, folder)]
+    todo, seen = [(top, folder)], {os.path.realpath(top)}
     while todo:
         path, rel = todo.pop()
         try:
@@ -41,12 +50,30 @@ def walk(root: Path, folder: str, suffix: str = "") -> Listing:
             if is_temporary(entry.name):
                 continue
             child = f"{rel}/{entry.name}" if rel else entry.name
-            if entry.is_dir(follow_symlinks=True):
+            if entry.is_symlink() and not _leads_in(entry.path, inside):
+                _note(outside, child)
+            elif entry.is_dir(follow_symlinks=True):
+                if entry.is_symlink():  # only a link can lead back to a folder seen
+                    real = os.path.realpath(entry.path)
+                    if real in seen:
+                        continue
+                    seen.add(real)
                 todo.append((entry.path, child))
             elif entry.name.endswith(suffix):
                 info = entry.stat()
                 found[child] = (info.st_mtime_ns, info.st_size)
     return found
+
+
+def _leads_in(path: str, inside: str) -> bool:
+    """Whether a link resolves to an existing file or folder inside the site."""
+    real = os.path.realpath(path)
+    return real.startswith(inside) and os.path.exists(real)
+
+
+def _note(outside: list[str] | None, rel: str) -> None:
+    if outside is not None:
+        outside.append(rel)
 
 
 def stat_files(root: Path, names: Iterable[str]) -> Listing:

@@ -207,6 +207,9 @@ class Place:
             return IndexFile(rel, sha, False)
         target = self.out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
+        # A new file, never written through: in the build's spare tree, the old one is a
+        # hard link to the live site's file (see output.py).
+        target.unlink(missing_ok=True)
         target.write_bytes(data)
         return IndexFile(rel, sha, True)
 

@@ -8,7 +8,9 @@ since the last build renders to the same bytes: the build cache relies on that.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path, PurePosixPath
@@ -244,31 +246,79 @@ def _sitemaps(pages: list[Page]) -> list[Page]:
     return [*files, index]
 
 
-def url_clashes(site: Site) -> list[Problem]:
-    """Two sources claiming one output path: each problem names both files."""
-    owners: dict[str, Page] = {}
+def url_clashes(
+    site: Site, files: Mapping[str, str] | None = None, reserved: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """Every output claimed once, in one namespace: pages, redirects, feeds and sitemaps
+    (`site.pages`), other files the build puts in the output folder (`files`: output ->
+    who claims it, e.g. "static/css/site.css"), and folders kept for generated files
+    (`reserved`: "search/" -> who). Each clash names both claimants. A file where another
+    output needs a folder is a clash too (an alias /a.html/b beside a page /a.html)."""
+    owners: dict[str, Page | str] = dict(files or {})
     problems, reported = [], set()
+    prefixes = tuple(reserved or ())
     for page in site.pages:
-        seen = owners.setdefault(page.output, page)
+        name = page.output
+        # Only an alias is free text; other outputs come from checked slugs and settings.
+        if page.kind == "alias" and _BAD_NAME.search(name):
+            where, line = _origin(page)
+            message = (
+                f"alias {page.url!r} cannot be a file name: use letters, digits, '-', '_', '.'"
+            )
+            problems.append(Problem(where, message, line))
+            continue
+        if page.kind == "alias" and prefixes and name.startswith(prefixes):
+            seen: Page | str = reserved[next(p for p in prefixes if name.startswith(p))]
+        else:
+            seen = owners.setdefault(name, page)
         if seen is page:
             continue
-        pair = (_origin(page)[0], _origin(seen)[0])
-        if pair in reported:
-            continue  # an article's print view clashes too when its page does: say it once
-        reported.add(pair)
-        problems.append(_clash(page, seen))
+        pair = (_origin(page)[0], seen if isinstance(seen, str) else _origin(seen)[0])
+        if pair not in reported:  # an article's print view clashes when its page does
+            reported.add(pair)
+            problems.append(_clash(page, seen))
+    return problems + _folder_clashes(owners)
+
+
+# Line breaks, NUL, backslashes and . or .. segments: names that a manifest line, a file
+# system or a web server reads as something else.
+_BAD_NAME: Final = re.compile(r"[\x00-\x1f\x7f\\]|(?:^|/)\.\.?(?:/|$)")
+
+
+def _folder_clashes(owners: Mapping[str, Page | str]) -> list[Problem]:
+    folders: dict[str, Page | str] = {}
+    for name, owner in owners.items():
+        parent = name.rpartition("/")[0]
+        while parent and parent not in folders:
+            folders[parent] = owner
+            parent = parent.rpartition("/")[0]
+    problems = []
+    for name in sorted(owners.keys() & folders.keys()):
+        file, below = owners[name], folders[name]
+        page, other = (file, below) if isinstance(file, Page) else (below, file)
+        if isinstance(page, Page):
+            problems.append(_clash(page, other, f"{name} is a file and a folder at once"))
     return problems
 
 
-def _clash(page: Page, seen: Page) -> Problem:
-    mine, theirs = _origin(page), _origin(seen)
+def _clash(page: Page, seen: Page | str, what: str = "") -> Problem:
+    mine = _origin(page)
+    if isinstance(seen, str):  # a static file, a generated index, a file kept in the folder
+        where = f" ({what})" if what else ""
+        return Problem(mine[0], f"{_claim(page)} {page.url} is also claimed by {seen}{where} — "
+                       "give it another slug or alias", mine[1])  # fmt: skip
+    theirs = _origin(seen)
     if page.article is None:
         return Problem(theirs[0], f"URL {page.url} is also made by sitegen for a {page.kind} page "
                        "— change the slug or alias", theirs[1])  # fmt: skip
-    what = "alias" if page.kind == "alias" else "URL"
     other = f"{theirs[0].as_posix()}" + (f":{theirs[1]}" if theirs[1] else "")
-    return Problem(mine[0], f"{what} {page.url} is also claimed by {other} — give one of them "
-                   "another slug or alias", mine[1])  # fmt: skip
+    where = f" ({what})" if what else ""
+    return Problem(mine[0], f"{_claim(page)} {page.url} is also claimed by {other}{where} — give "
+                   "one of them another slug or alias", mine[1])  # fmt: skip
+
+
+def _claim(page: Page) -> str:
+    return "alias" if page.kind == "alias" else "URL"
 
 
 def _origin(page: Page) -> tuple[Path, int | None]:

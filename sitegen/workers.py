@@ -56,11 +56,19 @@ class _Worker:
     def parse(self, task: SourceTask) -> SourceEntry | str:
         """A changed file's entry, or just its digest when its bytes are what the cache knows."""
         rel, stat, known_digest = task
-        data = (self.config.root / rel).read_bytes()
+        try:
+            data = (self.config.root / rel).read_bytes()
+        except OSError as exc:  # removed or made unreadable since it was listed
+            problem = Problem(rel, f"cannot be read ({exc.strerror}): check the file")
+            return SourceEntry(stat, "", None, (problem,))
         digest = hashlib.sha256(data).hexdigest()
         if digest == known_digest:
             return digest
-        parsed = parse_article(rel, data, digest, self.config)
+        try:
+            parsed = parse_article(rel, data, digest, self.config)
+        except Exception as exc:
+            exc.add_note(f"while reading {rel.as_posix()}")
+            raise
         return SourceEntry(stat, digest, parsed.article, parsed.problems)
 
     def render(self, staging: Staging, page: Page, key: str, previous_sha: str | None) -> Rendered:
@@ -73,6 +81,10 @@ class _Worker:
             data = render_page(env, context, page, bodies)
         except SiteError as exc:
             return page.output, None, None, exc.problem
+        except Exception as exc:
+            source = f" from {page.article.path}" if page.article else ""
+            exc.add_note(f"while making {page.output}{source}")
+            raise
         sha = hashlib.sha256(data).hexdigest()
         if sha == previous_sha:  # the same bytes as the file in place: leave it alone
             return page.output, (key, sha), None, None

@@ -56,11 +56,12 @@ def make_site(tmp_path: Path):
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` by relative path, for byte-for-byte comparisons."""
+    """Every file of the site under `folder` by relative path, for byte-for-byte comparisons
+    (sitegen's manifest aside: it names each build, so no two builds share it)."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != ".sitegen-manifest"
     }
 
 

@@ -280,8 +280,8 @@ def test_a_cache_from_another_sitegen_or_python_is_not_used(tmp_path):
     build_site(root)
     [cache] = (root / CACHE_DIR).glob("cache-*.bin")
     data = list(marshal.loads(cache.read_bytes()))
-    assert data[0].startswith("sitegen-cache 1 python 3.") and "content/law/a0.md" in data[3]
-    data[0] = "sitegen-cache 1 python 2.7"
+    assert data[0].startswith("sitegen-cache 2 python 3.") and "content/law/a0.md" in data[4]
+    data[0] = "sitegen-cache 2 python 2.7"
     cache.write_bytes(marshal.dumps(tuple(data)))
     apply(root, ("edit", 1))
     result = build_site(root)
@@ -298,7 +298,7 @@ def test_a_file_whose_front_matter_the_cache_cannot_hold_is_parsed_again(tmp_pat
     (root / "content/law/meeting.md").write_text(text, encoding="utf-8")
     assert build_site(root).ok
     [cache] = (root / CACHE_DIR).glob("cache-*.bin")
-    sources = marshal.loads(cache.read_bytes())[3]
+    sources = marshal.loads(cache.read_bytes())[4]
     assert "content/law/meeting.md" not in sources and "content/law/a0.md" in sources
     apply(root, ("edit", 1))
     assert build_site(root).ok
