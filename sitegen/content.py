@@ -17,7 +17,16 @@ import yaml
 from sitegen.config import SLUG_RE, Config
 from sitegen.frozen import FrozenMap, pickled_by_fields
 from sitegen.problems import Problem, SiteError, did_you_mean
-from sitegen.yamltext import YamlShapeError, error_line, error_text, load_mapping
+from sitegen.yamltext import (
+    XML_FORBIDDEN,
+    YamlMapping,
+    YamlRefused,
+    YamlShapeError,
+    char_message,
+    error_line,
+    error_text,
+    load_mapping,
+)
 
 CONTENT_DIR: Final = "content"
 REQUIRED: Final = ("title", "date", "category")
@@ -25,6 +34,11 @@ TEXT_KEYS: Final = ("source", "editor", "author", "subtitle", "summary", "legacy
 KNOWN_KEYS: Final = (
     *REQUIRED, *TEXT_KEYS, "tags", "slug", "aliases", "draft",
 )  # fmt: skip
+# Keys whose values are text as the editor wrote it: `title: 0x1F` is "0x1F", not "31".
+AS_TEXT_KEYS: Final = frozenset(KNOWN_KEYS) - {"date", "draft"}
+YEARS: Final = range(1900, 2101)  # a year outside is a typo, and breaks date arithmetic
+_C0_BYTES: Final = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])  # as XML_FORBIDDEN
+_MAX_BODY_PROBLEMS: Final = 10  # a file of binary junk should not flood the terminal
 _EXAMPLES: Final = {"title": "title: 標題", "date": "date: 2018-09-21 14:29",
                     "category": "category: <a slug from site.yaml>"}  # fmt: skip
 _FENCE: Final = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -132,16 +146,20 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
 
 
 def parse_article(path: Path, data: bytes, digest: str, config: Config) -> Parsed:
-    """Check one content file's front matter; never raises for bad input."""
+    """Check one content file's front matter, and its body for what XML forbids; never raises
+    for bad input."""
     try:
         text = decode_source(path, data)
-        front, _body, body_line = split_front_matter(path, text)
-        raw, lines = _load_front(path, front)
+        front, body, body_line = split_front_matter(path, text)
     except SiteError as exc:
         return Parsed(None, (exc.problem,))
-    fields_ = _Fields(path, raw, lines)
+    doc, problems = _load_front(path, front)
+    in_body = _forbidden_characters(path, data, body, body_line)
+    if doc is None:
+        return Parsed(None, problems + in_body)
+    fields_ = _Fields(path, doc)
     article = fields_.build(config, digest, body_line)
-    return Parsed(article, tuple(fields_.problems))
+    return Parsed(None if in_body else article, tuple(fields_.problems) + in_body)
 
 
 def body_source(path: Path, data: bytes) -> str:
@@ -149,26 +167,56 @@ def body_source(path: Path, data: bytes) -> str:
     return split_front_matter(path, decode_source(path, data))[1]
 
 
-def _load_front(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
+def _load_front(path: Path, front: str) -> tuple[YamlMapping | None, tuple[Problem, ...]]:
     try:
-        doc = load_mapping(front)
+        # Front matter starts on line 2 of the file, after the opening '---'.
+        doc = load_mapping(front, first_line=2, where="front matter", text_keys=AS_TEXT_KEYS)
     except YamlShapeError as exc:
         message = f"front matter must be a mapping of keys (title: ...), not {exc.kind}"
-        raise SiteError(Problem(path, message, exc.line + 1)) from None
+        return None, (Problem(path, message, exc.line),)
+    except YamlRefused as exc:
+        return None, tuple(Problem(path, message, line) for line, message in exc.issues)
     except yaml.YAMLError as exc:
-        line = error_line(exc)
         message = f"YAML syntax error in front matter: {error_text(exc)}"
-        raise SiteError(Problem(path, message, line + 1 if line else 2)) from None
-    # Front matter starts on line 2 of the file, after the opening '---'.
-    return dict(doc.data), {key: line + 1 for key, line in doc.lines.items()}
+        return None, (Problem(path, message, error_line(exc) or 2),)
+    return doc, ()
+
+
+def _forbidden_characters(
+    path: Path, data: bytes, body: str, body_line: int
+) -> tuple[Problem, ...]:
+    """Characters XML 1.0 forbids in the body: the feeds carry it, and would not parse."""
+    # On the bytes first: UTF-8 never uses C0 bytes inside other characters, and deleting
+    # them is three times faster than the regex over CJK text, which only a bad file needs.
+    clean_bytes = len(data.translate(None, _C0_BYTES)) == len(data)
+    if clean_bytes and "\ufffe" not in body and "\uffff" not in body:
+        return ()
+    problems: list[Problem] = []
+    last_line = 0
+    for found in XML_FORBIDDEN.finditer(body):
+        index = found.start()
+        line = body_line + body.count("\n", 0, index)
+        if line != last_line:  # the first on each line is enough to find the rest
+            column = index - body.rfind("\n", 0, index)
+            problems.append(Problem(path, char_message("the body", found.group(), column), line))
+            last_line = line
+            if len(problems) == _MAX_BODY_PROBLEMS:
+                break
+    return tuple(problems)
 
 
 class _Fields:
     """Reads and checks front-matter values, collecting every problem on the way."""
 
-    def __init__(self, path: Path, raw: dict[str, Any], lines: dict[str, int]) -> None:
-        self.path, self.raw, self.lines = path, raw, lines
+    def __init__(self, path: Path, doc: YamlMapping) -> None:
+        self.path, self.raw, self.lines = path, doc.data, doc.lines
         self.problems: list[Problem] = []
+        for scalar in doc.as_written:
+            message = (
+                f"{scalar.key!r} has {scalar.text}, which YAML reads as {scalar.kind}: "
+                f'write it in quotes, "{scalar.text}", to keep it as text'
+            )
+            self.problems.append(Problem(path, message, scalar.line, "warning"))
 
     def report(self, key: str, message: str, severity: str = "error") -> None:
         line = self.lines.get(key, 1)
@@ -235,7 +283,14 @@ class _Fields:
                 "date", f"cannot read date {value!r}: write it as 2018-09-21 or 2018-09-21 14:29"
             )
             return None
-        return parsed.replace(tzinfo=config.zone) if parsed.tzinfo is None else parsed
+        if parsed.year not in YEARS:
+            shown = value.strip() if isinstance(value, str) else value
+            self.report("date", f"date {shown} is out of range: use a year from 1900 to 2100")
+            return None
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=config.zone)
+        # An offset says when it happened; the site files and shows it in its own zone.
+        return parsed.astimezone(config.zone)
 
     def category(self, config: Config) -> str | None:
         value = self.text("category")
@@ -250,8 +305,10 @@ class _Fields:
 
     def slug(self) -> str | None:
         value = self.text("slug") or self.path.stem
-        if not SLUG_RE.match(value):
-            self.report("slug", f"slug {value!r} may hold letters, digits, '-', '_' and '.' only")
+        # A slug names a folder of the output: '.', '..' and hidden names must not pass.
+        if not SLUG_RE.fullmatch(value):
+            self.report("slug", f"slug {value!r} must start with a letter, digit or '_' and hold "
+                        "only letters, digits, '-', '_' and '.'")  # fmt: skip
             return None
         return value
 

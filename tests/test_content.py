@@ -133,3 +133,129 @@ def test_drafts_are_left_out_unless_asked_for(make_site):
     assert not (root / "public/law/a/index.html").exists()
     build_site(root, drafts=True)
     assert (root / "public/law/a/index.html").exists()
+
+
+# Issue 13: strict, safe front matter.
+
+ALIAS_BOMB = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: &c [*b, *b, *b]\n"
+
+
+def test_yaml_aliases_are_refused_at_each_anchor(make_site):
+    front = "---\ntitle: 甲\ndate: 2018-09-21\ncategory: law\n" + ALIAS_BOMB + "---\n正文\n"
+    root = make_site({"content/law/a.md": front})
+    assert problems_of(root) == [
+        f"content/law/a.md:{line}: error: YAML aliases (&{name} / *{name}) are not allowed "
+        "in front matter: write the value out"
+        for line, name in ((5, "a"), (6, "b"), (7, "c"))
+    ]
+
+
+def test_dates_that_do_not_exist_are_each_reported_with_their_line(make_site):
+    text = article("甲", "2020-02-30", seen="2020-13-45", at="2020-02-03 25:61:00")
+    root = make_site({"content/law/a.md": text})
+    hint = "write it as 2018-09-21 or 2018-09-21 14:29"
+    assert problems_of(root) == [
+        "content/law/a.md:3: error: date '2020-02-30' is not a real date "
+        f"(day is out of range for month): {hint}",
+        f"content/law/a.md:5: error: date '2020-13-45' is not a real date "
+        f"(month must be in 1..12): {hint}",
+        "content/law/a.md:6: error: date '2020-02-03 25:61:00' is not a real date "
+        f"(hour must be in 0..23): {hint}",
+    ]
+
+
+def test_a_control_character_escaped_in_the_title_is_reported_at_its_column(make_site):
+    root = make_site({"content/law/a.md": article('"x\\e\\0\\vy"', "2018-09-21")})
+    assert problems_of(root) == [
+        "content/law/a.md:2: error: 'title' holds the control character U+001B at column 10: "
+        "remove it"
+    ]
+
+
+def test_a_control_character_typed_into_front_matter_is_reported_at_its_column(make_site):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21", source="市\x1b總工會")})
+    assert problems_of(root) == [
+        "content/law/a.md:5: error: 'source' holds the control character U+001B at column 10: "
+        "remove it"
+    ]
+
+
+def test_a_control_character_in_the_body_is_reported_at_its_line_and_column(make_site):
+    text = article("甲", "2018-09-21", body="第一段。\n\n第二\x0c段。")
+    root = make_site({"content/law/a.md": text})
+    assert problems_of(root) == [
+        "content/law/a.md:9: error: the body holds the control character U+000C at column 3: "
+        "remove it"
+    ]
+
+
+def test_a_key_given_twice_is_an_error_that_names_the_first_line(make_site):
+    text = article("甲", "2018-09-21").replace("\n---\n\n", "\ntitle: 乙\n---\n\n")
+    root = make_site({"content/law/a.md": text})
+    assert problems_of(root) == [
+        "content/law/a.md:5: error: key 'title' is given twice (first on line 2): keep one"
+    ]
+
+
+def test_a_number_in_a_text_key_is_kept_as_written_with_a_warning(make_site):
+    root = make_site({
+        "content/law/a.md": article("0x1F", "2018-09-21", source="1.10", tags="[2020, 工會]"),
+        "layouts/article.html": "{{ page.article.title }}|{{ page.article.source }}|"
+                                "{{ page.article.tags|join(',') }}",
+    })  # fmt: skip
+    result = build_site(root)
+    quote = 'write it in quotes, "{0}", to keep it as text'
+    assert [str(p) for p in result.problems] == [
+        "content/law/a.md:2: warning: 'title' has 0x1F, which YAML reads as a number: "
+        + quote.format("0x1F"),
+        "content/law/a.md:5: warning: 'source' has 1.10, which YAML reads as a number: "
+        + quote.format("1.10"),
+        "content/law/a.md:6: warning: 'tags' has 2020, which YAML reads as a number: "
+        + quote.format("2020"),
+    ]
+    assert (root / "public/law/a/index.html").read_text(encoding="utf-8") == "0x1F|1.10|2020,工會"
+
+
+def test_strict_makes_true_in_a_text_key_an_error(make_site):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21", editor="yes")})
+    result = build_site(root, strict=True)
+    assert [str(p) for p in result.problems] == [
+        "content/law/a.md:5: error: 'editor' has yes, which YAML reads as true or false: "
+        'write it in quotes, "yes", to keep it as text (--strict)'
+    ]
+    assert not result.ok
+
+
+def test_tags_other_than_yaml_plain_types_are_errors_at_their_lines(make_site):
+    root = make_site({
+        "content/law/a.md": article("!!set {a, b}", "2018-09-21", colour="!shade red"),
+    })  # fmt: skip
+    rest = "write plain text, a list or key: value lines"
+    assert problems_of(root) == [
+        f"content/law/a.md:2: error: YAML tag !!set is not allowed in front matter: {rest}",
+        f"content/law/a.md:5: error: YAML tag !shade is not allowed in front matter: {rest}",
+    ]
+
+
+def test_a_date_with_an_offset_is_shown_in_the_site_time_zone(make_site):
+    root = make_site({
+        "content/law/a.md": article("甲", "2020-01-31T20:30:00-05:00"),
+        "layouts/article.html": "{{ page.article.date.strftime('%Y-%m-%d %H:%M') }}",
+    })  # fmt: skip
+    assert build_site(root).ok
+    assert (root / "public/law/a/index.html").read_text(encoding="utf-8") == "2020-02-01 09:30"
+
+
+def test_a_date_outside_1900_to_2100_is_refused(make_site):
+    root = make_site({"content/law/a.md": article("甲", "0001-01-01")})
+    assert problems_of(root) == [
+        "content/law/a.md:3: error: date 0001-01-01 is out of range: use a year from 1900 to 2100"
+    ]
+
+
+def test_a_slug_of_dots_is_refused(make_site):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21", slug="..")})
+    assert problems_of(root) == [
+        "content/law/a.md:5: error: slug '..' must start with a letter, digit or '_' and hold only "
+        "letters, digits, '-', '_' and '.'"
+    ]
