@@ -4,20 +4,32 @@ One watchdog observer feeds a debounced rebuild thread; every good build bumps a
 that the injected script long-polls, and a failed build keeps the last good site served
 while its problems show in the terminal and as an overlay in the browser. The dev build
 goes to .sitegen-cache/serve/ with the reload script in it; public/ is never touched.
+
+It answers as a static host would: the site's own 404.html for what it does not have (and
+for folders without an index.html: no listings), 403 for anything outside the built site,
+symlinks included. SIGINT and SIGTERM stop it cleanly even when it was started with SIGINT
+ignored (a background job of a script).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import html
 import json
+import os
+import shutil
+import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Final
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sitegen.cache import CACHE_DIR
 from sitegen.pipeline import BuildResult, build_site, default_jobs
@@ -27,6 +39,12 @@ EVENTS: Final = "/__sitegen__/events"
 WATCHED: Final = ("content", "layouts", "static", "site.yaml")
 DEBOUNCE: Final = 0.15  # seconds of quiet before a rebuild: a git checkout is one burst
 LONG_POLL: Final = 20.0
+STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+_NOT_FOUND: Final = """<!doctype html>
+<html><head><meta charset="utf-8"><title>404 Not Found</title></head>
+<body><h1>404 Not Found</h1><p>%s is not in the built site (and it has no 404.html).</p></body>
+</html>
+"""
 _SCRIPT: Final = """<script data-sitegen-reload>
 (function () {
   var epoch = %d, build = %d, url = %s;
@@ -66,7 +84,7 @@ class BuildState:
 def register(subparsers) -> None:
     parser = subparsers.add_parser("serve", help="build, serve and rebuild on change")
     parser.add_argument("site", nargs="?", type=Path, default=Path("."), help="site folder")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     parser.add_argument("--poll", action="store_true", help="poll for changes (Docker, NFS)")
     parser.add_argument("--drafts", action="store_true")
@@ -74,34 +92,105 @@ def register(subparsers) -> None:
 
 
 def _serve_command(args: argparse.Namespace) -> int:
-    server = DevServer(args.site.resolve(), args.host, args.port, args.poll, args.drafts)
-    server.start()
-    print(f"serving {server.out} at {server.url} (Ctrl+C stops)", file=sys.stderr)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        print("\nstopping", file=sys.stderr)
-    finally:
-        server.stop()
+    mistake = _command_mistake(args)
+    if mistake is None:
+        try:
+            server = DevServer(args.site.resolve(), args.host, args.port, args.poll, args.drafts)
+        except OSError as exc:
+            mistake = _listen_failure(args.host, args.port, exc)
+    if mistake is not None:
+        print(f"sitegen serve: {mistake}", file=sys.stderr)
+        return 2
+    with _stop_signals():
+        try:
+            server.start()
+            print(f"sitegen serve: serving {server.out} at {server.url} (Ctrl+C stops)",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass  # SIGINT or SIGTERM: see _stop_signals
+        finally:
+            server.stop()
+    # On a terminal, Ctrl+C leaves "^C" on the line: start a fresh one.
+    print(("\n" if sys.stderr.isatty() else "") + "sitegen serve: stopped", file=sys.stderr)
     return 0
 
 
+def _command_mistake(args: argparse.Namespace) -> str | None:
+    """What is wrong with the command line, checked before anything is started, or None."""
+    site = args.site.as_posix() if args.site.parts else f"this folder ({Path.cwd()})"
+    if not args.site.is_dir():
+        return f"{site} is not a folder: name a site folder (sitegen serve SITE)"
+    if not (args.site / "site.yaml").is_file():
+        return f"{site} has no site.yaml: name a site folder (sitegen serve SITE)"
+    if not 0 <= args.port <= 65535:
+        return f"--port {args.port} is not a port: pick one from 1 to 65535 (0 picks a free one)"
+    return None
+
+
+def _listen_failure(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is in use: stop the other server or pick another "
+                "with --port (--port 0 picks a free one)")  # fmt: skip
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (f"cannot listen on {host}: it is not an address of this machine: pick another "
+                "with --host (127.0.0.1 serves this machine only)")  # fmt: skip
+    if exc.errno == errno.EACCES:
+        return f"port {port} is reserved for the administrator: pick one above 1023 with --port"
+    reason = exc.strerror or str(exc)
+    return f"cannot listen on {host} port {port} ({reason}): check --host and --port"
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt in the main thread while serving.
+
+    Set explicitly, because what a process inherits varies: a background job of a
+    non-interactive shell starts with SIGINT ignored (Python then installs no handler of
+    its own), and SIGTERM's default ends the process without stopping anything.
+    """
+    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A tab that reloads or closes drops its long poll: writing the answer then fails,
+        # which is no error. Anything else is said in one line, not a traceback.
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, ConnectionError):
+            print(f"sitegen serve: a request failed: {exc.__class__.__name__}: {exc}",
+                  file=sys.stderr)  # fmt: skip
+
+
 class DevServer:
-    """The dev server's parts, started and stopped together (tests drive it directly)."""
+    """The dev server's parts, started and stopped together (tests drive it directly).
+
+    Made, it holds its port; `start()` builds, then serves and watches; `stop()` undoes
+    whatever part of that was done.
+    """
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000,
                  poll: bool = False, drafts: bool = False) -> None:  # fmt: skip
         self.root = root
         self.out = root / CACHE_DIR / "serve"
         self.drafts = drafts
+        self.poll = poll
         self._state = BuildState(0, 0, ())
         self._changed = threading.Condition()
         self._dirty = False
         self._stopping = False
-        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-        self.httpd.daemon_threads = True
-        self._observer = _make_observer(root, self.mark_dirty, self.out, poll)
+        self.httpd = _HTTPServer((host, port), _handler_for(self))
+        self._observer = None
         self._threads: list[threading.Thread] = []
 
     @property
@@ -115,6 +204,7 @@ class DevServer:
 
     def start(self) -> None:
         self.rebuild()
+        self._observer = _make_observer(self.root, self.mark_dirty, self.out, self.poll)
         self._observer.start()
         for target in (self.httpd.serve_forever, self._rebuild_loop):
             thread = threading.Thread(target=target, daemon=True)
@@ -125,10 +215,17 @@ class DevServer:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
-        self._observer.stop()
-        self._observer.join(timeout=5)
-        self.httpd.shutdown()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        if self._threads:
+            self.httpd.shutdown()  # waits for serve_forever: only once it was started
         self.httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=1)
+            if thread.is_alive():  # a build in progress: let it finish and keep its cache
+                print("sitegen serve: stopping after the build in progress", file=sys.stderr)
+                thread.join()
 
     def mark_dirty(self) -> None:
         with self._changed:
@@ -142,16 +239,22 @@ class DevServer:
             return self._state
 
     def rebuild(self) -> BuildResult:
-        result = build_site(self.root, self.out, drafts=self.drafts, jobs=default_jobs())
+        result = build_site(self.root, self.out, drafts=self.drafts, jobs=default_jobs(),
+                            waiting=_say_waiting)  # fmt: skip
         problems = tuple(str(p) for p in result.problems if p.is_error)
         for problem in result.problems:
             print(problem, file=sys.stderr)
+        if result.refused is not None:
+            print(f"sitegen serve: {result.refused}", file=sys.stderr)
         with self._changed:
             epoch = self._state.epoch + 1 if result.ok else self._state.epoch
             self._state = BuildState(epoch, self._state.build + 1, problems)
             self._changed.notify_all()
         if result.ok:
             print(f"rebuilt: {len(result.written)} written in {result.seconds:.2f} s",
+                  file=sys.stderr)  # fmt: skip
+        elif epoch == 0:
+            print("build failed: fix the problems above; the site is served once it builds",
                   file=sys.stderr)  # fmt: skip
         else:
             print("build failed: the last good site is still served", file=sys.stderr)
@@ -164,6 +267,9 @@ class DevServer:
                 if self._stopping:
                     return
             self._settle()
+            with self._changed:
+                if self._stopping:
+                    return
             self.rebuild()
 
     def _settle(self) -> None:
@@ -211,6 +317,36 @@ def is_source_change(root: Path, path: Path, out: Path) -> bool:
     return not is_temporary(rel.name)
 
 
+@dataclass(frozen=True, slots=True)
+class Located:
+    """What a request path names in the built site."""
+
+    status: int  # 200 a file, 301 a folder asked for without its '/', 403 outside, 404 none
+    path: Path | None = None  # the file, symlinks resolved, when status is 200
+
+
+def locate(folder: Path, url_path: str) -> Located:
+    """The file a request path names inside `folder`, as a static host would find it.
+
+    A folder is served by its index.html, never listed. Containment is checked on the path
+    as it will be opened, symlinks resolved: a link in the site that leads out of it is 403.
+    """
+    if _escapes(url_path):
+        return Located(403)
+    base = folder.resolve()
+    try:
+        real = (base / unquote(url_path).lstrip("/")).resolve()
+        if real.is_relative_to(base) and real.is_dir():
+            if not url_path.endswith("/"):
+                return Located(301)
+            real = (real / "index.html").resolve()
+        if not real.is_relative_to(base):
+            return Located(403)
+        return Located(200, real) if real.is_file() else Located(404)
+    except (OSError, RuntimeError):  # a file taken for a folder, a name too long, a link loop
+        return Located(404)
+
+
 def _handler_for(server: DevServer):
     class Handler(SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs) -> None:
@@ -223,36 +359,63 @@ def _handler_for(server: DevServer):
             parts = urlsplit(self.path)
             if parts.path == EVENTS:
                 self._events(parts.query)
-            elif not _inside(server.out, parts.path):
-                self.send_error(403, "path outside the site")
-            elif not self._send_page(parts.path):
-                super().do_GET()
-
-        def _send_page(self, url_path: str) -> bool:
-            # The reload script is added as a page is served, never written into the build,
-            # so the dev build is the real build and its cache stays valid across epochs.
-            target = server.out / unquote(url_path).lstrip("/")
-            if target.is_dir():
-                if not url_path.endswith("/"):
-                    return False  # the stdlib redirects /law to /law/
-                target = target / "index.html"
-            if target.suffix != ".html" or not target.is_file():
-                return False
-            state = server.state
-            script = _SCRIPT % (state.epoch, state.build, json.dumps(EVENTS))
-            data = target.read_bytes().replace(b"</body>", script.encode() + b"</body>", 1)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            return True
+            else:
+                self._answer(head=False)
 
         def do_HEAD(self) -> None:  # noqa: N802
-            if not _inside(server.out, urlsplit(self.path).path):
+            self._answer(head=True)
+
+        def _answer(self, head: bool) -> None:
+            parts = urlsplit(self.path)
+            found = locate(server.out, parts.path)
+            if found.status == 403:
                 self.send_error(403, "path outside the site")
+            elif found.status == 301:
+                self.send_response(301)
+                self.send_header("Location", urlunsplit(parts._replace(path=parts.path + "/")))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif found.path is None:
+                self._not_found(parts.path, head)
             else:
-                super().do_HEAD()
+                self._send_found(found.path, parts.path, head)
+
+        def _send_found(self, path: Path, url_path: str, head: bool) -> None:
+            try:
+                if path.suffix == ".html":
+                    self._send(200, "text/html; charset=utf-8", _with_script(path), head)
+                else:
+                    self._send_file(path, head)
+            except FileNotFoundError:  # removed by a rebuild since it was found
+                self._not_found(url_path, head)
+
+        def _not_found(self, url_path: str, head: bool) -> None:
+            # The site's own 404.html, as its host will serve it; a plain page before the
+            # first good build has made one.
+            page = locate(server.out, "/404.html")
+            if page.path is not None:
+                data = _with_script(page.path)
+            else:
+                text = _NOT_FOUND % html.escape(unquote(url_path))
+                data = text.encode("utf-8").replace(b"</body>", _script_bytes() + b"</body>")
+            self._send(404, "text/html; charset=utf-8", data, head)
+
+        def _send(self, status: int, content_type: str, data: bytes, head: bool) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(data)
+
+        def _send_file(self, path: Path, head: bool) -> None:
+            with path.open("rb") as file:  # streamed: attachments can be large
+                self.send_response(200)
+                self.send_header("Content-Type", self.guess_type(str(path)))
+                self.send_header("Content-Length", str(os.fstat(file.fileno()).st_size))
+                self.end_headers()
+                if not head:
+                    shutil.copyfileobj(file, self.wfile)
 
         def _events(self, query: str) -> None:
             try:
@@ -265,28 +428,30 @@ def _handler_for(server: DevServer):
             body = json.dumps(
                 {"epoch": state.epoch, "build": state.build, "problems": list(state.problems)}
             )
-            data = body.encode("utf-8")
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self._send(200, "application/json; charset=utf-8", body.encode("utf-8"), head=False)
 
         def end_headers(self) -> None:
             # Never let a browser keep a stale page while an editor is watching for changes.
             self.send_header("Cache-Control", "no-store")
             super().end_headers()
 
+    def _script_bytes() -> bytes:
+        state = server.state
+        return (_SCRIPT % (state.epoch, state.build, json.dumps(EVENTS))).encode("utf-8")
+
+    def _with_script(page: Path) -> bytes:
+        # The reload script is added as a page is served, never written into the build,
+        # so the dev build is the real build and its cache stays valid across epochs.
+        return page.read_bytes().replace(b"</body>", _script_bytes() + b"</body>", 1)
+
     return Handler
 
 
-def _inside(folder: Path, url_path: str) -> bool:
-    """Whether a request path, decoded (twice, for double encoding), stays inside `folder`."""
+def _escapes(url_path: str) -> bool:
+    """Whether a request path, decoded (twice, for double encoding), tries to leave the site."""
     decoded = unquote(unquote(url_path))
-    if "\\" in decoded or "\0" in decoded:
-        return False
-    if any(part == ".." for part in decoded.split("/")):
-        return False
-    target = (folder / decoded.lstrip("/")).resolve()
-    return target.is_relative_to(folder.resolve())
+    return "\\" in decoded or "\0" in decoded or ".." in decoded.split("/")
+
+
+def _say_waiting(message: str) -> None:
+    print(f"sitegen serve: {message}", file=sys.stderr, flush=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
@@ -106,6 +107,10 @@ _WORKER: _Worker | None = None
 def _start(config: Config) -> None:
     global _WORKER
     gc.enable()  # forked from a build that paused it; rendering can leave cycles behind
+    # Ctrl+C reaches the whole process group: only the parent answers it (and SIGTERM, which
+    # `serve` turns into an interrupt), so a worker prints no traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER = _Worker(config)
 
 

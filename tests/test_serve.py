@@ -1,17 +1,29 @@
-"""The dev server end to end: serve, rebuild on edit, reload tabs, show errors, refuse escapes."""
+"""The dev server end to end: serve, rebuild on edit, reload tabs, show errors, answer as a host."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import queue
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from sitegen.serve import EVENTS, DevServer, is_source_change
 from tests.conftest import article
+
+IGNORE_SIGINT = "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
 
 
 @pytest.fixture
@@ -112,31 +124,6 @@ def test_serve_refuses_nothing_inside_the_site(running):
     assert Path(running[0] / ".sitegen-cache/serve/static/css/site.css").exists()
 
 
-def test_ctrl_c_stops_the_server_cleanly(make_site):
-    import signal
-    import subprocess
-    import sys
-
-    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sitegen.cli", "serve", str(root), "--port", "0"],
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert process.stderr is not None
-    line = ""
-    while "serving" not in line:
-        line = process.stderr.readline()
-        assert line, "the server stopped before it served"
-    url = line.split(" at ")[1].split(" ")[0]
-    with urllib.request.urlopen(url + "law/a/", timeout=10) as response:
-        assert response.status == 200
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=10) == 0
-    rest = process.stderr.read()
-    process.stderr.close()
-    assert "stopping" in rest and "Traceback" not in rest
-
-
 def test_polling_mode_sees_edits_too(make_site):
     root = make_site({"content/law/a.md": article("輪詢前", "2018-09-21")})
     server = DevServer(root, port=0, poll=True)
@@ -148,3 +135,232 @@ def test_polling_mode_sees_edits_too(make_site):
         assert "輪詢後" in get(server, "/law/a/")[1]
     finally:
         server.stop()
+
+
+def sitegen(*args: str, prelude: str = "") -> list[str]:
+    """The command line of `sitegen ARGS`, run as the installed script runs it."""
+    return [sys.executable, "-c", prelude + "from sitegen.cli import run; run()", *args]
+
+
+@dataclass(frozen=True)
+class Running:
+    """A sitegen process whose stderr is read as it comes, so that no read blocks a test."""
+
+    process: subprocess.Popen
+    lines: queue.Queue  # stderr lines, then None at its end
+
+    def url(self, timeout: float = 30) -> str:
+        """The URL from the 'serving' line, once the server announces it."""
+        deadline = time.monotonic() + timeout
+        while (line := self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))) is not None:
+            if found := re.search(r"serving .* at (http://\S+)", line):
+                return found.group(1)
+        raise AssertionError("the server stopped before it served")
+
+    def finish(self, timeout: float = 30) -> tuple[int, str]:
+        """(exit status, the rest of stderr) once the process ends within `timeout`."""
+        code = self.process.wait(timeout=timeout)
+        rest = []
+        while (line := self.lines.get(timeout=10)) is not None:
+            rest.append(line)
+        return code, "".join(rest)
+
+
+@pytest.fixture
+def start_sitegen(tmp_path: Path) -> Iterator:
+    """start_sitegen(command) -> Running; every process is killed at teardown if still alive."""
+    started: list[tuple[subprocess.Popen, threading.Thread]] = []
+
+    def start(command: list[str]) -> Running:
+        process = subprocess.Popen(
+            command, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, encoding="utf-8", errors="replace",
+        )  # fmt: skip
+        lines: queue.Queue = queue.Queue()
+        reader = threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True)
+        reader.start()
+        started.append((process, reader))
+        return Running(process, lines)
+
+    try:
+        yield start
+    finally:
+        for process, reader in started:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+            reader.join(timeout=10)
+            process.stderr.close()
+
+
+def _read_lines(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nosuchdir"], "nosuchdir is not a folder: name a site folder (sitegen serve SITE)"),
+        (["empty"], "empty has no site.yaml: name a site folder (sitegen serve SITE)"),
+        (["site", "--port", "70000"],
+         "--port 70000 is not a port: pick one from 1 to 65535 (0 picks a free one)"),
+    ],
+)  # fmt: skip
+def test_a_mistaken_command_line_is_refused_before_anything_starts(
+    make_site, start_sitegen, tmp_path, args, message
+):
+    make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    (tmp_path / "empty").mkdir()
+    code, stderr = start_sitegen(sitegen("serve", *args)).finish()
+    assert (code, stderr) == (2, f"sitegen serve: {message}\n")
+    assert not any(tmp_path.rglob(".sitegen-cache"))
+
+
+def test_a_port_in_use_is_named_with_what_to_do(make_site, start_sitegen):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        code, stderr = start_sitegen(sitegen("serve", str(root), "--port", str(port))).finish()
+    assert code == 2
+    assert stderr == (
+        f"sitegen serve: port {port} on 127.0.0.1 is in use: stop the other server or pick "
+        "another with --port (--port 0 picks a free one)\n"
+    )
+    assert not (root / ".sitegen-cache").exists()  # refused before building
+
+
+def test_an_address_this_machine_does_not_have_is_named_with_what_to_do(make_site, start_sitegen):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    command = sitegen("serve", str(root), "--host", "192.0.2.1", "--port", "0")  # TEST-NET-1
+    assert start_sitegen(command).finish() == (
+        2,
+        "sitegen serve: cannot listen on 192.0.2.1: it is not an address of this machine: "
+        "pick another with --host (127.0.0.1 serves this machine only)\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("stop", "prelude"),
+    [(signal.SIGINT, ""), (signal.SIGINT, IGNORE_SIGINT), (signal.SIGTERM, ""),
+     (signal.SIGTERM, IGNORE_SIGINT)],
+    ids=["SIGINT", "SIGINT-inherited-ignored", "SIGTERM", "SIGTERM-inherited-ignored"],
+)  # fmt: skip
+def test_sigint_and_sigterm_stop_the_server_cleanly_whatever_it_inherited(
+    make_site, start_sitegen, stop, prelude
+):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    running = start_sitegen(sitegen("serve", str(root), "--port", "0", prelude=prelude))
+    url = running.url()
+    with urllib.request.urlopen(url + "law/a/", timeout=10) as response:
+        assert response.status == 200
+    running.process.send_signal(stop)
+    code, rest = running.finish(timeout=5)
+    assert code == 0
+    assert rest == "sitegen serve: stopped\n"
+    with pytest.raises(OSError):  # the port is closed
+        urllib.request.urlopen(url, timeout=2)
+
+
+def test_unknown_paths_get_the_sites_own_404_page_with_status_404(running):
+    root, server = running
+    status, body = get(server, "/law/nosuch/")
+    built = (root / ".sitegen-cache/serve/404.html").read_text(encoding="utf-8")
+    assert status == 404
+    assert body.startswith(built.split("</body>")[0])  # the site's page, reload script added
+    assert "data-sitegen-reload" in body
+
+
+def test_a_site_without_a_404_page_gets_a_short_plain_one(running):
+    root, server = running
+    (root / ".sitegen-cache/serve/404.html").unlink()
+    status, body = get(server, "/law/nosuch.html")
+    assert status == 404
+    assert "<p>/law/nosuch.html is not in the built site (and it has no 404.html).</p>" in body
+
+
+def test_a_folder_without_an_index_is_404_not_a_listing(running):
+    root, server = running
+    assert (root / ".sitegen-cache/serve/static/css/site.css").is_file()
+    status, body = get(server, "/static/css/")
+    assert status == 404
+    assert ">site.css</a>" not in body and "Directory listing" not in body
+
+
+@pytest.mark.parametrize("name", ["%E9%95%B7" * 100, "loop"], ids=["too-long", "symlink-loop"])
+def test_paths_the_file_system_cannot_open_are_404_without_a_traceback(running, capsys, name):
+    root, server = running
+    loop = root / ".sitegen-cache/serve/loop"
+    loop.symlink_to(loop)
+    status, _ = get(server, f"/{name}/")
+    assert status == 404
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_head_answers_as_get_would_without_the_body(running):
+    _, server = running
+    for path, status in (("/law/a/", 200), ("/nosuch/", 404), ("/static/css/site.css", 200)):
+        connection = http.client.HTTPConnection(*server.httpd.server_address[:2], timeout=10)
+        connection.request("HEAD", path)
+        head = connection.getresponse()
+        connection.close()
+        assert head.status == status
+        assert head.read() == b""
+        got = get_response(server, path)
+        assert head.getheader("Content-Length") == str(len(got)), path
+
+
+@pytest.mark.parametrize(
+    ("link", "path"),
+    [("leak.html", "/leak.html"), ("leak", "/leak/secret.html"), ("%41.html", "/%2541.html")],
+    ids=["file", "folder", "double-encoded-name"],
+)
+def test_symlinks_in_the_site_that_lead_out_of_it_are_never_served(running, tmp_path, link, path):
+    root, server = running
+    secret = tmp_path / "outside"
+    secret.mkdir()
+    (secret / "secret.html").write_text("<body>機密</body>", encoding="utf-8")
+    target = secret if link == "leak" else secret / "secret.html"
+    (root / ".sitegen-cache/serve" / link).symlink_to(target)
+    status, body = get(server, path)
+    assert status in (403, 404)
+    assert "機密" not in body
+
+
+def test_a_tab_that_drops_its_long_poll_leaves_no_traceback(running, capsys):
+    root, server = running
+    build = server.state.build
+    client = socket.create_connection(server.httpd.server_address[:2])
+    client.sendall(f"GET {EVENTS}?build={build} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    time.sleep(0.2)  # the server is now waiting for the next build
+    # Closed with a reset, as a browser drops a fetch when its tab reloads.
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()
+    (root / "content/law/a.md").write_text(article("第二版標題", "2018-09-21"), encoding="utf-8")
+    assert events(server, build)["problems"] == []
+    time.sleep(0.3)  # the dropped poll's answer has been written (and failed) by now
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_first_build_that_fails_does_not_claim_a_last_good_site(make_site, capsys):
+    root = make_site({"content/law/a.md": "---\ntitle: 壞了\n---\n"})
+    server = DevServer(root, port=0)
+    try:
+        server.start()
+        assert get(server, "/law/a/")[0] == 404
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    assert "build failed: fix the problems above; the site is served once it builds" in err
+    assert "last good site" not in err
+
+
+def get_response(server: DevServer, path: str) -> bytes:
+    connection = http.client.HTTPConnection(*server.httpd.server_address[:2], timeout=10)
+    connection.request("GET", path)
+    data = connection.getresponse().read()
+    connection.close()
+    return data
