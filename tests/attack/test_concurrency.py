@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 
 from sitegen.pipeline import build_site
 from sitegen.serve import DevServer

@@ -177,9 +177,8 @@ def test_a_build_stopped_at_every_step_of_its_writing_leaves_the_old_or_the_new_
 ):
     """The same promise, without chance: a layout edit's build is stopped at its 1st, 2nd,
     3rd ... file-system call in turn, in one process, until one runs to the end."""
-    from tests.conftest import article
-
     from sitegen.pipeline import build_site
+    from tests.conftest import article
 
     root = make_site({f"content/law/a{n}.md": article(f"標題{n}", f"2018-01-{n + 1:02d}")
                       for n in range(12)})  # fmt: skip
