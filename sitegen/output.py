@@ -243,18 +243,29 @@ def foreign_files(out: Path, live: Manifest | None, full: bool) -> frozenset[str
 def _bring_up(out: Path, spare: Path, live: Manifest) -> None:
     """Make the spare equal to the live tree: by the live tree's own list of changes when
     the spare is the tree it was made from, else by linking every file anew."""
-    mine = read_manifest(spare)
-    if mine is not None and mine.id == live.id:
+    mine = _manifest_id(spare)
+    if mine == live.id:
         return
-    if mine is not None and mine.id == live.previous:
+    if mine is not None and mine == live.previous:
         for rel in live.removed:
             _unlink(spare / rel)
             _remove_empty_parents((spare / rel).parent, spare)
-        for rel in (*live.changed, *(live.kept - mine.kept)):
+        for rel in live.changed:
             _link(out / rel, spare / rel)
         return
     _remove_tree(spare)
     _link_tree(out, spare)
+
+
+def _manifest_id(folder: Path) -> str | None:
+    """The id of a tree's manifest, from its first lines only."""
+    try:
+        with open(folder / MANIFEST, "rb") as handle:
+            head = handle.read(200).decode("utf-8", "replace").split("\n")
+    except OSError:
+        return None
+    whole = len(head) > 2 and head[0] == _HEADER and head[1].startswith("id ")
+    return head[1][3:] if whole else None
 
 
 def _link(source: Path, target: Path) -> None:
