@@ -10,6 +10,10 @@ them. One database is one open. Worker processes only read it: the bodies they r
 back to the parent with their pages, and the parent, otherwise idle, writes them, so that
 no two processes wait on the database's write lock. Each process holds its own connection
 (SQLite connections must not cross a fork: a store connects on first use, `close()` ends it).
+
+Bodies are sanitised here, once per source version (see sanitize.py), unless the site trusts
+its HTML. The database records which policy made its bodies and starts empty under another
+one: a body stored before sanitising, or under `html: trusted`, is never served to a safe site.
 """
 
 from __future__ import annotations
@@ -17,15 +21,19 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sitegen.content import Article, body_source
-from sitegen.markup import make_markdown, plain_text, to_html
+from sitegen.markup import made_plain, make_markdown, plain_text, to_html
+from sitegen.sanitize import POLICY_KEY, make_cleaner, sanitize
 
 if TYPE_CHECKING:
     import markdown
+    import nh3
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS body (digest TEXT PRIMARY KEY, html TEXT, text TEXT)"
+_MADE_BY = "CREATE TABLE IF NOT EXISTS made_by (policy TEXT)"
+TRUSTED: Final = "trusted"  # the policy key of bodies kept as Markdown made them
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +50,16 @@ class Body:
 class BodyStore:
     """Bodies in the database `path`; reads and writes go through one lazy connection."""
 
-    def __init__(self, root: Path, path: Path, backlink_title: str, with_text: bool) -> None:
+    def __init__(
+        self, root: Path, path: Path, backlink_title: str, with_text: bool, trusted: bool = False
+    ) -> None:
         self.root = root
         self.path = path
         self._backlink_title = backlink_title
         self._with_text = with_text  # store the plain text too (the search index needs it)
+        self._policy = TRUSTED if trusted else POLICY_KEY
         self._md: markdown.Markdown | None = None
+        self._cleaner: nh3.Cleaner | None = None
         self._db: sqlite3.Connection | None = None
         self._last: tuple[str, Body] | None = None  # an article page and its print view
         self._made: list[tuple[str, str, str | None]] = []
@@ -62,11 +74,11 @@ class BodyStore:
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                self._db = _open(self.path)
+                self._db = _open(self.path, self._policy)
             except sqlite3.DatabaseError:  # damaged: it is only a cache, so start afresh
                 for stale in self.path.parent.glob(self.path.name + "*"):
                     stale.unlink()
-                self._db = _open(self.path)
+                self._db = _open(self.path, self._policy)
         return self._db
 
     def get(self, article: Article) -> Body:
@@ -103,6 +115,10 @@ class BodyStore:
         path = Path(article.path)
         source = body_source(path, (self.root / path).read_bytes())
         html = to_html(self._md, source)
+        if self._policy != TRUSTED and not made_plain(self._md):
+            if self._cleaner is None:
+                self._cleaner = make_cleaner()
+            html = sanitize(html, self._cleaner)
         return Body(html, plain_text(html) if self._with_text else None)
 
     def close(self) -> None:
@@ -129,7 +145,7 @@ class BodyStore:
         db.commit()
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _open(path: Path, policy: str) -> sqlite3.Connection:
     # WAL lets the workers read while another one commits; NORMAL syncs only at checkpoints
     # (a power cut may lose the last bodies, which are then rendered again).
     # Not tied to its thread: while the workers index, the pool's feeder thread reads the
@@ -138,5 +154,11 @@ def _open(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute(_SCHEMA)
+    db.execute(_MADE_BY)
+    made_by = db.execute("SELECT policy FROM made_by").fetchall()
+    if made_by != [(policy,)]:  # bodies of another policy (or of none): start empty
+        db.execute("DELETE FROM body")
+        db.execute("DELETE FROM made_by")
+        db.execute("INSERT INTO made_by VALUES (?)", (policy,))
     db.commit()
     return db

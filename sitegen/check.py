@@ -3,7 +3,10 @@
 Every internal link, image and attachment must lead to a built file (and a #fragment to an
 id in it), every article page needs its print view, feeds and sitemaps must be well-formed
 XML with absolute URLs, no page may repeat an id, and the sources must pass the build's
-front-matter rules. Each problem names the built file and the line of the element.
+front-matter rules. No page may run a script the layouts do not load: a <script> that is
+inline or not from static/js/, an event attribute (onerror=...) or a javascript: URL is
+what got past sanitising (issue 13), unless site.yaml says `html: trusted`. Each problem
+names the built file and the line of the element.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from sitegen.checks.html_scan import Ref, scan_html
+from sitegen.checks.html_scan import Ref, Scan, scan_html
 from sitegen.checks.urls import SiteFiles, Target, resolve, site_files
 from sitegen.checks.xml_files import XmlCheck, check_feed, check_sitemap
 from sitegen.config import Config, load_config
@@ -26,6 +29,8 @@ from sitegen.problems import Problem
 # Below this many pages starting worker processes costs more than it saves.
 PARALLEL_FROM: Final = 400
 _WHAT: Final = {"img": "missing image", "a": "broken link", "area": "broken link"}
+_LAYOUT_SCRIPTS: Final = "static/js/"  # where the layouts load every script from
+_REMOVE: Final = "which sitegen's layouts never write: remove it from the layout or article with it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +87,7 @@ def check_site(
     files = frozenset(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     site = site_files(config.base_url, files)
     pages = tuple(sorted(f for f in files if f.endswith(".html")))
-    results = _scan_all(out, shown, site, pages, jobs)
+    results = _scan_all(out, shown, site, pages, jobs, config.html == "trusted")
     for result in results:
         problems += result.problems
     problems += _fragment_problems(results, shown)
@@ -111,26 +116,31 @@ def _source_problems(root: Path) -> list[Problem]:
 
 
 def _scan_all(
-    out: Path, shown: Path, site: SiteFiles, pages: tuple[str, ...], jobs: int
+    out: Path, shown: Path, site: SiteFiles, pages: tuple[str, ...], jobs: int, trusted: bool
 ) -> list[PageResult]:
     if jobs <= 1 or len(pages) < PARALLEL_FROM:
-        return _scan_pages(out, shown, site, pages)
+        return _scan_pages(out, shown, site, trusted, pages)
     # interleaved slices: neighbouring pages are alike in size, so each worker gets a fair share
     chunks = [pages[start :: jobs * 4] for start in range(jobs * 4)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        parts = pool.map(partial(_scan_pages, out, shown, site), chunks)
+        parts = pool.map(partial(_scan_pages, out, shown, site, trusted), chunks)
         return sorted((r for part in parts for r in part), key=lambda r: r.page)
 
 
 def _scan_pages(
-    out: Path, shown: Path, site: SiteFiles, pages: tuple[str, ...]
+    out: Path, shown: Path, site: SiteFiles, trusted: bool, pages: tuple[str, ...]
 ) -> list[PageResult]:
     memo: dict[tuple[str, str], Target] = {}  # nav and footer links repeat on every page
-    return [_scan_page(out, shown, site, page, memo) for page in pages]
+    return [_scan_page(out, shown, site, page, memo, trusted) for page in pages]
 
 
 def _scan_page(
-    out: Path, shown: Path, site: SiteFiles, page: str, memo: dict[tuple[str, str], Target]
+    out: Path,
+    shown: Path,
+    site: SiteFiles,
+    page: str,
+    memo: dict[tuple[str, str], Target],
+    trusted: bool,
 ) -> PageResult:
     path = shown / page
     data = (out / page).read_bytes()
@@ -145,11 +155,12 @@ def _scan_page(
         Problem(path, f"duplicate id {d.id!r} (first at line {d.first_line})", d.line)
         for d in scan.duplicates
     ]
+    if not trusted:  # a site that trusts its article HTML may put scripts in it
+        problems += _script_problems(scan, path, page, site, memo)
     fragments: list[Fragment] = []
     links = external = 0
     for ref in scan.refs:
-        key = (_base_for(ref.url, page), ref.url)
-        target = memo.get(key) or memo.setdefault(key, resolve(ref.url, page, site))
+        target = _target(ref.url, page, site, memo)
         links += target.kind != "ignored"
         external += target.kind == "external"
         if target.kind == "missing":
@@ -159,6 +170,31 @@ def _scan_page(
         elif target.kind == "internal" and _wants_id(target.file, target.fragment):
             fragments.append(Fragment(ref.line, ref.url, target.file, target.fragment))
     return PageResult(page, scan.kind, scan.ids, tuple(problems), tuple(fragments), links, external)
+
+
+def _target(url: str, page: str, site: SiteFiles, memo: dict[tuple[str, str], Target]) -> Target:
+    key = (_base_for(url, page), url)
+    return memo.get(key) or memo.setdefault(key, resolve(url, page, site))
+
+
+def _script_problems(
+    scan: Scan, path: Path, page: str, site: SiteFiles, memo: dict[tuple[str, str], Target]
+) -> list[Problem]:
+    """Scripts the layouts do not load, and event attributes (the layouts write none)."""
+    problems = []
+    for ref in scan.scripts:
+        if not ref.url:
+            problems.append(Problem(path, f"inline <script>, {_REMOVE}", ref.line))
+            continue
+        target = _target(ref.url, page, site, memo)
+        local = target.kind in ("internal", "missing") and target.file.startswith(_LAYOUT_SCRIPTS)
+        if not local:
+            message = f"<script> from {ref.url}, outside {_LAYOUT_SCRIPTS}, {_REMOVE}"
+            problems.append(Problem(path, message, ref.line))
+    for ref in scan.handlers:
+        message = f"event attribute {ref.attr}= on <{ref.tag}>, {_REMOVE}"
+        problems.append(Problem(path, message, ref.line))
+    return problems
 
 
 def _base_for(url: str, page: str) -> str:

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print("sitegen: interrupted; the output folder was left as it was", file=sys.stderr)
+        print("sitegen: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
         if debug:
@@ -191,13 +191,16 @@ def progress_printer():
 
 
 def _new(args: argparse.Namespace) -> int:
-    from sitegen.newpost import write_new_article
+    from sitegen.newpost import UsageError, write_new_article
 
     try:
         path = write_new_article(args.site, args.title, args.category, args.slug)
     except FileExistsError as exc:
         print(f"{exc}: choose another --slug", file=sys.stderr)
         return 1
+    except UsageError as exc:
+        print(f"sitegen new: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -14,11 +14,23 @@ import yaml
 from sitegen.frozen import pickled_by_fields
 from sitegen.i18n import LABELS
 from sitegen.problems import Problem, did_you_mean
-from sitegen.yamltext import YamlShapeError, error_line, error_text, load_mapping
+from sitegen.yamltext import YamlRefused, YamlShapeError, error_line, error_text, load_mapping
 
 SITE_FILE = "site.yaml"
 SLUG_RE = re.compile(r"^[\w][\w.-]*$")
 PERMALINK_FIELDS = frozenset({"category", "slug", "year", "month", "day"})
+HTML_MODES = ("safe", "trusted")  # article HTML sanitised (see sanitize.py), or kept as written
+# What the build writes at the top of the output folder (site.py, search.py, the copied
+# static/): a category of one of these names would make its folder over the file or into it.
+RESERVED_SLUGS = ("404.html", "archive", "feed.xml", "index.html", "search", "sitemap.xml",
+                  "static")  # fmt: skip
+_RESERVED_SITEMAP = re.compile(r"sitemap-\d+\.xml")  # the sitemap's numbered parts
+_RESERVED_SHOWN = ", ".join(sorted((*RESERVED_SLUGS, "sitemap-N.xml")))
+# What would break an attribute the base URL is written into, or is no URL at all.
+_BAD_URL_CHAR = re.compile(r"[\"'<>\\\s\x00-\x1f\x7f]")
+# Permalinks name folders under the output: nothing that climbs out, doubles a slash or ends
+# the path early.
+_BAD_PERMALINK = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|//|[\\?#\s\x00-\x1f\x7f]")
 
 
 @pickled_by_fields
@@ -41,6 +53,7 @@ class Config:
     feed_size: int = 20
     home_per_category: int = 6
     search: bool = True
+    html: str = "safe"  # one of HTML_MODES
     categories: tuple[Category, ...] = ()
 
     @property
@@ -68,6 +81,7 @@ _TYPES: dict[str, type] = {
     "feed_size": int,
     "home_per_category": int,
     "search": bool,
+    "html": str,
     "categories": list,
 }
 
@@ -84,6 +98,8 @@ def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
         return None, [Problem(shown, "is not UTF-8: save it as UTF-8")]
     except YamlShapeError as exc:
         return None, [Problem(shown, f"must be a mapping of settings, not {exc.kind}", exc.line)]
+    except YamlRefused as exc:  # every construct sitegen refuses, each with its line
+        return None, [Problem(shown, message, line) for line, message in exc.issues]
     except yaml.YAMLError as exc:
         return None, [Problem(shown, f"YAML syntax error: {error_text(exc)}", error_line(exc))]
     return check_settings(root, dict(doc.data), dict(doc.lines))
@@ -127,10 +143,7 @@ def _check_values(values: dict[str, Any], report: Any) -> None:
             report(key, f"{key!r} must be at least 1")
             del values[key]
     if "base_url" in values:
-        parts = urlsplit(values["base_url"])
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            report("base_url", "'base_url' must be a full URL such as https://example.org/news/")
-            del values["base_url"]
+        _check_base_url(values, report)
     if "timezone" in values:
         try:
             ZoneInfo(values["timezone"])
@@ -143,6 +156,31 @@ def _check_values(values: dict[str, Any], report: Any) -> None:
         del values["language"]
     if "permalink" in values:
         _check_permalink(values, report)
+    if "html" in values and values["html"] not in HTML_MODES:
+        hint = did_you_mean(values["html"], HTML_MODES)
+        report(
+            "html",
+            f"'html' must be 'safe' (article HTML sanitised) or 'trusted' (kept as written), "
+            f"not {values['html']!r}{hint}",
+        )
+        del values["html"]
+
+
+def _check_base_url(values: dict[str, Any], report: Any) -> None:
+    url = values["base_url"]
+    parts = urlsplit(url)
+    bad = _BAD_URL_CHAR.search(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        report("base_url", "'base_url' must be a full URL such as https://example.org/news/")
+        del values["base_url"]
+    elif bad:  # layouts escape it, but it must be one URL wherever it is written (issue 13)
+        char = bad.group()
+        report(
+            "base_url",
+            "'base_url' may not hold quotes, <, >, \\, spaces or control characters: "
+            f"write {char!r} percent-encoded, as {quote(char, safe='')}",
+        )
+        del values["base_url"]
 
 
 def _check_permalink(values: dict[str, Any], report: Any) -> None:
@@ -155,6 +193,19 @@ def _check_permalink(values: dict[str, Any], report: Any) -> None:
             f"it may use {', '.join('{' + n + '}' for n in sorted(PERMALINK_FIELDS))}",
         )
         del values["permalink"]
+    elif _BAD_PERMALINK.search(pattern):
+        report(
+            "permalink",
+            f"'permalink' {pattern!r} names a folder of the site: it may not hold . or .. "
+            "segments, //, \\, ?, # or spaces",
+        )
+        del values["permalink"]
+
+
+def _is_reserved(slug: str) -> bool:
+    # Case folded: on the case-insensitive disks of macOS and Windows, Index.html is index.html.
+    folded = slug.casefold()
+    return folded in RESERVED_SLUGS or _RESERVED_SITEMAP.fullmatch(folded) is not None
 
 
 def _read_categories(raw: list, line: int | None, problems: list[Problem]) -> tuple[Category, ...]:
@@ -172,6 +223,12 @@ def _read_categories(raw: list, line: int | None, problems: list[Problem]) -> tu
             problems.append(
                 Problem(shown, f"category slug {slug!r} may not hold / or spaces", line)
             )
+        elif _is_reserved(slug):
+            message = (
+                f"category slug {slug!r} is the name of a file or folder the build writes at "
+                f"the top of the site: choose another (reserved: {_RESERVED_SHOWN})"
+            )
+            problems.append(Problem(shown, message, line))
         elif any(c.slug == slug for c in found):
             problems.append(Problem(shown, f"category {slug!r} is declared twice", line))
         else:

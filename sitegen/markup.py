@@ -307,13 +307,16 @@ class _Converter(markdown.Markdown):
 
     source = ""
     shortcuts = False
+    plain = False  # the last document took `_plain_html`
     _block_level: frozenset[str] | None = None
 
     def convert(self, source: str) -> str:
         self.source = source
+        self.plain = False
         if self.shortcuts:
             plain = _plain_html(source)
             if plain is not None:
+                self.plain = True
                 return plain
             # The list again on each document, in case an extension changed it.
             self._block_level = frozenset(self.block_level_elements)
@@ -340,6 +343,17 @@ def make_markdown(backlink_title: str = "返回正文", shortcuts: bool = True) 
 def to_html(md: markdown.Markdown, source: str) -> str:
     md.reset()
     return md.convert(source)
+
+
+def made_plain(md: markdown.Markdown) -> bool:
+    """Whether the last `to_html` of `md` took the plain path, whose HTML needs no sanitising.
+
+    Its tags are <p>, <ul>, <ol>, <li> and <hN id=...>, written by `_plain_html` itself; the
+    text between them holds no < > & (`_NOT_PLAIN`), so it cannot open a tag or an entity; and
+    a heading id is a slug of word characters and "-". A source without < and & alone would
+    not do: `[x](javascript:...)` and `{: onclick=... }` need neither.
+    """
+    return getattr(md, "plain", False)
 
 
 def plain_text(body_html: str) -> str:

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import yaml
 
-from sitegen.config import load_config
+from sitegen.config import SLUG_RE, load_config
 from sitegen.content import CONTENT_DIR
+
+
+class UsageError(ValueError):
+    """A mistake in the command line rather than in the site."""
 
 
 def write_new_article(
@@ -23,6 +27,9 @@ def write_new_article(
     now = now or dt.datetime.now(config.zone)
     # Titles are Chinese, and a Chinese slug makes a long percent-encoded URL: default to time.
     slug = slug or now.strftime("%Y%m%d-%H%M%S")
+    if not SLUG_RE.fullmatch(slug) or slug.startswith("."):
+        raise UsageError(f"--slug {slug!r} may hold letters, digits, '-', '_' and '.' only "
+                         "(no '/'): it names the file and the URL")  # fmt: skip
     path = root / CONTENT_DIR / category / f"{slug}.md"
     quoted_title = yaml.safe_dump(title, allow_unicode=True).removesuffix("\n...\n").strip()
     text = (

@@ -193,7 +193,9 @@ class Staging:
 
 
 def _unlink(path: str | Path) -> None:
-    with suppress(FileNotFoundError):
+    # Gone already, or a file now stands where its folder was (an alias /a.html/b that
+    # became /a.html): either way it is not there.
+    with suppress(FileNotFoundError, NotADirectoryError):
         os.unlink(path)
 
 

@@ -323,9 +323,12 @@ def _write_site(
         else:  # render; if the bytes come out as they are on disk, nothing is written
             todo.append((page, key, known[1] if exists else None))
     staging = output.begin(out, live, fresh, kept)
+    # Only what the live manifest says sitegen wrote is ever removed (the cache is a hint).
+    ours = live.files if live is not None and not fresh else frozenset()
     # Outputs gone go first: a file may stand where a new page needs a folder.
-    staging.remove(o for o in previous if o not in static and not o.startswith("search/")
-                   and o not in outputs and o not in {t[0].output for t in todo})  # fmt: skip
+    pages = {page.output for page in site.pages}
+    staging.remove(o for o in previous if o in ours and o not in static and o not in pages
+                   and not o.startswith("search/"))  # fmt: skip
     rendered = workers.render(staging, todo, opts.progress)
     problems = [p for _, _, _, p in rendered if p is not None]
     if any(p.is_error for p in problems):
@@ -337,7 +340,7 @@ def _write_site(
     written += _copy_static(config.root, static, staging, previous, outputs, intact)
     if config.search:
         written += _write_search(site, staging, previous, outputs, intact, workers, sources)
-    removed = sorted(set(previous) - set(outputs))
+    removed = sorted(o for o in previous if o in ours and o not in outputs)
     cache.generation = output.commit(staging, written, removed, outputs).id
     cache.outputs = outputs
     new = kept - staging.live.kept if staging.live else kept

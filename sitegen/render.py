@@ -11,9 +11,10 @@ so macros see it without `with context`):
 - `page`: a `sitegen.site.Page`: `page.kind` (home, category, article, print, archive,
   year, month, 404, search, alias), `page.url`, `page.title`, `page.category`,
   `page.article` (title, subtitle, date, source, editor, author, tags ...), `page.body`
-  (the article's HTML, already safe), `page.previous` / `page.next` (上一篇 / 下一篇),
-  `page.entries` (articles of a list page, newest first), `page.groups` (home page:
-  (category, articles) pairs), `page.pager`, `page.breadcrumbs`, `page.months`.
+  (the article's HTML, sanitised unless site.yaml says `html: trusted`; output it as it
+  is), `page.previous` / `page.next` (上一篇 / 下一篇), `page.entries` (articles of a list
+  page, newest first), `page.groups` (home page: (category, articles) pairs), `page.pager`,
+  `page.breadcrumbs`, `page.months`.
 
 Filters: `date` (default format 2018-09-21 14:29), `isodate`, `url` and `abs_url` (the same as
 site.url and site.abs_url, and cheaper in a layout: Jinja calls a filter directly, while
@@ -41,6 +42,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
+from markupsafe import escape as escape_markup
 
 from sitegen import __version__
 from sitegen.bodies import BodyStore
@@ -240,10 +242,13 @@ def _under_base_path(body: str, base_path: str) -> str:
     """Editors link other articles as /law/slug/: put such links under the site's base path.
 
     Done here, not when the Markdown is rendered, so stored bodies stay valid for any base URL.
+    The base path goes into an attribute: percent-encoded as the layouts' links are, and
+    escaped, so that no base URL can end the attribute (config refuses such URLs too).
     """
     if base_path == "/":
         return body
-    return _ROOT_LINK.sub(lambda m: m.group(1) + base_path, body)
+    prefix = str(escape_markup(_quote(base_path)))
+    return _ROOT_LINK.sub(lambda m: m.group(1) + prefix, body)
 
 
 def _what(page: Page) -> str:

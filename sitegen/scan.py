@@ -28,7 +28,9 @@ def walk(root: Path, folder: str, suffix: str = "", outside: list[str] | None = 
 
     Links are followed only while they stay inside the site: one that leads out of it
     (to /etc/passwd, to another site's content) is left out, and named in `outside` for
-    the build to report; a link back to a folder already walked is not walked again.
+    the build to report. A link to a folder inside the one walked, or to one holding it,
+    is not followed (its files are read once, under their own names), and two links to
+    one folder are followed once.
     """
     found: Listing = {}
     top = os.path.join(root, folder)
@@ -39,7 +41,8 @@ def walk(root: Path, folder: str, suffix: str = "", outside: list[str] | None = 
             return found
         info = os.stat(top)
         return {folder: (info.st_mtime_ns, info.st_size)}
-    todo, seen = [(top, folder)], {os.path.realpath(top)}
+    walked = os.path.realpath(top)
+    todo, seen = [(top, folder)], {walked}
     while todo:
         path, rel = todo.pop()
         try:
@@ -53,11 +56,8 @@ def walk(root: Path, folder: str, suffix: str = "", outside: list[str] | None = 
             if entry.is_symlink() and not _leads_in(entry.path, inside):
                 _note(outside, child)
             elif entry.is_dir(follow_symlinks=True):
-                if entry.is_symlink():  # only a link can lead back to a folder seen
-                    real = os.path.realpath(entry.path)
-                    if real in seen:
-                        continue
-                    seen.add(real)
+                if entry.is_symlink() and not _new_folder(entry.path, walked, seen):
+                    continue  # its files are read under their own names
                 todo.append((entry.path, child))
             elif entry.name.endswith(suffix):
                 info = entry.stat()
@@ -65,10 +65,23 @@ def walk(root: Path, folder: str, suffix: str = "", outside: list[str] | None = 
     return found
 
 
+def _new_folder(link: str, walked: str, seen: set[str]) -> bool:
+    """Whether a link to a folder leads somewhere not read yet: outside the folder being
+    walked (and not to a folder holding it), and not to a folder another link led to."""
+    real = os.path.realpath(link)
+    if real in seen or (real + os.sep).startswith(walked + os.sep):
+        return False
+    if (walked + os.sep).startswith(real + os.sep):
+        return False  # a folder that holds the one being walked: a loop
+    seen.add(real)
+    return True
+
+
 def _leads_in(path: str, inside: str) -> bool:
-    """Whether a link resolves to an existing file or folder inside the site."""
+    """Whether a link resolves to an existing file or folder inside the site (or the site's
+    own folder, which `walk` then declines as a loop)."""
     real = os.path.realpath(path)
-    return real.startswith(inside) and os.path.exists(real)
+    return (real + os.sep).startswith(inside) and os.path.exists(real)
 
 
 def _note(outside: list[str] | None, rel: str) -> None:

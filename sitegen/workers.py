@@ -37,16 +37,18 @@ SourceTask = tuple[Path, tuple[int, int], str | None]
 
 
 def bodies_path(config: Config) -> Path:
-    # Bodies depend on the Markdown settings, which change only with sitegen's version, and
-    # hold their plain text only when the site has search: a store of each kind.
-    settings = (__version__, EXTENSIONS, config.search)
+    # Bodies depend on the Markdown settings, which change only with sitegen's version, on
+    # the HTML policy, and hold their plain text only when the site has search: a store of
+    # each kind.
+    settings = (__version__, EXTENSIONS, config.search, config.html)
     tag = hashlib.sha256(repr(settings).encode()).hexdigest()[:8]
     return config.root / CACHE_DIR / f"bodies-{tag}.sqlite"
 
 
 def body_store(config: Config, backlink_title: str = "") -> BodyStore:
     """The site's body store; `backlink_title` labels footnote links in bodies it renders."""
-    return BodyStore(config.root, bodies_path(config), backlink_title, config.search)
+    return BodyStore(config.root, bodies_path(config), backlink_title, config.search,
+                     trusted=config.html == "trusted")  # fmt: skip
 
 
 class _Worker:

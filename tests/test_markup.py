@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sitegen.markup import _plain_html, make_markdown, to_html
+from sitegen.markup import _plain_html, made_plain, make_markdown, to_html
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,26 @@ def test_a_typical_article_takes_the_plain_path():
         '<p>2023年5月1日，市總工會舉辦活動。</p>\n<h2 id="一概況">一、概況</h2>\n'
         "<ul>\n<li>甲項</li>\n<li>乙項</li>\n</ul>\n<p>結語。</p>"
     )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "見[連結](javascript:alert(1))。",  # no < and no &, yet a script URL
+        '段落\n{: onclick="alert(1)" }',
+        "<http://example.org/>",
+        "實體&#20013;",
+        "粗<b>體</b>",
+    ],
+)
+def test_documents_that_can_carry_urls_attributes_or_html_are_not_made_plain(source):
+    # Bodies made plain skip sanitising (bodies.py): only markup.py's own tags may be in them.
+    md = make_markdown()
+    to_html(md, source)
+    assert not made_plain(md)
+
+
+def test_a_plain_document_is_known_to_be_made_plain():
+    md = make_markdown()
+    to_html(md, "2023年5月1日，市總工會舉辦活動。\n\n## 一、概況\n\n- 甲項")
+    assert made_plain(md)

@@ -28,6 +28,16 @@ URL_ATTRS: Final = {
     "form": ("action",),
 }
 _REFRESH_URL: Final = re.compile(r"""^\s*\d*\s*[;,]\s*url\s*=\s*['"]?([^'"]*)""", re.IGNORECASE)
+# A URL as browsers read it: C0 controls and spaces before it, tabs and line breaks in it
+# are ignored, so "\tjava\nscript:" runs too.
+_URL_NOISE: Final = re.compile(r"[\t\n\r]")
+_JAVASCRIPT: Final = re.compile(r"[\x00-\x20]*javascript:", re.IGNORECASE)
+_EVENT_ATTR: Final = re.compile(r"on[a-z]+")
+# Attributes a browser reads as a URL on some element, links or not (alt and title are text).
+_ANY_URL_ATTRS: Final = frozenset(
+    {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background",
+     "cite", "longdesc", "lowsrc", "dynsrc", "codebase", "manifest", "icon", "ping"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,8 @@ class Scan:
     ids: frozenset[str]  # ids and <a name> anchors: what a #fragment may point at
     refs: tuple[Ref, ...]
     duplicates: tuple[Duplicate, ...]
+    scripts: tuple[Ref, ...] = ()  # every <script> that runs: its src, or "" for an inline one
+    handlers: tuple[Ref, ...] = ()  # event attributes: Ref("img", "onerror", code, line)
 
 
 def scan_html(text: str) -> Scan:
@@ -64,7 +76,19 @@ def scan_html(text: str) -> Scan:
         ids=frozenset(collector.first_seen) | frozenset(collector.names),
         refs=tuple(collector.refs),
         duplicates=tuple(collector.duplicates),
+        scripts=tuple(collector.scripts),
+        handlers=tuple(collector.handlers),
     )
+
+
+def _runs(script_type: str) -> bool:
+    """Whether a <script type=...> is run; others (application/ld+json) are data blocks."""
+    kind = script_type.strip().lower()
+    return kind in ("", "module") or "javascript" in kind or "ecmascript" in kind
+
+
+def _is_javascript(value: str) -> bool:
+    return _JAVASCRIPT.match(_URL_NOISE.sub("", value)) is not None
 
 
 def srcset_urls(value: str) -> list[str]:
@@ -82,6 +106,8 @@ class _Collector(HTMLParser):
         self.names: set[str] = set()
         self.refs: list[Ref] = []
         self.duplicates: list[Duplicate] = []
+        self.scripts: list[Ref] = []
+        self.handlers: list[Ref] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
@@ -101,6 +127,20 @@ class _Collector(HTMLParser):
             found = _REFRESH_URL.match(values.get("content", ""))
             if found:
                 self.refs.append(Ref("meta", "content", found.group(1).strip(), line))
+        self._scripting(tag, attrs, values, line)
+
+    def _scripting(
+        self, tag: str, attrs: list[tuple[str, str | None]], values: dict[str, str], line: int
+    ) -> None:
+        """Scripts, event attributes, and javascript: URLs in attributes not read as links."""
+        if tag == "script" and _runs(values.get("type", "")):
+            self.scripts.append(Ref(tag, "src", values.get("src", "").strip(), line))
+        links = URL_ATTRS.get(tag, ())
+        for name, value in attrs:
+            if name.startswith("on") and _EVENT_ATTR.fullmatch(name):
+                self.handlers.append(Ref(tag, name, value or "", line))
+            elif name in _ANY_URL_ATTRS and name not in links and value and _is_javascript(value):
+                self.refs.append(Ref(tag, name, value, line))  # resolve() reports it
 
     def _add_id(self, value: str, line: int) -> None:
         if value in self.first_seen:

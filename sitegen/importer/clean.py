@@ -4,7 +4,8 @@ This stage removes what can be judged from markup alone: decoy tags sharing one 
 empty junk tags, scripts, styles, frames, forms, tracking pixels, and elements hidden by an
 inline style, the `hidden` attribute or a class/id that the page's own <style> hides (spam
 injectors hide their link farms that way). Judging blocks by their words (chrome, spam) is
-extract.py's job; sanitising what is finally kept is `sanitize()`, done by nh3.
+extract.py's job; sanitising what is finally kept is `sanitize()`, done by nh3 with
+the policy of sitegen/sanitize.py, which the build uses too.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-import nh3
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+
+# One policy for imported and built bodies (to_markdown imports `sanitize` from here).
+from sitegen.sanitize import HEADINGS, sanitize  # noqa: F401
 
 DROP_WITH_CONTENT = {
     "script": "script",
@@ -40,7 +43,6 @@ DROP_WITH_CONTENT = {
 }
 # tags with a meaning of their own even when they hold no text
 KEEP_EMPTY = frozenset({"img", "br", "hr", "td", "tr", "table", "tbody", "thead", "col", "body"})
-HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BLOCK_TAGS = HEADINGS | frozenset(
     [
         "p",
@@ -73,44 +75,6 @@ BLOCK_TAGS = HEADINGS | frozenset(
         "figcaption",
     ]
 )
-KEEP_TAGS = HEADINGS | frozenset(
-    [
-        "p",
-        "br",
-        "strong",
-        "b",
-        "em",
-        "i",
-        "u",
-        "sup",
-        "sub",
-        "a",
-        "img",
-        "table",
-        "thead",
-        "tbody",
-        "tr",
-        "th",
-        "td",
-        "ul",
-        "ol",
-        "li",
-        "blockquote",
-        "pre",
-        "code",
-        "figure",
-        "figcaption",
-        "hr",
-        "span",
-        "div",
-    ]
-)
-KEEP_ATTRS = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
 _HIDING = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])"
     r"|(?:left|top|text-indent|margin-left)\s*:\s*-\d{3,}|(?:width|height)\s*:\s*0(?:px)?\s*;"
@@ -229,18 +193,6 @@ def _remove_empty(soup: BeautifulSoup, removed: Counter[str]) -> None:
         if not _has_content(tag):
             removed["empty"] += 1
             tag.decompose()
-
-
-def sanitize(html: str) -> str:
-    """Allowlist sanitising by nh3: no scripts, event handlers or javascript: URLs survive."""
-    return nh3.clean(
-        html,
-        tags=set(KEEP_TAGS),
-        attributes={k: set(v) for k, v in KEEP_ATTRS.items()},
-        url_schemes={"http", "https", "mailto", "ftp"},
-        link_rel=None,
-        strip_comments=True,
-    )
 
 
 def is_text(node: object) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sitegen.config import load_config
 from sitegen.importer import import_page, make_context
-from sitegen.importer.report import Progress, summary, to_json
+from sitegen.importer.report import Progress, is_report, summary, to_json
 from sitegen.importer.tree import import_tree
 
 
@@ -48,6 +48,10 @@ def run_import(args: argparse.Namespace) -> int:
     if config is None:
         return 1
     content = args.out if args.out is not None else config.root / "content"
+    refused = _report_refusal(args.report, args.force, content)
+    if refused:
+        print(f"sitegen import: {refused}", file=sys.stderr)
+        return 2
     report = import_tree(
         args.src,
         config,
@@ -58,9 +62,34 @@ def run_import(args: argparse.Namespace) -> int:
         progress=Progress(),
     )
     if args.report is not None:
-        args.report.write_text(to_json(report), encoding="utf-8")
+        try:
+            args.report.write_text(to_json(report), encoding="utf-8")
+        except OSError as exc:
+            print(f"sitegen import: cannot write --report {args.report}: {exc.strerror}",
+                  file=sys.stderr)  # fmt: skip
+            return 1
     sys.stderr.write(summary(report))
     return 1 if report.failed else 0
+
+
+def _report_refusal(report: Path | None, force: bool, content: Path) -> str | None:
+    """Why the report may not be written to `report`, checked before anything is imported:
+    an editor's article, or any other file, is never replaced by a report."""
+    if report is None:
+        return None
+    target = report.resolve()
+    if target.is_relative_to(content.resolve()):
+        return f"--report {report} is inside {content}, where articles go: name a file outside it"
+    if not target.parent.is_dir():
+        return f"--report {report}: the folder {report.parent} does not exist"
+    if not (report.exists() or report.is_symlink()):
+        return None
+    if report.is_dir():
+        return f"--report {report} is a folder: name a file, e.g. import-report.json"
+    if is_report(report) or force:
+        return None
+    return (f"--report {report} exists and is not an import report: name a new file "
+            "(e.g. import-report.json), or add --force to replace it")  # fmt: skip
 
 
 def run_clean(args: argparse.Namespace) -> int:

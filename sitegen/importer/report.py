@@ -5,9 +5,21 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from typing import TextIO
+from pathlib import Path
+from typing import Final, TextIO
 
 from sitegen.importer.tree import TreeReport
+
+REPORT_MARK: Final = "sitegen_import_report"
+
+
+def is_report(path: Path) -> bool:
+    """Whether `path` holds a report an earlier `sitegen import` wrote."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and REPORT_MARK in data
 
 
 def report_data(report: TreeReport) -> dict:
@@ -39,6 +51,7 @@ def report_data(report: TreeReport) -> dict:
             }
         )
     return {
+        REPORT_MARK: 1,  # so a later import knows the file is a report it may replace
         "summary": dict(Counter(p.status for p in report.pages)),
         "categories_added": [{"slug": c.slug, "name": c.name} for c in report.categories_added],
         "pages": pages,

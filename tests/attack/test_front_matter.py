@@ -117,7 +117,7 @@ def test_an_alias_in_site_yaml_is_a_problem_with_its_line(tmp_path):
     root = make_root(tmp_path, {})
     (root / "site.yaml").write_text(MINIMAL_CONFIG + "x: &x [1]\ny: *x\n", encoding="utf-8")
     assert [str(p) for p in build_site(root).problems] == [
-        "site.yaml:12: error: YAML syntax error: YAML aliases (&x / *x) are not allowed "
+        "site.yaml:12: error: YAML aliases (&x / *x) are not allowed "
         "in this file: write the value out"
     ]
 
@@ -126,6 +126,6 @@ def test_a_date_that_does_not_exist_in_site_yaml_is_a_problem_not_a_traceback(tm
     root = make_root(tmp_path, {})
     (root / "site.yaml").write_text(MINIMAL_CONFIG + "since: 2020-02-30\n", encoding="utf-8")
     assert [str(p) for p in build_site(root).problems] == [
-        "site.yaml:12: error: YAML syntax error: date '2020-02-30' is not a real date "
+        "site.yaml:12: error: date '2020-02-30' is not a real date "
         "(day is out of range for month): write it as 2018-09-21 or 2018-09-21 14:29"
     ]
