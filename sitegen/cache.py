@@ -89,14 +89,15 @@ def load_cache(root: Path, fingerprint: str, out: Path, listing: Listing) -> Bui
 
 def _check_shapes(generation: object, outputs: object, listing: object) -> None:
     """Raise ValueError unless the cache's records have the shapes the build relies on (a
-    damaged or hand-made cache must cost a full build, never a wrong site or a crash)."""
+    damaged or hand-made cache must cost a full build, never a wrong site or a crash).
+    (map and set: C loops, a few milliseconds for the 30 000 records of a large site.)"""
     pairs = (outputs, listing)
-    if not isinstance(generation, str) or not all(isinstance(p, dict) for p in pairs):
+    if not isinstance(generation, str) or not all(type(p) is dict for p in pairs):
         raise ValueError("records of the wrong type")
     for record in pairs:
-        for name, value in record.items():
-            if not (isinstance(name, str) and type(value) is tuple and len(value) == 2):
-                raise ValueError(f"a record for {name!r} of the wrong shape")
+        if record and (set(map(type, record)) != {str} or set(map(type, record.values())) != {tuple}
+                       or set(map(len, record.values())) != {2}):  # fmt: skip
+            raise ValueError("a record of the wrong shape")
 
 
 def save_cache(root: Path, cache: BuildCache) -> None:

@@ -313,12 +313,12 @@ def _write_site(
     fresh = not previous
     todo, outputs, unchanged = [], {}, 0
     names: dict[int, str] = {}  # the articles live as long as `site`, so ids stay theirs
-    for page in site.pages:
+    for page, name in zip(site.pages, site.outputs, strict=True):
         key = page_key(page, digests, names)
-        known = None if fresh else previous.get(page.output)
-        exists = known is not None and page.output in intact
+        known = None if fresh else previous.get(name)
+        exists = known is not None and name in intact
         if exists and known[0] == key:
-            outputs[page.output] = known
+            outputs[name] = known
             unchanged += 1
         else:  # render; if the bytes come out as they are on disk, nothing is written
             todo.append((page, key, known[1] if exists else None))
@@ -326,7 +326,7 @@ def _write_site(
     # Only what the live manifest says sitegen wrote is ever removed (the cache is a hint).
     ours = live.files if live is not None and not fresh else frozenset()
     # Outputs gone go first: a file may stand where a new page needs a folder.
-    pages = {page.output for page in site.pages}
+    pages = set(site.outputs)
     staging.remove(o for o in previous if o in ours and o not in static and o not in pages
                    and not o.startswith("search/"))  # fmt: skip
     rendered = workers.render(staging, todo, opts.progress)

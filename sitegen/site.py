@@ -91,6 +91,7 @@ class Site:
     config: Config
     articles: tuple[Article, ...]  # newest first
     pages: tuple[Page, ...]
+    outputs: tuple[str, ...] = ()  # each page's output file, in the order of `pages`
 
 
 def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> Site:
@@ -113,7 +114,7 @@ def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> S
         pages.append(Page("search", "/search/", labels["search"], "search.html"))
     pages += _aliases(ordered, labels)
     pages += _sitemaps(pages)
-    return Site(config, ordered, tuple(pages))
+    return Site(config, ordered, tuple(pages), tuple(page.output for page in pages))
 
 
 def _newest_first(article: Article) -> tuple:
@@ -257,8 +258,7 @@ def url_clashes(
     owners: dict[str, Page | str] = dict(files or {})
     problems, reported = [], set()
     prefixes = tuple(reserved or ())
-    for page in site.pages:
-        name = page.output
+    for page, name in zip(site.pages, site.outputs, strict=True):
         # Only an alias is free text; other outputs come from checked slugs and settings.
         if page.kind == "alias" and _BAD_NAME.search(name):
             where, line = _origin(page)

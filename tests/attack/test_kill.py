@@ -209,3 +209,41 @@ def test_a_build_stopped_at_every_step_of_its_writing_leaves_the_old_or_the_new_
         assert build_site(root, jobs=1).ok and site_hash(root / "public") == old
         step += 1
     assert step > 20  # the sweep went through the writing, not just its first step
+
+
+def test_a_clean_build_stopped_at_every_step_leaves_the_site_and_the_next_edit_right(
+    make_site, interrupt_after, monkeypatch, tmp_path
+):
+    """A clean build writes a new tree, swaps it in, then makes the spare its twin: stopped
+    at each step in turn, the site stays whole, and the edit built next is right (a spare
+    left half made must never pass for a whole one)."""
+    from sitegen.pipeline import build_site
+    from tests.conftest import article
+
+    root = make_site({f"content/law/a{n}.md": article(f"標題{n}", f"2018-01-{n + 1:02d}")
+                      for n in range(8)})  # fmt: skip
+    edited = root / "content/law/a3.md"
+    original = edited.read_text(encoding="utf-8")
+    assert build_site(root, jobs=1).ok
+    old = site_hash(root / "public")
+    edited.write_text(original.replace("正文。", "改過的正文。"), encoding="utf-8")
+    assert build_site(root, tmp_path / "expected", jobs=1).ok
+    new = site_hash(tmp_path / "expected")
+    edited.write_text(original, encoding="utf-8")
+    step, finished = 1, False
+    while not finished:
+        interrupt_after(step)
+        try:
+            build_site(root, jobs=1, clean=True)
+            finished = True
+        except Interrupted:
+            pass
+        monkeypatch.undo()
+        assert site_hash(root / "public") == old, f"stopped at call {step}"
+        edited.write_text(original.replace("正文。", "改過的正文。"), encoding="utf-8")
+        assert build_site(root, jobs=1).ok
+        assert site_hash(root / "public") == new, f"the edit after a stop at call {step}"
+        edited.write_text(original, encoding="utf-8")
+        assert build_site(root, jobs=1).ok and site_hash(root / "public") == old
+        step += 1
+    assert step > 20
