@@ -141,6 +141,9 @@ def report_build(result: BuildResult, stream=None) -> None:
     if result.refused is not None:
         print(f"sitegen build: {result.refused}", file=stream)
         return
+    for moved in result.set_aside:
+        print(f"  put aside {moved}: not made by sitegen, and not in the live site",
+              file=stream)  # fmt: skip
     for name in result.kept:
         print(f"  kept {name}: not made by sitegen (files of your own belong in static/)",
               file=stream)  # fmt: skip

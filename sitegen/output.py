@@ -147,6 +147,7 @@ class Staging:
     fresh: bool  # True: the folder started empty, so no file in it is shared with `out`
     live: Manifest | None = None  # the live tree's manifest
     kept: frozenset[str] = frozenset()  # files of someone else's, carried into the new tree
+    set_aside: tuple[str, ...] = ()  # files of someone else's found in the spare, moved out
     # Folders this process has made: mkdir is a system call per page otherwise.
     made: set[str] = field(default_factory=set, compare=False, repr=False)
 
@@ -199,26 +200,61 @@ def _unlink(path: str | Path) -> None:
         os.unlink(path)
 
 
-def begin(out: Path, live: Manifest | None, fresh: bool, kept: frozenset[str]) -> Staging:
+def begin(
+    out: Path, live: Manifest | None, fresh: bool, kept: frozenset[str], claimed: Claimed
+) -> Staging:
     """The spare, ready for a build's changes: empty when `fresh`, else equal to `out`
     (whose manifest is `live`); either way holding the `kept` files of the live site (see
-    `foreign_files`)."""
+    `foreign_files`). A spare made anew loses no file sitegen did not write: such files
+    (put by hand into public/ deep down, and swapped out with it) go to `claimed.aside`."""
     spare = spare_of(out)
     fresh = fresh or live is None or not out.is_dir()
     mine = _manifest_id(spare)
+    remade = fresh or mine not in (live.id, live.previous)
+    strays = _put_aside(spare, live, claimed) if remade and spare.is_dir() else ()
     # Half made from here until commit writes a manifest again: a kill in between leaves a
     # spare that the next build knows to make anew.
     _unlink(spare / MANIFEST)
-    if fresh:
+    if remade:
         _remove_tree(spare)
+    if fresh:
         spare.mkdir(parents=True)
+    elif remade:
+        _link_tree(out, spare)
     else:
         _bring_up(out, spare, live, mine)
         for rel in live.kept - kept:  # deleted from the live site since
             _unlink(spare / rel)
     for rel in kept:
         _link(out / rel, spare / rel)
-    return Staging(out, spare, fresh, live, kept)
+    return Staging(out, spare, fresh, live, kept, strays)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What the build knows to be its own, and where it puts files that are not."""
+
+    outputs: frozenset[str]  # the pages and static files this build makes
+    prefixes: tuple[str, ...]  # folders all of whose files are its own (search/)
+    aside: Path  # a new folder for files found in a spare that sitegen did not write
+
+
+def _put_aside(spare: Path, live: Manifest | None, claimed: Claimed) -> tuple[str, ...]:
+    """Move out of the spare every file that no manifest, and no output of this build,
+    says sitegen wrote; return their names."""
+    before = read_manifest(spare)
+    known = (live.files | live.kept) if live else frozenset()
+    known |= (before.files | before.kept) if before else frozenset()
+    strays = []
+    for rel in _files_under(spare):
+        ours = rel in known or rel in claimed.outputs or rel.startswith(claimed.prefixes)
+        if ours or rel == MANIFEST:
+            continue
+        target = claimed.aside / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(spare / rel, target)
+        strays.append(rel)
+    return tuple(strays)
 
 
 def foreign_files(out: Path, live: Manifest | None, full: bool) -> frozenset[str]:
@@ -245,20 +281,15 @@ def foreign_files(out: Path, live: Manifest | None, full: bool) -> frozenset[str
 
 
 def _bring_up(out: Path, spare: Path, live: Manifest, mine: str | None) -> None:
-    """Make the spare (whose manifest had the id `mine`) equal to the live tree: by the
-    live tree's own list of changes when the spare is the tree it was made from, else by
-    linking every file anew."""
+    """Make the spare (whose manifest had the id `mine`: the live tree's, or the one it was
+    made from) equal to the live tree, by the live tree's own list of changes."""
     if mine == live.id:
         return
-    if mine is not None and mine == live.previous:
-        for rel in live.removed:
-            _unlink(spare / rel)
-            _remove_empty_parents((spare / rel).parent, spare)
-        for rel in live.changed:
-            _link(out / rel, spare / rel)
-        return
-    _remove_tree(spare)
-    _link_tree(out, spare)
+    for rel in live.removed:
+        _unlink(spare / rel)
+        _remove_empty_parents((spare / rel).parent, spare)
+    for rel in live.changed:
+        _link(out / rel, spare / rel)
 
 
 def _manifest_id(folder: Path) -> str | None:

@@ -63,6 +63,7 @@ class BuildResult:
     cache_warning: str | None = None
     refused: str | None = None  # the output folder may not be written: a usage error
     kept: tuple[str, ...] = ()  # files found in the output folder that sitegen did not make
+    set_aside: tuple[str, ...] = ()  # such files found in the spare tree, moved out of it
 
     @property
     def ok(self) -> bool:
@@ -168,7 +169,7 @@ def _locked_build(
     return BuildResult(
         (*problems, *result.problems), out, result.written, result.removed,
         result.unchanged, result.pages, time.perf_counter() - start, cache.warning,
-        kept=result.kept,
+        kept=result.kept, set_aside=result.set_aside,
     )  # fmt: skip
 
 
@@ -291,6 +292,7 @@ class _Written:
     fresh: bool = False  # the output folder was replaced whole
     stats: Listing = field(default_factory=dict)  # (mtime_ns, size) of the pages written
     kept: tuple[str, ...] = ()
+    set_aside: tuple[str, ...] = ()  # "output -> where it went" for files not sitegen's
 
     @property
     def ok(self) -> bool:
@@ -322,7 +324,9 @@ def _write_site(
             unchanged += 1
         else:  # render; if the bytes come out as they are on disk, nothing is written
             todo.append((page, key, known[1] if exists else None))
-    staging = output.begin(out, live, fresh, kept)
+    aside = config.root / CACHE_DIR / "set-aside" / time.strftime("%Y%m%d-%H%M%S")
+    claimed = output.Claimed(frozenset(site.outputs) | frozenset(static), ("search/",), aside)
+    staging = output.begin(out, live, fresh, kept, claimed)
     # Only what the live manifest says sitegen wrote is ever removed (the cache is a hint).
     ours = live.files if live is not None and not fresh else frozenset()
     # Outputs gone go first: a file may stand where a new page needs a folder.
@@ -344,8 +348,11 @@ def _write_site(
     cache.generation = output.commit(staging, written, removed, outputs).id
     cache.outputs = outputs
     new = kept - staging.live.kept if staging.live else kept
+    aside = tuple(
+        f"{o} -> {(claimed.aside / o).relative_to(config.root)}" for o in staging.set_aside
+    )
     return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
-                    fresh, stats, tuple(sorted(new)))  # fmt: skip
+                    fresh, stats, tuple(sorted(new)), aside)  # fmt: skip
 
 
 def _prune_bodies(config: Config, before: dict, after: dict, site: Site) -> None:
