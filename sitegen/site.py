@@ -286,15 +286,20 @@ _BAD_NAME: Final = re.compile(r"[\x00-\x1f\x7f\\]|(?:^|/)\.\.?(?:/|$)")
 
 
 def _folder_clashes(owners: Mapping[str, Page | str]) -> list[Problem]:
-    folders: dict[str, Page | str] = {}
-    for name, owner in owners.items():
-        parent = name.rpartition("/")[0]
-        while parent and parent not in folders:
-            folders[parent] = owner
-            parent = parent.rpartition("/")[0]
+    # Every folder the outputs need: the parents (one set comprehension), then the
+    # parents' own ancestors, most of them already there. Claimants are looked up only
+    # for a clash, which is rare.
+    parents = {name.rpartition("/")[0] for name in owners}
+    folders = set(parents)
+    for folder in parents:
+        up = folder.rpartition("/")[0]
+        while up and up not in folders:
+            folders.add(up)
+            up = up.rpartition("/")[0]
     problems = []
-    for name in sorted(owners.keys() & folders.keys()):
-        file, below = owners[name], folders[name]
+    for name in sorted(owners.keys() & folders):
+        file = owners[name]
+        below = next(o for n, o in owners.items() if n.startswith(name + "/"))
         page, other = (file, below) if isinstance(file, Page) else (below, file)
         if isinstance(page, Page):
             problems.append(_clash(page, other, f"{name} is a file and a folder at once"))
