@@ -68,8 +68,8 @@ def internal_error(exc: BaseException) -> str:
     where = "; ".join(getattr(exc, "__notes__", ()))
     where = f" {where}" if where else ""
     return (f"sitegen: internal error{where}: {exc.__class__.__name__}: {exc}. This is a bug in "
-            "sitegen, not in your site; nothing was changed. Run the same command with --debug "
-            "for the traceback, and report it.")  # fmt: skip
+            "sitegen, not in your site (a build leaves the last complete site in place). Run the "
+            "same command with --debug for the traceback, and report it.")  # fmt: skip
 
 
 def _parser(argv: list[str]) -> argparse.ArgumentParser:

@@ -399,11 +399,6 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def abandon(staging: Staging) -> None:
-    """A failed build: the live site was never touched. The spare stays as it is, without
-    a manifest, and the next build makes it again from the live tree."""
-
-
 def _remove_empty_parents(folder: Path, stop: Path) -> None:
     while folder != stop and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()

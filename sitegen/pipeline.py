@@ -336,7 +336,8 @@ def _write_site(
     rendered = workers.render(staging, todo, opts.progress)
     problems = [p for _, _, _, p in rendered if p is not None]
     if any(p.is_error for p in problems):
-        output.abandon(staging)
+        # The live site was never touched; the spare, left without a manifest, is made
+        # again from it by the next build.
         return _Written(tuple(problems), (), (), 0, len(site.pages))
     stats = {o: stat for o, _, stat, _ in rendered if stat is not None}
     written = list(stats)
