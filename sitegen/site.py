@@ -256,7 +256,13 @@ def url_clashes(
     (`reserved`: "search/" -> who). Each clash names both claimants. A file where another
     output needs a folder is a clash too (an alias /a.html/b beside a page /a.html)."""
     owners: dict[str, Page | str] = dict(files or {})
-    problems, reported = [], set()
+    problems: list[Problem] = []
+    reported: set = set()
+    for name in [n for n in owners if _BAD_NAME.search(n)]:  # a static file, a file kept
+        del owners[name]
+        shown = repr(name)[1:-1]
+        problems.append(Problem(Path(shown), "this file name holds a line break, a control "
+                                "character or a backslash: rename the file"))  # fmt: skip
     prefixes = tuple(reserved or ())
     for page, name in zip(site.pages, site.outputs, strict=True):
         # Only an alias is free text; other outputs come from checked slugs and settings.

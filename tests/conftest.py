@@ -32,25 +32,30 @@ def article(title: str, date: str, category: str = "law", body: str = "正文。
     return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
 
 
+def write_site(root: Path, files: dict[str, str | bytes], config: str = MINIMAL_CONFIG) -> Path:
+    """Write a site under `root` (the repo's layouts and static, `config`, then `files`);
+    files are added to a site that exists already."""
+    if not root.exists():
+        shutil.copytree(REPO / "layouts", root / "layouts")
+        shutil.copytree(REPO / "static", root / "static")
+        (root / "site.yaml").write_text(config, encoding="utf-8")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text) if name.endswith(".yaml") else text,
+                            encoding="utf-8")  # fmt: skip
+    return root
+
+
 @pytest.fixture
 def make_site(tmp_path: Path):
     """make_site({"content/law/a.md": "..."}) -> site root with the repo's layouts and static."""
 
     def make(files: dict[str, str | bytes], config: str = MINIMAL_CONFIG) -> Path:
-        root = tmp_path / "site"
-        if not root.exists():
-            shutil.copytree(REPO / "layouts", root / "layouts")
-            shutil.copytree(REPO / "static", root / "static")
-            (root / "site.yaml").write_text(config, encoding="utf-8")
-        for name, text in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(text, bytes):
-                path.write_bytes(text)
-            else:
-                path.write_text(textwrap.dedent(text) if name.endswith(".yaml") else text,
-                                encoding="utf-8")  # fmt: skip
-        return root
+        return write_site(tmp_path / "site", files, config)
 
     return make
 

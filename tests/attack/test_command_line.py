@@ -558,3 +558,10 @@ def test_ctrl_c_during_a_build_exits_130_and_leaves_the_old_or_the_new_site(
     assert snapshot(root / "public") in (old, new)
     ok(build(root))
     assert snapshot(root / "public") == new
+
+
+def test_a_static_file_whose_name_holds_a_line_break_is_an_error_not_a_published_file(site):
+    public = exact(site / "public")
+    write(site, "static/a\nb.css", "p {}")
+    failed(build(site), 1, r"^static/a\\nb\.css: error: this file name holds a line break")
+    assert exact(site / "public") == public

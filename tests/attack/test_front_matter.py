@@ -3,7 +3,6 @@ problems that say where, never with a traceback or a hang (issue 13)."""
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen.pipeline import build_site
-from tests.conftest import MINIMAL_CONFIG, REPO, article
+from tests.conftest import MINIMAL_CONFIG, article, write_site
 
 KEYS = (
     "title", "date", "category", "source", "editor", "author", "subtitle", "summary",
@@ -51,15 +50,9 @@ def front_matter_file(lines: list[tuple[str, str]], body: str, valid_start: bool
 
 
 def make_root(folder: Path, files: dict[str, str]) -> Path:
-    root = folder / "site"
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copytree(REPO / "static", root / "static")
-    (root / "site.yaml").write_text(MINIMAL_CONFIG, encoding="utf-8")
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8", "surrogatepass"))
-    return root
+    # Written as bytes: the random texts may hold lone surrogates the UTF-8 codec refuses.
+    raw = {name: text.encode("utf-8", "surrogatepass") for name, text in files.items()}
+    return write_site(folder / "site", raw)
 
 
 def assert_problems_say_where(root: Path, result) -> None:
