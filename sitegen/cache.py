@@ -15,6 +15,7 @@ import json
 import marshal
 import os
 import sys
+import zlib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
@@ -25,7 +26,8 @@ from sitegen.problems import Problem
 from sitegen.scan import Listing
 
 CACHE_DIR: Final = ".sitegen-cache"
-SCHEMA: Final = 2
+SCHEMA: Final = 3
+PARTS: Final = 64  # files the source entries are spread over (by name)
 
 
 @pickled_by_fields
@@ -48,6 +50,8 @@ class BuildCache:
     loaded: dict[str, tuple[SourceEntry, tuple]] = field(default_factory=dict, repr=False)
     warning: str | None = None  # why an existing cache was not used
     generation: str | None = None  # the manifest id of the output folder this cache describes
+    # The token of each part file of source entries (None: no entries), as loaded.
+    parts: list[str | None] = field(default_factory=list)
 
 
 def cache_file(root: Path, out: Path) -> Path:
@@ -68,15 +72,15 @@ def load_cache(root: Path, fingerprint: str, out: Path, listing: Listing) -> Bui
     path = cache_file(root, out)
     empty = BuildCache(fingerprint, str(out))
     try:
-        header, found, last_out, generation, entries, outputs = marshal.loads(path.read_bytes())
+        header, found, last_out, generation, parts, outputs = marshal.loads(path.read_bytes())
         if header != _HEADER or found != fingerprint:
             empty.warning = "settings, Python or sitegen version changed since the last build"
             return empty
         if last_out != str(out):
             empty.warning = f"last build went to {last_out}"
             return empty
-        loaded = {p: (_source_from_plain(e), e) for p, e in entries.items()}
-        _check_shapes(generation, outputs, listing)
+        _check_shapes(generation, parts, outputs, listing)
+        loaded = {p: (_source_from_plain(e), e) for p, e in _read_parts(path, parts).items()}
     except FileNotFoundError:
         return empty
     except Exception as exc:  # noqa: BLE001 (any damage at all means: build without it)
@@ -84,16 +88,39 @@ def load_cache(root: Path, fingerprint: str, out: Path, listing: Listing) -> Bui
         return empty
     sources = {p: entry for p, (entry, _) in loaded.items()}
     return BuildCache(fingerprint, str(out), sources, outputs, listing, loaded,
-                      generation=generation)  # fmt: skip
+                      generation=generation, parts=parts)  # fmt: skip
 
 
-def _check_shapes(generation: object, outputs: object, listing: object) -> None:
+def _read_parts(path: Path, parts: list) -> dict[str, tuple]:
+    """The source entries kept in the cache's part files. A part that is missing or is not
+    the one the cache names (a build stopped between writing the two) is left out: its
+    files are parsed again, which costs time but never gives a wrong site."""
+    entries: dict[str, tuple] = {}
+    for number, token in enumerate(parts):
+        if token is None:
+            continue
+        try:
+            header, found, held = marshal.loads(_part_file(path, number).read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            continue
+        if header == _HEADER and found == token and type(held) is dict:
+            entries.update(held)
+    return entries
+
+
+def _check_shapes(generation: object, parts: object, outputs: object, listing: object) -> None:
     """Raise ValueError unless the cache's records have the shapes the build relies on (a
     damaged or hand-made cache must cost a full build, never a wrong site or a crash).
     (map and set: C loops, a few milliseconds for the 30 000 records of a large site.)"""
     pairs = (outputs, listing)
     if not isinstance(generation, str) or not all(type(p) is dict for p in pairs):
         raise ValueError("records of the wrong type")
+    if (
+        type(parts) is not list
+        or len(parts) != PARTS
+        or not set(map(type, parts)) <= {str, type(None)}
+    ):
+        raise ValueError("a list of parts of the wrong shape")
     for record in pairs:
         if record and (set(map(type, record)) != {str} or set(map(type, record.values())) != {tuple}
                        or set(map(len, record.values())) != {2}):  # fmt: skip
@@ -101,16 +128,49 @@ def _check_shapes(generation: object, outputs: object, listing: object) -> None:
 
 
 def save_cache(root: Path, cache: BuildCache) -> None:
+    """Write the cache: the parts whose source entries changed, then the file naming them
+    (so a build stopped in between leaves parts the cache does not name: see _read_parts).
+    An edit so rewrites a sixty-fourth of the entries, not all of them."""
     path = cache_file(root, Path(cache.out))
-    sources = {}
+    parts = list(cache.parts) if len(cache.parts) == PARTS else [None] * PARTS
+    changed = _changed_parts(cache) if cache.parts else set(range(PARTS))
+    held: list[dict[str, tuple]] = [{} for _ in range(PARTS)]
     for name, entry in cache.sources.items():
-        known = cache.loaded.get(name)
-        plain = known[1] if known is not None and known[0] is entry else _source_to_plain(entry)
-        if plain is not None:  # else: parse it again next time
-            sources[name] = plain
-    data = (_HEADER, cache.fingerprint, cache.out, cache.generation, sources, cache.outputs)
+        number = part_of(name)
+        if number in changed:
+            known = cache.loaded.get(name)
+            plain = known[1] if known is not None and known[0] is entry else _source_to_plain(entry)
+            if plain is not None:  # else: parse it again next time
+                held[number][name] = plain
+    for number in sorted(changed):
+        if not held[number]:
+            parts[number] = None
+            _part_file(path, number).unlink(missing_ok=True)
+            continue
+        parts[number] = token = os.urandom(8).hex()
+        write_atomically(_part_file(path, number), marshal.dumps((_HEADER, token, held[number])))
+    data = (_HEADER, cache.fingerprint, cache.out, cache.generation, parts, cache.outputs)
     write_atomically(path, marshal.dumps(data))
     write_atomically(_listing_file(path), marshal.dumps((_HEADER, cache.listing)))
+
+
+def _changed_parts(cache: BuildCache) -> set[int]:
+    """The parts holding an entry that is not the one loaded, or a loaded one now gone."""
+    changed = {part_of(name) for name in cache.loaded.keys() - cache.sources.keys()}
+    for name, entry in cache.sources.items():
+        known = cache.loaded.get(name)
+        if known is None or known[0] is not entry:
+            changed.add(part_of(name))
+    return changed
+
+
+def part_of(name: str) -> int:
+    """Which part file holds a source's entry (a checksum: the same in every process)."""
+    return zlib.crc32(name.encode("utf-8")) % PARTS
+
+
+def _part_file(cache: Path, number: int) -> Path:
+    return cache.with_name(cache.name.replace("cache-", f"sources-{number:02d}-"))
 
 
 def read_listing(root: Path, out: Path, any_version: bool = False) -> Listing:

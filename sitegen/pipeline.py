@@ -43,7 +43,7 @@ from sitegen.render import (
     make_env,
     template_digests,
 )
-from sitegen.scan import Listing, signature, stat_files, walk
+from sitegen.scan import Listing, signature, stat_files, stat_files_beside, walk
 from sitegen.site import Page, Site, assemble, url_clashes
 from sitegen.workers import Progress, SourceTask, Workers, bodies_path, body_store
 
@@ -116,29 +116,76 @@ def _locked_build(
     config: Config, problems: list[Problem], out: Path, opts: BuildOptions, start: float
 ) -> BuildResult:
     root = config.root
-    fingerprint = _fingerprint(config, opts)
+    # The outputs the last build left, as they are now: files deleted or edited by hand since
+    # show as missing or changed. They are statted (by name: cheaper than listing a folder per
+    # article) in a second process while this one lists the sources.
+    listing = {} if opts.clean else read_listing(root, out)
+    statted = _Statted(stat_files_beside(out, listing) if listing else dict)
+    try:
+        return _sources_seen(config, problems, out, opts, start, (listing, statted))
+    finally:
+        statted()  # the child is reaped whatever happened (serve builds again and again)
+
+
+def _sources_seen(config, problems, out, opts, start, outputs) -> BuildResult:
+    """The build, once the sources are listed: stopped at once when nothing changed."""
+    listing, statted = outputs
+    root, fingerprint = config.root, _fingerprint(config, opts)
     outside: list[str] = []
     files = content_files(root, outside)
-    others = tuple(
+    layouts, static, settings = (
         walk(root, name, outside=outside) for name in (LAYOUTS_DIR, STATIC_DIR, SITE_FILE)
     )
+    others = (layouts, static, settings)
     problems += [_outside_problem(root, rel) for rel in outside]
     inputs = signature(files, *others, extra=fingerprint)
-    # The outputs the last build left, as they are now: files deleted or edited by hand since
-    # show as missing or changed. (Stat by name: cheaper than listing a folder per article.)
-    listing = {} if opts.clean else read_listing(root, out)
-    left = stat_files(out, listing)
-    if not opts.clean and not outside:
-        quick = _nothing_to_do(root, out, inputs, left, problems, opts, start)
+    state = None if opts.clean or outside else load_state(root, out)
+    if state is not None and state.inputs == inputs:
+        quick = _nothing_to_do(state, out, statted(), problems, opts, start)
         if quick is not None:
             return quick
+    seen = _Seen(files, others, fingerprint, inputs, listing, statted)
+    return _rebuild(config, problems, out, opts, start, seen)
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What a build found before it read anything: sources, settings and outputs."""
+
+    files: Listing  # content files
+    others: tuple[Listing, Listing, Listing]  # layouts, static files, site.yaml
+    fingerprint: str  # of the settings
+    inputs: str  # signature of all of the above
+    listing: Listing  # the outputs as the last build left them
+    statted: _Statted  # the outputs as they are now
+
+
+class _Statted:
+    """The outputs' listing from `stat_files_beside`, asked for once and kept."""
+
+    def __init__(self, pending: Callable[[], Listing]) -> None:
+        self._pending: Callable[[], Listing] | None = pending
+        self._listing: Listing = {}
+
+    def __call__(self) -> Listing:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._listing = pending()
+        return self._listing
+
+
+def _rebuild(
+    config: Config, problems: list[Problem], out: Path, opts: BuildOptions, start: float,
+    seen: _Seen,
+) -> BuildResult:  # fmt: skip
+    root, files, others, fingerprint = config.root, seen.files, seen.others, seen.fingerprint
     save_state(root, out, None)  # until this build has finished
     # Workers fork before the cache is read, so that they do not each count its memory;
     # after a few edits none are forked unless the work turns out large.
     few = not opts.clean and _few_edits_since(last_build_time(root, out), files, others)
     with Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers:
         cache = (BuildCache(fingerprint, str(out)) if opts.clean
-                 else load_cache(root, fingerprint, out, listing))  # fmt: skip
+                 else load_cache(root, fingerprint, out, seen.listing))  # fmt: skip
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
         site = assemble(articles, config)
@@ -153,6 +200,7 @@ def _locked_build(
         if any(p.is_error for p in problems):
             return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
         # Outputs that are exactly as the last build left them (not edited or deleted by hand).
+        left = seen.statted()
         intact = {o for o, stat in left.items() if cache.listing.get(o) == stat}
         result = _write_site(
             site, cache, (out, live), opts, workers, intact, (files, others[1], found)
@@ -165,7 +213,8 @@ def _locked_build(
         cache.listing = _listing_after(out, left, result)
         save_cache(root, cache)
         warnings = tuple(p for p in problems if not p.is_error)
-        save_state(root, out, QuickState(inputs, signature(cache.listing), result.pages, warnings))
+        state = QuickState(seen.inputs, signature(cache.listing), result.pages, warnings)
+        save_state(root, out, state)
     return BuildResult(
         (*problems, *result.problems), out, result.written, result.removed,
         result.unchanged, result.pages, time.perf_counter() - start, cache.warning,
@@ -213,14 +262,14 @@ def _listing_after(out: Path, before: Listing, result: _Written) -> Listing:
     return kept | result.stats | stat_files(out, others)
 
 
-def _nothing_to_do(root, out, inputs, left, problems, opts, start) -> BuildResult | None:
+def _nothing_to_do(state, out, left, problems, opts, start) -> BuildResult | None:
     """The result of a build that has nothing to do, or None when there is work.
 
-    Nothing to do: no source, layout, static file or setting touched, and the output folder
-    exactly as the last build left it. Its warnings are reported again all the same.
+    Nothing to do: no source, layout, static file or setting touched (the caller compared
+    `state.inputs`), and the output folder exactly as the last build left it. Its warnings
+    are reported again all the same.
     """
-    state = load_state(root, out)
-    if state is None or state.inputs != inputs or state.outputs != signature(left):
+    if state.outputs != signature(left):
         return None
     found = [*problems, *state.warnings]
     if opts.strict:
@@ -307,11 +356,49 @@ def _write_site(
     config = site.config
     out, live = where
     sources, static, kept = found
-    env = make_env(config)
-    digests = template_digests(env, {p.template for p in site.pages if p.template and
-                                     p.kind not in ("feed", "sitemap")},
-                               config.root / CACHE_DIR / "layout-references.marshal")  # fmt: skip
     previous = cache.outputs
+    fresh = not previous
+    aside = config.root / CACHE_DIR / "set-aside" / time.strftime("%Y%m%d-%H%M%S")
+    claimed = output.Claimed(frozenset(site.outputs) | frozenset(static), ("search/",), aside)
+    staging = output.begin(out, live, fresh, kept, claimed)
+    # Only what the live manifest says sitegen wrote is ever removed (the cache is a hint).
+    ours = live.files if live is not None and not fresh else frozenset()
+    # Outputs gone go first: a file may stand where a new page needs a folder.
+    pages = set(site.outputs)
+    staging.remove(o for o in previous if o in ours and o not in static and o not in pages
+                   and not o.startswith("search/"))  # fmt: skip
+    todo, outputs, unchanged = _pages_to_render(site, previous, intact)
+    rendered = workers.render(staging, todo, opts.progress)
+    problems = [p for _, _, _, p in rendered if p is not None]
+    if any(p.is_error for p in problems):
+        # The live site was never touched; the spare, left without a manifest, is made
+        # again from it by the next build.
+        return _Written(tuple(problems), (), (), 0, len(site.pages))
+    stats = {o: stat for o, _, stat, _ in rendered if stat is not None}
+    written = list(stats)
+    outputs.update({o: e for o, e, _, _ in rendered if e is not None})
+    written += _copy_static(config.root, static, staging, previous, outputs, intact)
+    if config.search:
+        index, entries = _write_search(site, staging, previous, intact, sources, workers.map)
+        written += index
+        outputs.update(entries)
+    removed = sorted(o for o in previous if o in ours and o not in outputs)
+    cache.generation = output.commit(staging, written, removed, outputs).id
+    cache.outputs = outputs
+    new = kept - staging.live.kept if staging.live else kept
+    aside = tuple(
+        f"{o} -> {(claimed.aside / o).relative_to(config.root)}" for o in staging.set_aside
+    )
+    return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
+                    fresh, stats, tuple(sorted(new)), aside)  # fmt: skip
+
+
+def _pages_to_render(site: Site, previous: dict, intact: set) -> tuple[list, dict, int]:
+    """The pages whose key (what they are made from) changed since the last build, or
+    whose file is not as that build left it; the outputs of the others; their number."""
+    layouts = {p.template for p in site.pages if p.template and p.kind not in ("feed", "sitemap")}
+    references = site.config.root / CACHE_DIR / "layout-references.marshal"
+    digests = template_digests(make_env(site.config), layouts, references)
     fresh = not previous
     todo, outputs, unchanged = [], {}, 0
     names: dict[int, str] = {}  # the articles live as long as `site`, so ids stay theirs
@@ -324,36 +411,7 @@ def _write_site(
             unchanged += 1
         else:  # render; if the bytes come out as they are on disk, nothing is written
             todo.append((page, key, known[1] if exists else None))
-    aside = config.root / CACHE_DIR / "set-aside" / time.strftime("%Y%m%d-%H%M%S")
-    claimed = output.Claimed(frozenset(site.outputs) | frozenset(static), ("search/",), aside)
-    staging = output.begin(out, live, fresh, kept, claimed)
-    # Only what the live manifest says sitegen wrote is ever removed (the cache is a hint).
-    ours = live.files if live is not None and not fresh else frozenset()
-    # Outputs gone go first: a file may stand where a new page needs a folder.
-    pages = set(site.outputs)
-    staging.remove(o for o in previous if o in ours and o not in static and o not in pages
-                   and not o.startswith("search/"))  # fmt: skip
-    rendered = workers.render(staging, todo, opts.progress)
-    problems = [p for _, _, _, p in rendered if p is not None]
-    if any(p.is_error for p in problems):
-        # The live site was never touched; the spare, left without a manifest, is made
-        # again from it by the next build.
-        return _Written(tuple(problems), (), (), 0, len(site.pages))
-    stats = {o: stat for o, _, stat, _ in rendered if stat is not None}
-    written = list(stats)
-    outputs.update({o: e for o, e, _, _ in rendered if e is not None})
-    written += _copy_static(config.root, static, staging, previous, outputs, intact)
-    if config.search:
-        written += _write_search(site, staging, previous, outputs, intact, workers, sources)
-    removed = sorted(o for o in previous if o in ours and o not in outputs)
-    cache.generation = output.commit(staging, written, removed, outputs).id
-    cache.outputs = outputs
-    new = kept - staging.live.kept if staging.live else kept
-    aside = tuple(
-        f"{o} -> {(claimed.aside / o).relative_to(config.root)}" for o in staging.set_aside
-    )
-    return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
-                    fresh, stats, tuple(sorted(new)), aside)  # fmt: skip
+    return todo, outputs, unchanged
 
 
 def _prune_bodies(config: Config, before: dict, after: dict, site: Site) -> None:
@@ -390,12 +448,14 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]
     `names` memoises each article's "path:digest" by id: a build computes a key for every
     page, and most articles appear on several (their page, print view, neighbours, lists).
     """
-    if page.kind in ("article", "print"):  # the most pages: a short key, all they vary by
+    if page.kind in _ARTICLE_KINDS:  # the most pages: a short key, all they vary by
         # (Their URL, title and breadcrumbs follow from the article and the settings.)
-        involved = (page.article, page.previous, page.next)
-        parts = [page.kind, template_digests.get(page.template or "", "")]
-        parts += [_name(a, names) if a else "-" for a in involved]
-        return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+        before, after = page.previous, page.next
+        text = "\0".join((
+            page.kind, template_digests.get(page.template or "", ""), _name(page.article, names),
+            _name(before, names) if before else "-", _name(after, names) if after else "-",
+        ))  # fmt: skip
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
     pager = page.pager
     parts = [
         page.kind, page.url, page.title, page.template or "", page.target or "",
@@ -411,11 +471,15 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
+_ARTICLE_KINDS: Final = frozenset(("article", "print"))
+
+
 def _name(article: Article, names: dict[int, str]) -> str:
-    name = names.get(id(article))
-    if name is None:
+    try:
+        return names[id(article)]
+    except KeyError:
         name = names[id(article)] = f"{article.path}:{article.digest}"
-    return name
+        return name
 
 
 def _copy_static(root: Path, static: Listing, staging, previous, outputs, intact) -> list[str]:
@@ -433,12 +497,14 @@ def _copy_static(root: Path, static: Listing, staging, previous, outputs, intact
 
 
 def _write_search(
-    site: Site, staging: output.Staging, previous, outputs, intact, workers, sources: Listing
-) -> list[str]:
-    """The search index, made again only when an article, or the site's settings, changed.
+    site: Site, staging: output.Staging, previous, intact, sources: Listing, mapper: Callable
+) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """The search index, made again only when an article, or the site's settings, changed:
+    the index files written, and the output record of every index file.
 
     Index files whose bytes the live site already holds are not written (most doc chunks
     and some shards after an edit); a fresh build writes every one into its new folder.
+    `mapper` spreads the indexing of blocks of documents (over worker processes, say).
     """
     from sitegen.search import FORMAT, Place, SearchDoc, write_index
 
@@ -446,8 +512,7 @@ def _write_search(
     key = "search:" + hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
     old = {o: e for o, e in previous.items() if e[0] == key}
     if old and all(o in intact for o in old):
-        outputs.update(old)
-        return []
+        return [], old
     context = make_context(site.config)
     held = {o: e[1] for o, e in previous.items() if o.startswith("search/") and o in intact}
     place = Place(staging.folder, None if staging.fresh else staging.out, held)
@@ -461,10 +526,8 @@ def _write_search(
                       f"{tag}:{a.digest}", sources[a.path][1])
             for a in site.articles
         ]  # fmt: skip
-        index = write_index(docs, place, workers.map, blocks)
-    for file in index:
-        outputs[file.rel] = (key, file.sha)
-    return [file.rel for file in index if file.written]
+        index = write_index(docs, place, mapper, blocks)
+    return [file.rel for file in index if file.written], {f.rel: (key, f.sha) for f in index}
 
 
 def _text_of(bodies: BodyStore, article: Article) -> str:

@@ -7,9 +7,12 @@ per-path parsing; `Snapshot` compares two listings of the same folders.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from sitegen.forked import ChildFailed, beside
 
 Listing = dict[str, tuple[int, int]]  # posix path relative to the root -> (mtime_ns, size)
 
@@ -112,11 +115,37 @@ def stat_files(root: Path, names: Iterable[str]) -> Listing:
     return found
 
 
+def stat_files_beside(root: Path, names: Iterable[str]) -> Callable[[], Listing]:
+    """`stat_files`, run in a forked child while this process goes on; call the result
+    for the listing.
+
+    A rebuild of a large archive stats some 30 000 outputs (0.1 s) while it loads its
+    cache: in a second process the two take the time of one on a machine with two cores.
+    Where no child can be forked, or it does not answer, the files are statted here: the
+    answer is the same either way.
+    """
+    names = list(names)
+    pending = beside(stat_files, root, names)
+
+    def result() -> Listing:
+        if pending is not None:
+            try:
+                return pending.result()
+            except ChildFailed:
+                pass
+        return stat_files(root, names)
+
+    return result
+
+
 def signature(*listings: Listing, extra: str = "") -> str:
-    """One digest for listings: equal digests mean no file was added, removed or touched."""
+    """One digest for listings: equal digests mean no file was added, removed or touched.
+
+    (Each listing sorted and marshalled whole: a C loop, a fifth of the time of formatting
+    the 30 000 entries of a large site one by one. marshal's bytes may differ between
+    Python versions, which at worst costs the next build its no-change shortcut.)
+    """
     digest = hashlib.sha256(extra.encode("utf-8"))
     for listing in listings:
-        for rel in sorted(listing):
-            mtime, size = listing[rel]
-            digest.update(f"{rel}\0{mtime}\0{size}\n".encode())
+        digest.update(marshal.dumps(sorted(listing.items())))
     return digest.hexdigest()

@@ -256,6 +256,47 @@ def test_a_deleted_article_takes_its_pages_with_it(tmp_path):
     assert not (root / "public/law/a0").exists()
 
 
+def cached(root: Path) -> dict[str, tuple]:
+    """The source entries of every part file of the build cache."""
+    entries: dict[str, tuple] = {}
+    for part in (root / CACHE_DIR).glob("sources-*.bin"):
+        entries.update(marshal.loads(part.read_bytes())[2])
+    return entries
+
+
+def _part_times(root: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (root / CACHE_DIR).glob("sources-*.bin")}
+
+
+def test_an_edit_rewrites_only_the_part_of_the_cache_that_holds_its_entry(tmp_path):
+    root = new_site(tmp_path, count=30)
+    assert build_site(root).ok
+    before = _part_times(root)
+    assert len(before) > 10  # 30 sources spread over many of the 64 parts
+    apply(root, ("edit", 7))
+    assert build_site(root).ok
+    after = _part_times(root)
+    assert after.keys() == before.keys()
+    assert len([name for name in after if after[name] != before[name]]) == 1
+
+
+def test_a_part_of_the_cache_lost_or_left_by_a_stopped_build_means_parsing_again(tmp_path):
+    """A part that is gone, or is not the one the cache names (a build stopped between
+    writing the two), costs its files a new parse, and the site stays right."""
+    root = new_site(tmp_path, count=30)
+    assert build_site(root).ok
+    first, second, *_ = sorted((root / CACHE_DIR).glob("sources-*.bin"))
+    first.unlink()
+    header, token, held = marshal.loads(second.read_bytes())
+    held = {name: (entry[0], "0" * 64, *entry[2:]) for name, entry in held.items()}  # lies
+    second.write_bytes(marshal.dumps((header, "another build's", held)))
+    apply(root, ("edit", 3))
+    result = build_site(root)
+    assert result.ok and result.cache_warning is None
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
 def test_a_corrupt_cache_means_a_full_build_and_a_warning(tmp_path):
     root = new_site(tmp_path)
     build_site(root)
@@ -282,8 +323,8 @@ def test_a_cache_from_another_sitegen_or_python_is_not_used(tmp_path):
     build_site(root)
     [cache] = (root / CACHE_DIR).glob("cache-*.bin")
     data = list(marshal.loads(cache.read_bytes()))
-    assert data[0].startswith("sitegen-cache 2 python 3.") and "content/law/a0.md" in data[4]
-    data[0] = "sitegen-cache 2 python 2.7"
+    assert data[0].startswith("sitegen-cache 3 python 3.") and "content/law/a0.md" in cached(root)
+    data[0] = "sitegen-cache 3 python 2.7"
     cache.write_bytes(marshal.dumps(tuple(data)))
     apply(root, ("edit", 1))
     result = build_site(root)
@@ -299,8 +340,7 @@ def test_a_file_whose_front_matter_the_cache_cannot_hold_is_parsed_again(tmp_pat
     text = article("會議", "2018-03-01 09:00", "law", "正文。", meeting_day="2018-03-02")
     (root / "content/law/meeting.md").write_text(text, encoding="utf-8")
     assert build_site(root).ok
-    [cache] = (root / CACHE_DIR).glob("cache-*.bin")
-    sources = marshal.loads(cache.read_bytes())[4]
+    sources = cached(root)
     assert "content/law/meeting.md" not in sources and "content/law/a0.md" in sources
     apply(root, ("edit", 1))
     assert build_site(root).ok

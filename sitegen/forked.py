@@ -1,0 +1,116 @@
+"""Work done in a forked child while the build goes on: the machine's second core.
+
+An edit of a large archive spends most of its time in one process on work whose parts do
+not depend on each other (statting the outputs while the cache loads, indexing the search
+while pages render). `beside` runs one such part in a child made by fork, which shares the
+parent's records without copying them, and hands back its result, marshalled, through a
+pipe. Not a thread: the interpreter lock lets only one of two Python threads run at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_MASKS = hasattr(signal, "pthread_sigmask")
+
+
+class ChildFailed(Exception):
+    """The child stopped without a whole answer (killed, out of memory, or it raised)."""
+
+
+class Pending:
+    """A child's answer to come: `result()` waits for it (and reaps the child) the first
+    time, and gives the same answer, or raises the same ChildFailed, every time after."""
+
+    def __init__(self, pid: int, reader: int) -> None:
+        self.pid = pid
+        self._child: tuple[int, int] | None = (pid, reader)
+        self._answer: Any = None
+        self._failure: ChildFailed | None = None
+
+    def result(self) -> Any:
+        if self._child is not None:
+            pid, reader = self._child
+            self._child = None
+            try:
+                self._answer = _collect(pid, reader)
+            except ChildFailed as exc:
+                self._failure = exc
+        if self._failure is not None:
+            raise self._failure
+        return self._answer
+
+    def reap(self) -> None:
+        """Wait for the child if that has not been done, whatever it answered."""
+        with contextlib.suppress(ChildFailed):
+            self.result()
+
+
+def beside(function: Callable[..., Any], *args: Any) -> Pending | None:
+    """Start function(*args) in a forked child, whose answer `Pending.result()` gives.
+
+    None when fork is missing or fails, or when this process runs other threads (`serve`:
+    a child could inherit a lock one of them holds and wait for it forever): the caller
+    then does the work itself. The result must be made of types marshal keeps.
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1 or not _MASKS:
+        return None
+    try:
+        reader, writer = os.pipe()
+    except OSError:
+        return None
+    # Ctrl+C reaches the whole process group: the child must ignore it from its first
+    # instruction (else Python's own after-fork code may print a traceback), so interrupts
+    # wait until it has said so, and the parent answers them alone.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(reader)
+        os.close(writer)
+        return None
+    if pid == 0:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(reader)
+        _answer(writer, function, args)  # never returns
+    os.close(writer)
+    pending = Pending(pid, reader)
+    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    return pending
+
+
+def _answer(writer: int, function: Callable[..., Any], args: tuple) -> None:
+    """In the child: write the result and leave at once, running no cleanup of the
+    parent's (its open files, its atexit handlers, its temporary folders are not ours)."""
+    code = 1
+    try:
+        data = marshal.dumps(function(*args))
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(data)
+        code = 0
+    except BaseException:  # noqa: BLE001 (any failure is the parent's ChildFailed)
+        pass
+    finally:
+        os._exit(code)
+
+
+def _collect(pid: int, reader: int) -> Any:
+    try:
+        with os.fdopen(reader, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise ChildFailed(f"exit status {os.waitstatus_to_exitcode(status)}")
+    try:
+        return marshal.loads(data)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise ChildFailed("an unreadable answer") from exc

@@ -1,0 +1,117 @@
+"""Work in a forked child (sitegen/forked.py): the answer, failures, and no child left behind."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+import sitegen.forked
+import sitegen.scan
+from sitegen.forked import ChildFailed, Pending, beside
+from sitegen.pipeline import build_site
+from sitegen.scan import stat_files, stat_files_beside
+from tests.conftest import write_site
+
+
+@pytest.fixture
+def forking(monkeypatch) -> list[Pending]:
+    """Every child `beside` forks, with this process taken for single-threaded (other tests
+    in the run may have left a thread behind, which would rightly stop the fork)."""
+    monkeypatch.setattr(sitegen.forked.threading, "active_count", lambda: 1)
+    started: list[Pending] = []
+    real = sitegen.forked.beside
+
+    def recording(function, *args):
+        pending = real(function, *args)
+        if pending is not None:
+            started.append(pending)
+        return pending
+
+    monkeypatch.setattr(sitegen.scan, "beside", recording)
+    return started
+
+
+def reaped(pending: Pending) -> bool:
+    """Whether the child is gone and waited for (not running, not a zombie)."""
+    try:
+        os.waitpid(pending.pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def fails(message: str) -> None:
+    raise ValueError(message)
+
+
+def test_the_childs_answer_comes_back_and_the_child_is_reaped(forking):
+    pending = beside(sorted, ["甲", "乙"])  # by code point: 乙 U+4E59, 甲 U+7532
+    assert pending is not None and pending.pid != os.getpid()
+    assert pending.result() == ["乙", "甲"]
+    assert reaped(pending)
+
+
+def test_a_child_that_raises_or_dies_is_a_failure_asked_for_again_alike(forking):
+    raising = beside(fails, "no")
+    dying = beside(os._exit, 9)
+    assert raising is not None and dying is not None
+    for pending, status in ((raising, "exit status 1"), (dying, "exit status 9")):
+        for _ in range(2):
+            with pytest.raises(ChildFailed, match=status):
+                pending.result()
+        assert reaped(pending)
+
+
+def test_an_answer_marshal_cannot_carry_is_a_failure(forking):
+    pending = beside(object)
+    assert pending is not None
+    with pytest.raises(ChildFailed):
+        pending.result()
+    assert reaped(pending)
+
+
+def test_no_child_is_forked_while_other_threads_run():
+    """serve runs a server and a watcher thread: a forked child could inherit a lock one of
+    them holds, so the work is done in the process itself."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert beside(sorted, [2, 1]) is None
+        assert stat_files_beside(Path("."), ["pyproject.toml"])() == stat_files(
+            Path("."), ["pyproject.toml"]
+        )
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_outputs_are_statted_alike_in_a_child_or_here(tmp_path, forking, monkeypatch):
+    for name in ("a.html", "law/b.html", "law/中文.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    names = ["a.html", "law/b.html", "law/中文.html", "gone.html"]
+    expected = stat_files(tmp_path, names)
+    assert sorted(expected) == ["a.html", "law/b.html", "law/中文.html"]
+    assert stat_files_beside(tmp_path, names)() == expected
+    assert len(forking) == 1
+    monkeypatch.setattr(sitegen.scan, "beside", lambda *args: beside(fails, "killed"))
+    assert stat_files_beside(tmp_path, names)() == expected  # the child failed: statted here
+
+
+def test_builds_leave_no_child_behind_and_still_see_hand_edited_outputs(tmp_path, forking):
+    article = "---\ntitle: 甲\ndate: 2018-09-21\ncategory: law\n---\n正文。\n"
+    root = write_site(tmp_path / "site", {"content/law/a.md": article})
+    assert build_site(root).ok
+    page = root / "public/law/a/index.html"
+    page.write_text("edited by hand", encoding="utf-8")
+    assert build_site(root).ok  # nothing changed but the output: the no-change path
+    assert "正文" in page.read_text(encoding="utf-8")
+    page.write_text("edited again", encoding="utf-8")
+    write_site(root, {"content/law/b.md": article.replace("甲", "乙")})
+    assert build_site(root).ok  # a rebuild
+    assert "正文" in page.read_text(encoding="utf-8")
+    assert len(forking) == 2 and all(reaped(p) for p in forking)  # statted in children
