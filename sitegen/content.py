@@ -42,6 +42,7 @@ _MAX_BODY_PROBLEMS: Final = 10  # a file of binary junk should not flood the ter
 _EXAMPLES: Final = {"title": "title: 標題", "date": "date: 2018-09-21 14:29",
                     "category": "category: <a slug from site.yaml>"}  # fmt: skip
 _FENCE: Final = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_PARTIAL_DATE: Final = re.compile(r"(?:19|20)\d\d(?:-[01]\d)?")
 _DATE_FORMATS: Final = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -223,6 +224,8 @@ class _Fields:
         self.problems.append(Problem(self.path, message, line, severity))  # type: ignore[arg-type]
 
     def build(self, config: Config, digest: str, body_line: int) -> Article | None:
+        if self.undated_draft():
+            return None
         for key in REQUIRED:
             if self.raw.get(key) in (None, ""):
                 self.report(key, f"front matter has no {key!r}: add a line {_EXAMPLES[key]!r}")
@@ -245,6 +248,16 @@ class _Fields:
             draft=draft, extra=FrozenMap(extra),
             key_lines=FrozenMap(self.lines), **texts,
         )  # fmt: skip
+
+    def undated_draft(self) -> bool:
+        """A draft whose date is not known yet, or only its year or month (`date: 2012`,
+        `date: 2012-03`: an import that found no more). It is kept out of the site, even
+        with --drafts, until an editor gives it a whole date: a made-up day would file it
+        under the wrong month."""
+        date = self.raw.get("date")
+        return self.raw.get("draft") is True and (
+            date in (None, "") or bool(_PARTIAL_DATE.fullmatch(str(date)))
+        )
 
     def text(self, key: str) -> str | None:
         value = self.raw.get(key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sitegen.pipeline import build_site
-from tests.conftest import article
+from tests.conftest import article, write_site
 
 
 def problems_of(root):
@@ -133,6 +133,21 @@ def test_drafts_are_left_out_unless_asked_for(make_site):
     assert not (root / "public/law/a/index.html").exists()
     build_site(root, drafts=True)
     assert (root / "public/law/a/index.html").exists()
+
+
+def test_a_draft_dated_only_by_year_or_month_waits_for_its_date_even_with_drafts(make_site):
+    """What an import writes when the page gave no day: left out, not filed on a made-up
+    day; the same partial date on a published article is an error."""
+    head = "---\ntitle: 待核\ncategory: law\n"
+    root = make_site({"content/law/a.md": head + "date: 2012\ndraft: true\n---\n正文\n",
+                      "content/law/b.md": head + "date: 2012-03\ndraft: true\n---\n正文\n",
+                      "content/law/c.md": head + "draft: true\n---\n正文\n"})  # fmt: skip
+    result = build_site(root, drafts=True, strict=True)
+    assert result.ok and result.pages and not (root / "public/law/a").exists()
+    assert not list((root / "public/law").glob("[abc]/index.html"))
+    write_site(root, {"content/law/a.md": head + "date: 2012\n---\n正文\n"})
+    assert problems_of(root) == ["content/law/a.md:4: error: cannot read date 2012: "
+                                 "write it as 2018-09-21 or 2018-09-21 14:29"]  # fmt: skip
 
 
 # Issue 13: strict, safe front matter.

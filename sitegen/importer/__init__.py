@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
@@ -15,8 +15,10 @@ from bs4 import NavigableString
 from sitegen.importer.blocks import Block
 from sitegen.importer.charmodel import CharModel, load_model
 from sitegen.importer.clean import clean
+from sitegen.importer.confidence import assess
 from sitegen.importer.decode import decode
 from sitegen.importer.extract import Metadata, extract
+from sitegen.importer.metadata import head_fields, url_date
 from sitegen.importer.mojibake import repair
 from sitegen.importer.rules import Rules, load_rules
 from sitegen.importer.to_markdown import body_html, to_markdown
@@ -57,6 +59,8 @@ class ImportResult:
     mojibake: tuple[MojibakeRun, ...]
     problems: tuple[Problem, ...]
     links: tuple[str, ...] = field(default=())  # old absolute paths the body refers to
+    confidence: float = 1.0  # see confidence.py; only articles are judged
+    doubts: tuple[str, ...] = ()  # why the confidence is below 1 (keys of confidence.DOUBTS)
 
 
 def import_page(raw: bytes, origin: Path, context: Context) -> ImportResult:
@@ -66,7 +70,7 @@ def import_page(raw: bytes, origin: Path, context: Context) -> ImportResult:
     found = extract(cleaned.soup, decoded.text, origin, context.rules, context.model)
     script = context.model.guess_script(" ".join(b.text for b in found.body[:20]))
     runs = _repair_mojibake(found.body, context.model, script)
-    meta = _repair_meta(found.meta, context.model, script)
+    meta = _with_head_and_url(_repair_meta(found.meta, context.model, script), decoded.text, origin)
     links: list[str] = []
     page_url = "/" + origin.as_posix()
 
@@ -83,6 +87,7 @@ def import_page(raw: bytes, origin: Path, context: Context) -> ImportResult:
         Problem(origin, f"mojibake {r.original!r} repaired as {r.repair!r}", r.line, "warning")
         for r in runs
     ]
+    judged = assess(meta, found.body, found.spam_in_body, sum(r.unrecovered for r in runs))
     return ImportResult(
         origin=origin,
         kind=found.kind,
@@ -94,6 +99,8 @@ def import_page(raw: bytes, origin: Path, context: Context) -> ImportResult:
         mojibake=tuple(runs),
         problems=tuple(problems),
         links=tuple(dict.fromkeys(links)),
+        confidence=judged.confidence if found.kind == "article" else 1.0,
+        doubts=judged.doubts if found.kind == "article" else (),
     )
 
 
@@ -123,9 +130,23 @@ def _strings(block: Block) -> list[NavigableString]:
 def _repair_meta(meta: Metadata, model: CharModel, script: str) -> Metadata:
     title, _ = repair(meta.title, model, script)  # type: ignore[arg-type]
     subtitle, _ = repair(meta.subtitle, model, script)  # type: ignore[arg-type]
-    return Metadata(
-        title, subtitle, meta.date, meta.source, meta.editor, meta.author, meta.category
-    )
+    return replace(meta, title=title, subtitle=subtitle)
+
+
+def _with_head_and_url(meta: Metadata, html: str, origin: Path) -> Metadata:
+    """Fields the visible page lacks, from its <meta> tags, then a date from its old URL.
+    Never from anything else (the file's time is when it was saved, not published)."""
+    head = head_fields(html)
+    found = {k: head[k] for k in ("source", "author", "category") if head.get(k) and
+             not getattr(meta, k)}  # fmt: skip
+    if not meta.title and head.get("title"):
+        found["title"] = head["title"]
+    if not meta.date:
+        if head.get("date"):
+            found |= {"date": head["date"], "date_from": "meta-tag"}
+        elif url_date(origin.as_posix()):
+            found |= {"date": url_date(origin.as_posix()), "date_from": "url"}
+    return replace(meta, **found) if found else meta
 
 
 def _absolute(page_url: str, url: str) -> str | None:

@@ -45,6 +45,8 @@ class Metadata:
     editor: str = ""
     author: str = ""
     category: str = ""  # the breadcrumb's label, e.g. 法律維權
+    # Where the date was read: metadata-line, title-line, meta-tag or url ("" without one).
+    date_from: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class Extracted:
     body: tuple[Block, ...]
     removed: tuple[tuple[str, int], ...]
     problems: tuple[Problem, ...]
+    spam_in_body: int = 0  # spam blocks removed from between the body's own blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +81,12 @@ def extract(
     start, stop = _body_range(judged, meta_at, title_at)
     kept, removed, problems = _keep(judged, start, stop, origin)
     fields = _fields(judged, meta_at, rules)
+    near = None if fields.get("date") else _date_near(judged, title_at)
     meta = Metadata(
         title=judged[title_at].block.text if title_at is not None else page_title,
         subtitle=_subtitle(judged, title_at, meta_at),
-        date=fields.get("date") or _date_near(judged, title_at),
+        date=fields.get("date") or near,
+        date_from="metadata-line" if fields.get("date") else ("title-line" if near else ""),
         source=fields.get("source", ""),
         editor=fields.get("editor", ""),
         author=fields.get("author", ""),
@@ -89,7 +94,8 @@ def extract(
     )
     kept = _without_repeated_title(kept, meta.title)
     kind, reason = _classify(judged, kept, raw_text, page_title)
-    return Extracted(kind, reason, meta, tuple(kept), removed, tuple(problems))
+    spam = sum(1 for j in judged[start:stop] if j.label == "spam")
+    return Extracted(kind, reason, meta, tuple(kept), removed, tuple(problems), spam)
 
 
 def _without_repeated_title(kept: list[Block], title: str) -> list[Block]:

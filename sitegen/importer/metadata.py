@@ -14,7 +14,7 @@ from sitegen.importer.rules import Rules
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
 _DATE_RE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s*(?P<H>\d{1,2})\s*[:：時时点點]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
+    r"(?:(?:\s*|T)(?P<H>\d{1,2})\s*[:：時时点點]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
 )
 _CN_DATE_RE = re.compile(
     r"([〇○零一二三四五六七八九Ｏ]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
@@ -69,6 +69,68 @@ def _format(parts: dict[str, int]) -> str | None:
     except ValueError:
         return None
     return f"{day.isoformat()} {moment.isoformat()}"
+
+
+_META_TAG = re.compile(r"<meta\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+# <meta> names that carry an article's fields: the Chinese government site standard (2019:
+# ArticleTitle, PubDate, ContentSource, ColumnName), TRS/Hanweb's publishdate, Open Graph.
+HEAD_FIELDS = {
+    "articletitle": "title",
+    "pubdate": "date",
+    "publishdate": "date",
+    "publish_date": "date",
+    "publishtime": "date",
+    "article:published_time": "date",
+    "og:release_date": "date",
+    "dc.date": "date",
+    "dcterms.created": "date",
+    "contentsource": "source",
+    "columnname": "category",
+    "author": "author",
+}
+
+
+def head_fields(html: str) -> dict[str, str]:
+    """{title, date, source, category, author} named by the page's <meta> tags (read from
+    the raw text: cleaning drops <meta>). A date is kept only when it parses as one."""
+    found: dict[str, str] = {}
+    for tag in _META_TAG.findall(html[:65536]):
+        attributes = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTRIBUTE.findall(tag)}
+        name = (attributes.get("name") or attributes.get("property") or "").strip().lower()
+        kind = HEAD_FIELDS.get(name)
+        value = " ".join(attributes.get("content", "").split())
+        if kind == "date":
+            value = find_date(value) or ""
+        if kind and value and kind not in found:
+            found[kind] = value
+    return found
+
+
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?([0-3]\d)(?!\d{3})")
+_URL_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])(?:/|$)")
+_URL_YEAR = re.compile(r"(?:^|/)((?:19|20)\d{2})(?:/|$)")
+
+
+def url_date(path: str) -> str | None:
+    """A whole date in an old URL's path: t20120308_123.html, /2012/0308/, /2012-03-08/.
+    (Not in its query: ArticleID=20120308 is a number.)"""
+    for found in _URL_DATE.finditer(path.split("?", 1)[0]):
+        try:
+            return dt.date(*(int(g) for g in found.groups())).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def url_partial_date(path: str) -> str | None:
+    """The year and month ('2012-03') or the year ('2012') an old URL's folders give."""
+    path = path.split("?", 1)[0]
+    found = _URL_MONTH.search(path)
+    if found:
+        return f"{found.group(1)}-{found.group(2)}"
+    found = _URL_YEAR.search(path)
+    return found.group(1) if found else None
 
 
 def labelled_fields(text: str, rules: Rules) -> dict[str, str]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Final, TextIO
 
+from sitegen.importer.extract import Metadata
 from sitegen.importer.tree import TreeReport
 
 REPORT_MARK: Final = "sitegen_import_report"
@@ -36,6 +38,10 @@ def report_data(report: TreeReport) -> dict:
                 "category": page.category or None,
                 "encoding": result.encoding if result else None,
                 "title": result.meta.title if result else None,
+                "meta": _meta(result.meta) if result else {},
+                "confidence": result.confidence if result else None,
+                "doubts": list(result.doubts) if result else [],
+                "needs_review": page.review,
                 "removed": dict(result.removed) if result else {},
                 "mojibake": [
                     {
@@ -52,10 +58,16 @@ def report_data(report: TreeReport) -> dict:
         )
     return {
         REPORT_MARK: 1,  # so a later import knows the file is a report it may replace
-        "summary": dict(Counter(p.status for p in report.pages)),
+        "summary": dict(Counter(p.status for p in report.pages))
+        | {"needs review": report.needs_review},
         "categories_added": [{"slug": c.slug, "name": c.name} for c in report.categories_added],
         "pages": pages,
     }
+
+
+def _meta(meta: Metadata) -> dict[str, str]:
+    """The fields found on the page (the date with where it was read), empty ones left out."""
+    return {name: value for name, value in asdict(meta).items() if value}
 
 
 def to_json(report: TreeReport) -> str:
@@ -68,6 +80,8 @@ def summary(report: TreeReport) -> str:
     runs = sum(len(p.result.mojibake) for p in report.pages if p.result)
     parts = [f"{n} {status}" for status, n in sorted(counts.items())]
     lines = [f"{len(report.pages)} pages: " + ", ".join(parts)]
+    if report.needs_review:
+        lines.append(f"needs review: {report.needs_review} (written as drafts; see the report)")
     if kinds:
         lines.append("skipped: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     if runs:

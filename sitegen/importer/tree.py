@@ -8,7 +8,6 @@ others go on.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 import shutil
@@ -20,6 +19,8 @@ import yaml
 
 from sitegen.config import Category, Config
 from sitegen.importer import Context, ImportResult, import_page
+from sitegen.importer.confidence import REVIEW_BELOW
+from sitegen.importer.metadata import url_partial_date
 from sitegen.problems import Problem
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".asp", ".aspx", ".php", ".jsp", ".txt"})
@@ -58,7 +59,6 @@ _GENERIC_DIRS = frozenset(
         "zw",
     ]
 )
-_URL_DATE = re.compile(r"((?:19|20)\d{2})[/_-]?(\d{2})[/_-]?(\d{2})")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -70,6 +70,7 @@ class PageOutcome:
     output: Path | None = None  # relative to the site root
     category: str = ""
     problems: tuple[Problem, ...] = ()
+    review: bool = False  # written as a draft for an editor to check (see confidence.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,10 @@ class TreeReport:
     @property
     def failed(self) -> int:
         return sum(1 for p in self.pages if p.status == "failed")
+
+    @property
+    def needs_review(self) -> int:
+        return sum(1 for p in self.pages if p.review)
 
 
 def find_pages(src: Path) -> list[Path]:
@@ -112,7 +117,8 @@ def import_tree(
     categories = list(config.categories)
     plans = _plan(results, base, config, content_dir, categories)
     added = tuple(categories[len(config.categories) :])
-    urls = {old: new for plan in plans if plan.result for old, new in _page_urls(plan, config)}
+    urls = {old: new for plan in plans if plan.result and plan.dated
+            for old, new in _page_urls(plan, config)}  # fmt: skip
     outcomes = [_write(plan, base, config, urls, dry_run=dry_run, force=force) for plan in plans]
     if added and not dry_run:
         add_categories(config.root / "site.yaml", added)
@@ -126,8 +132,18 @@ class _Plan:
     target: Path | None  # absolute
     category: str
     slug: str
-    date: str
+    date: str  # whole (2012-03-08, with a time perhaps), partial (2012, 2012-03) or ""
     problems: tuple[Problem, ...]
+    draft: bool = False  # undated, unsure, or perhaps not an article: for an editor first
+
+    @property
+    def dated(self) -> bool:
+        return len(self.date) >= 10
+
+
+# Kinds of page never written: a clear 404, a redirect, an empty page. A page taken for a
+# list might be an article beside long link lists: it is written as a draft to review.
+_DROPPED_KINDS = frozenset({"redirect", "error", "empty"})
 
 
 def _plan(results, base: Path, config: Config, content_dir: Path, categories: list[Category]):
@@ -135,19 +151,26 @@ def _plan(results, base: Path, config: Config, content_dir: Path, categories: li
     taken: set[tuple[str, str]] = set()
     for path, result, failure in results:
         rel = path.relative_to(base)
-        if result is None or result.kind != "article":
+        if result is None or result.kind in _DROPPED_KINDS:
             problems = (failure,) if failure else ()
             plans.append(_Plan(rel, result, None, "", "", "", problems))
             continue
         problems: list[Problem] = []
         category = _category_for(result, categories, problems)
-        date = result.meta.date or _date_from_path(rel) or _mtime_date(path, rel, problems)
+        date = result.meta.date or ""
+        if not date:
+            date = url_partial_date(rel.as_posix()) or ""
+            partial = f" (its URL gives {date})" if date else ""
+            problems.append(Problem(rel, f"no date on the page{partial}: imported as a draft; "
+                                    "add its date to publish it", None, "warning"))  # fmt: skip
+        unsure = result.kind != "article" or result.confidence < REVIEW_BELOW
+        draft = len(date) < 10 or unsure
         slug = _slug(rel, date)
         if (category, slug) in taken:
             slug = f"{slug}-{hashlib.sha1(rel.as_posix().encode()).hexdigest()[:6]}"
         taken.add((category, slug))
-        target = content_dir / category / date[:4] / f"{slug}.md"
-        plans.append(_Plan(rel, result, target, category, slug, date, tuple(problems)))
+        target = content_dir / category / (date[:4] or "undated") / f"{slug}.md"
+        plans.append(_Plan(rel, result, target, category, slug, date, tuple(problems), draft))
     return plans
 
 
@@ -191,29 +214,12 @@ def _hash_slug(label: str) -> str:
     return "cat-" + hashlib.sha1(label.encode("utf-8")).hexdigest()[:6]
 
 
-def _date_from_path(rel: Path) -> str | None:
-    found = _URL_DATE.search(rel.as_posix())
-    if not found:
-        return None
-    try:
-        return dt.date(*(int(g) for g in found.groups())).isoformat()
-    except ValueError:
-        return None
-
-
-def _mtime_date(path: Path, rel: Path, problems: list[Problem]) -> str:
-    problems.append(
-        Problem(rel, "no date found; used the file's modification date", None, "warning")
-    )
-    return dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
-
-
 def _slug(rel: Path, date: str) -> str:
     stem = rel.stem
     if _SLUG_RE.match(stem) and stem.lower() not in _GENERIC_STEMS:
         return stem
     digest = hashlib.sha1(rel.as_posix().encode("utf-8")).hexdigest()[:6]
-    return f"{date[:10].replace('-', '')}-{digest}"
+    return f"{date[:10].replace('-', '') or 'undated'}-{digest}"
 
 
 def old_url(rel: Path) -> str | None:
@@ -249,7 +255,8 @@ def _write(plan: _Plan, base: Path, config: Config, urls: dict, *, dry_run: bool
     )
     problems = plan.problems + tuple(problems)
     if dry_run:
-        return PageOutcome(result, plan.origin, "dry-run", rel_target, plan.category, problems)
+        return PageOutcome(result, plan.origin, "dry-run", rel_target, plan.category, problems,
+                           plan.draft)  # fmt: skip
     for source, target in assets:
         if not target.exists() or force:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -264,7 +271,8 @@ def _write(plan: _Plan, base: Path, config: Config, urls: dict, *, dry_run: bool
                 "warning",
             ),
         )
-    return PageOutcome(result, plan.origin, status, rel_target, plan.category, problems)
+    return PageOutcome(result, plan.origin, status, rel_target, plan.category, problems,
+                       plan.draft)  # fmt: skip
 
 
 def write_markdown(target: Path, text: str, *, force: bool) -> str:
@@ -311,7 +319,9 @@ def front_matter(result: ImportResult, plan: _Plan) -> str:
     fields: dict[str, object] = {"title": title}
     if meta.subtitle:
         fields["subtitle"] = meta.subtitle
-    lines = ["---", _yaml(fields).rstrip("\n"), f"date: {plan.date}"]
+    lines = ["---", _yaml(fields).rstrip("\n")]
+    lines += [f"date: {plan.date}"] if plan.date else []
+    lines += ["draft: true"] if plan.draft else []
     rest: dict[str, object] = {
         k: v
         for k, v in (("source", meta.source), ("editor", meta.editor), ("author", meta.author))
