@@ -106,8 +106,13 @@ def _block(tag: Tag, found: list[Block]) -> None:
 
 
 def is_data_table(table: Tag) -> bool:
-    """A table of data (rows and columns of short cells), not a layout table."""
-    if table.find(["table", "p", "div", "ul", "ol", "h1", "h2", "h3"]):
+    """A table of data (rows and columns of short cells), not a layout table.
+
+    Word and WPS paste every cell as <p class=MsoNormal><span>…: paragraphs inside cells
+    do not make a layout table; a table inside a cell, a list or heading, a long cell (an
+    article in a layout column) or a single column does.
+    """
+    if table.find(["table", "ul", "ol", "h1", "h2", "h3"]):
         return False
     rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
     if len(rows) < 2:
@@ -115,7 +120,16 @@ def is_data_table(table: Tag) -> bool:
     cells = [c for r in rows for c in r.find_all(["td", "th"])]
     widest = max(len(r.find_all(["td", "th"])) for r in rows)
     longest = max((len(collapse(c.get_text())) for c in cells), default=0)
-    return widest >= 2 and longest <= 200
+    return widest >= 2 and longest <= 200 and not _paragraphs_of_prose(cells)
+
+
+def _paragraphs_of_prose(cells: list[Tag]) -> bool:
+    """Whether a cell holds several paragraphs of sentences: a layout column of text."""
+    for cell in cells:
+        paragraphs = [p for p in cell.find_all(["p", "div"]) if len(collapse(p.get_text())) > 40]
+        if len(paragraphs) >= 2:
+            return True
+    return False
 
 
 def _flush(run: list, found: list[Block]) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
 
+from sitegen.importer.scripts import written_links
+
 # One policy for imported and built bodies (to_markdown imports `sanitize` from here).
 from sitegen.sanitize import HEADINGS, sanitize  # noqa: F401
 
@@ -32,7 +34,6 @@ DROP_WITH_CONTENT = {
     "embed": "embed",
     "applet": "embed",
     "object": "embed",
-    "form": "form",
     "button": "form",
     "input": "form",
     "select": "form",
@@ -85,6 +86,7 @@ _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _SIMPLE_SELECTOR = re.compile(r"^[a-z0-9]*([.#])([\w-]+)$", re.I)
 _TEXT_DUMP_SIGNS = re.compile(r"<(p|div|br|td|body|html|h[1-6]|table|li)\b", re.I)
 DECOY_ID_MIN = 3
+_PAGE_BREAK = re.compile(r"#p#[^#<>]{0,60}#e#")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,10 @@ def clean(text: str) -> Cleaned:
     soup, text_dump = parse(text)
     removed: Counter[str] = Counter()
     hidden_selectors = _hidden_selectors(soup)
+    _keep_written_links(soup)
+    # ASP.NET pages wrap the whole page in one <form>: its controls go, its text stays.
+    for form in soup.find_all("form"):
+        form.unwrap()
     for node in soup.find_all(
         string=lambda s: isinstance(s, Comment | Doctype | ProcessingInstruction)
     ):
@@ -120,8 +126,27 @@ def clean(text: str) -> Cleaned:
             removed[kind] += 1
             tag.decompose()
     _remove_decoys(soup, removed)
+    _remove_page_breaks(soup, removed)
     _remove_empty(soup, removed)
     return Cleaned(soup, tuple(sorted(removed.items())), text_dump)
+
+
+def _keep_written_links(soup: BeautifulSoup) -> None:
+    """An inline script that prints attachment links (see scripts.py) is replaced by what
+    it prints, before scripts are dropped; the markup is sanitised with the body later."""
+    for script in soup.find_all("script"):
+        if script.get("src"):
+            continue
+        markup = written_links(script.get_text())
+        if markup:
+            script.replace_with(BeautifulSoup(markup, "html.parser"))
+
+
+def _remove_page_breaks(soup: BeautifulSoup, removed: Counter[str]) -> None:
+    """DedeCMS marks the page breaks of a long article as #p#subtitle#e# in the text."""
+    for node in soup.find_all(string=_PAGE_BREAK):
+        removed["chrome"] += 1
+        node.replace_with(_PAGE_BREAK.sub(" ", str(node)))
 
 
 def _junk_kind(tag: Tag, hidden_selectors: frozenset[str]) -> str | None:

@@ -29,9 +29,16 @@ _REDIRECT = re.compile(
 _ERROR = re.compile(
     r"404|Not Found|頁面不存在|页面不存在|找不到|出錯|出错|錯誤頁|错误页|已刪除|已删除"
 )
+_DATE_START = re.compile(r"\s(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _TITLE_TAIL = re.compile(r"\s*(?:[-_|｜—]+\s*[^-_|｜—]*)$")
 _ATTACHMENT = re.compile(
     r"href=\"[^\"]+\.(?:docx?|xlsx?|pptx?|pdf|zip|rar|7z|wps|et|txt|jpg|png)\"", re.I
+)
+# <title>s that name no article: editors' tools and empty templates.
+_GENERIC_TITLE = re.compile(
+    r"\s*(?:Microsoft Word.*|無標題文檔|无标题文档|未命名.*|新建網頁.*|新建网页.*|Untitled.*|"
+    r"Document|index|首頁|首页|網站首頁|网站首页)?\s*",
+    re.I,
 )
 GOOD_MIN = 40  # characters: shorter blocks are judged by their neighbours (jusText's "short")
 
@@ -80,10 +87,14 @@ def extract(
     title_at = _title_index(judged, meta_at, page_title)
     start, stop = _body_range(judged, meta_at, title_at)
     kept, removed, problems = _keep(judged, start, stop, origin)
+    title, tail = _split_title(judged[title_at].block.text if title_at is not None else "", rules)
     fields = _fields(judged, meta_at, rules)
+    for kind, value in labelled_fields(tail, rules).items():
+        fields[kind] = fields.get(kind) or value
+    fields["date"] = fields.get("date") or find_date(tail) or ""
     near = None if fields.get("date") else _date_near(judged, title_at)
     meta = Metadata(
-        title=judged[title_at].block.text if title_at is not None else page_title,
+        title=title or page_title,
         subtitle=_subtitle(judged, title_at, meta_at),
         date=fields.get("date") or near,
         date_from="metadata-line" if fields.get("date") else ("title-line" if near else ""),
@@ -96,6 +107,18 @@ def extract(
     kind, reason = _classify(judged, kept, raw_text, page_title)
     spam = sum(1 for j in judged[start:stop] if j.label == "spam")
     return Extracted(kind, reason, meta, tuple(kept), removed, tuple(problems), spam)
+
+
+def _split_title(text: str, rules: Rules) -> tuple[str, str]:
+    """A title line and the metadata written after it on the same line (PHPCMS puts
+    发布时间/来源/点击 inside the <h1> after a <br>): (title, the rest)."""
+    label = rules.label.search(text)
+    date = _DATE_START.search(text)
+    cuts = [m.start() for m in (label, date) if m is not None and m.start() >= 4]
+    if not cuts:
+        return text, ""
+    cut = min(cuts)
+    return text[:cut].strip(" |｜　"), text[cut:]
 
 
 def _without_repeated_title(kept: list[Block], title: str) -> list[Block]:
@@ -112,7 +135,8 @@ def _page_title(soup: BeautifulSoup) -> str:
     text = collapse(tag.get_text()) if tag else ""
     for head in soup.find_all(["title", "head"]):
         head.decompose()
-    return _TITLE_TAIL.sub("", text) if _TITLE_TAIL.sub("", text) else text
+    text = _TITLE_TAIL.sub("", text) or text
+    return "" if _GENERIC_TITLE.fullmatch(text) else text
 
 
 def _judge(block: Block, rules: Rules, model: CharModel, script: Script) -> str:
@@ -181,24 +205,38 @@ def _first(judged: list[_Judged], label: str) -> int | None:
 
 
 def _title_index(judged: list[_Judged], meta_at: int | None, page_title: str) -> int | None:
-    """The heading that names the article: h1, a line in <title>, or the line above the date."""
+    """The line that names the article, scored among the lines above the metadata line
+    (or above the body when there is none): a heading, a bold line, the line just above
+    the date, a line the <title> holds. A <title> alone decides nothing: sites put their
+    own name there, or "Microsoft Word", or spam."""
+    limit = meta_at if meta_at is not None else _first(judged, "good")
+    limit = len(judged) if limit is None else limit
+    best, best_score = None, 1
+    for i in range(max(0, limit - 12), limit):
+        score = _title_score(judged[i], i, meta_at, page_title)
+        if score >= best_score:  # ties: the later line, nearer the body
+            best, best_score = i, score
+    return best
 
-    def fits(j: _Judged) -> bool:
-        return j.label in ("short", "good") and 2 <= len(j.block.text) <= 120
 
-    limit = meta_at if meta_at is not None else len(judged)
-    for i in range(limit - 1, -1, -1):
-        j = judged[i]
-        if fits(j) and page_title and (j.block.text in page_title or page_title in j.block.text):
-            return i
-    headings = [i for i, j in enumerate(judged) if j.block.kind in ("h1", "h2") and fits(j)]
-    if headings and (meta_at is None or headings[0] < meta_at):
-        return headings[0]
-    if meta_at is not None:
-        for i in range(meta_at - 1, max(meta_at - 4, -1), -1):
-            if fits(judged[i]) and not _SENTENCE.search(judged[i].block.text[-1:]):
-                return i
-    return None
+def _title_score(j: _Judged, at: int, meta_at: int | None, page_title: str) -> int:
+    text = j.block.text
+    if j.label not in ("short", "good") or not 2 <= len(text) <= 120 or text.endswith("。"):
+        return 0
+    score = {"h1": 4, "h2": 3, "h3": 2}.get(j.block.kind, 0)
+    score += 2 if _all_bold(j.block) else 0
+    if page_title and len(text) >= 6 and (text in page_title or page_title in text):
+        score += 3
+    if meta_at is not None and 0 < meta_at - at <= 2:
+        score += 2 if meta_at - at == 1 else 1
+    return score
+
+
+def _all_bold(block: Block) -> bool:
+    nodes = [n for n in block.nodes if not (isinstance(n, str) and not n.strip())]
+    if len(nodes) == 1 and getattr(nodes[0], "name", None) in ("p", "div", "center", "font"):
+        nodes = [n for n in nodes[0].contents if not (isinstance(n, str) and not n.strip())]
+    return len(nodes) == 1 and getattr(nodes[0], "name", None) in ("strong", "b")
 
 
 def _body_range(

@@ -19,6 +19,7 @@ _DATE_RE = re.compile(
 _CN_DATE_RE = re.compile(
     r"([〇○零一二三四五六七八九Ｏ]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
 )
+_STAFF_PREFIX = re.compile(r"^\s*[\w]{0,6}?(?:記者|记者|通訊員|通讯员)\s+")
 _VALUE_END = re.compile(r"[\s|｜【】\[\]（）()]")
 _CRUMB_SPLIT = re.compile(r"\s*(?:>>|>|＞|»|›|→|/|\|)\s*")
 _CRUMB_SKIP = frozenset(
@@ -87,8 +88,7 @@ HEAD_FIELDS = {
     "dcterms.created": "date",
     "contentsource": "source",
     "columnname": "category",
-    "author": "author",
-}
+}  # (not name="author": sites fill it with their own or their CMS maker's name)
 
 
 def head_fields(html: str) -> dict[str, str]:
@@ -108,6 +108,7 @@ def head_fields(html: str) -> dict[str, str]:
 
 
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?([0-3]\d)(?!\d{3})")
+_URL_SLASHED = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/")
 _URL_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])(?:/|$)")
 _URL_YEAR = re.compile(r"(?:^|/)((?:19|20)\d{2})(?:/|$)")
 
@@ -115,7 +116,8 @@ _URL_YEAR = re.compile(r"(?:^|/)((?:19|20)\d{2})(?:/|$)")
 def url_date(path: str) -> str | None:
     """A whole date in an old URL's path: t20120308_123.html, /2012/0308/, /2012-03-08/.
     (Not in its query: ArticleID=20120308 is a number.)"""
-    for found in _URL_DATE.finditer(path.split("?", 1)[0]):
+    path = path.split("?", 1)[0]
+    for found in (*_URL_DATE.finditer(path), *_URL_SLASHED.finditer(path)):
         try:
             return dt.date(*(int(g) for g in found.groups())).isoformat()
         except ValueError:
@@ -144,6 +146,8 @@ def labelled_fields(text: str, rules: Rules) -> dict[str, str]:
         if kind == "date":
             value = find_date(raw) or ""
         else:
+            if kind == "author":  # 作者：本报记者 钱培坚 -> 钱培坚: a post, not a name
+                raw = _STAFF_PREFIX.sub("", raw, count=1)
             cut = _VALUE_END.search(raw)
             value = (raw[: cut.start()] if cut else raw).strip(" :：,，;；")
         found.setdefault(kind, value)

@@ -7,6 +7,7 @@ clean HTML; every URL goes through `link`, which copies files and rewrites addre
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
@@ -168,12 +169,15 @@ def _list(node: Tag, link: Linker) -> str:
 
 
 def _table(table: Tag, link: Linker) -> str:
-    """A Markdown table when every row is plain cells; clean HTML when cells span or nest."""
+    """A Markdown table when every row is plain cells; clean HTML when cells span rows or
+    columns (rowspan/colspan kept); the cells' text either way, Word's markup gone."""
     rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
-    spans = table.find(lambda t: t.name in ("td", "th") and (t.get("colspan") or t.get("rowspan")))
-    if not rows or spans is not None or not is_data_table(table):
+    if not rows or not is_data_table(table):
         return str(table) if table.get_text().strip() else ""
-    grid = [[_cell(c, link) for c in r.find_all(["td", "th"])] for r in rows]
+    cells = [[c for c in r.find_all(["td", "th"]) if c.find_parent("tr") is r] for r in rows]
+    if any(c.get("colspan") or c.get("rowspan") for row in cells for c in row):
+        return _html_table(cells, link)
+    grid = [[_cell(c, link) for c in row] for row in cells]
     width = max(len(r) for r in grid)
     grid = [r + [""] * (width - len(r)) for r in grid]
     lines = ["| " + " | ".join(grid[0]) + " |", "|" + " --- |" * width]
@@ -181,5 +185,49 @@ def _table(table: Tag, link: Linker) -> str:
     return "\n".join(lines)
 
 
+def _html_table(cells: list[list[Tag]], link: Linker) -> str:
+    """A table with merged cells as plain HTML (Markdown has no spans): each cell's text
+    and links, with its rowspan and colspan, and nothing else of the old markup."""
+    lines = ["<table>"]
+    for row in cells:
+        parts = []
+        for cell in row:
+            spans = "".join(f' {name}="{int(value)}"' for name in ("rowspan", "colspan")
+                            if (value := _span(cell.get(name))) > 1)  # fmt: skip
+            tag = "th" if cell.name == "th" else "td"
+            parts.append(f"<{tag}{spans}>{_cell_html(cell, link)}</{tag}>")
+        lines.append("<tr>" + "".join(parts) + "</tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+def _span(value: object) -> int:
+    text = str(value or "").strip()
+    return min(int(text), 100) if text.isdigit() else 1
+
+
+def _cell_html(cell: Tag, link: Linker) -> str:
+    """A cell's text as HTML: escaped, its links kept (Markdown is not read inside HTML)."""
+    parts = []
+    for node in cell.descendants:
+        if isinstance(node, NavigableString):
+            anchor = node.find_parent("a")
+            text = html.escape(collapse_keep_edges(str(node)), quote=False)
+            href = str(anchor.get("href", "")).strip() if anchor is not None else ""
+            if href and not href.startswith("#"):
+                text = f'<a href="{html.escape(link(href, "a"))}">{text}</a>'
+            parts.append(text)
+        elif node.name in ("p", "div", "br") and "".join(parts).strip():
+            parts.append("<br>")
+    return re.sub(r"(<br>\s*)+$", "", "".join(parts)).strip()
+
+
 def _cell(cell: Tag, link: Linker) -> str:
-    return _inline(cell, link).strip().replace("|", "\\|")
+    """A Markdown table cell: its paragraphs (Word puts one or more in each) joined by a
+    space, and no | that would split it."""
+    blocks = [p for p in cell.find_all(["p", "div"]) if not p.find(["p", "div"])]
+    if blocks:
+        text = " ".join(t for t in (_inline(b, link).strip() for b in blocks) if t)
+    else:
+        text = _inline(cell, link).strip()
+    return text.replace("|", "\\|")
