@@ -21,6 +21,7 @@ from sitegen.importer.extract import Metadata, extract
 from sitegen.importer.metadata import head_fields, url_date
 from sitegen.importer.mojibake import repair
 from sitegen.importer.rules import Rules, load_rules
+from sitegen.importer.scripts import downloaded_name
 from sitegen.importer.to_markdown import body_html, to_markdown
 from sitegen.problems import Problem
 
@@ -150,14 +151,19 @@ def _with_head_and_url(meta: Metadata, html: str, origin: Path) -> Metadata:
 
 
 def _absolute(page_url: str, url: str) -> str | None:
-    """A link inside the old site as an absolute path, or None for other sites and schemes."""
+    """A link inside the old site as an absolute path, or None for other sites and schemes.
+    The query is dropped, except where it names the file a download script serves
+    (download.jsp?…&filename=名单.xls): there it is the only name the file has."""
     parts = urlsplit(url)
     if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc):
         return None
     if parts.netloc:
         return None  # another host, or the old host under a name we cannot know: leave it
     joined = urljoin(page_url, parts.path)
-    return str(PurePosixPath(joined)) if joined.startswith("/") else None
+    if not joined.startswith("/"):
+        return None
+    path = str(PurePosixPath(joined))
+    return f"{path}?{parts.query}" if downloaded_name(parts.query) else path
 
 
 def _merge(*counts: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:

@@ -13,12 +13,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from sitegen.importer.blocks import Block, blocks_of, collapse
 from sitegen.importer.charmodel import CharModel, Script, is_cjk
 from sitegen.importer.metadata import crumb_items, find_date, labelled_fields
 from sitegen.importer.rules import Rules
+from sitegen.importer.scripts import is_attachment
 from sitegen.problems import Problem
 
 _SENTENCE = re.compile(r"[。！？；，,.!?;]")
@@ -29,11 +30,11 @@ _REDIRECT = re.compile(
 _ERROR = re.compile(
     r"404|Not Found|頁面不存在|页面不存在|找不到|出錯|出错|錯誤頁|错误页|已刪除|已删除"
 )
+_DATE_LEAD = re.compile(
+    r"\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+)
 _DATE_START = re.compile(r"\s(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _TITLE_TAIL = re.compile(r"\s*(?:[-_|｜—]+\s*[^-_|｜—]*)$")
-_ATTACHMENT = re.compile(
-    r"href=\"[^\"]+\.(?:docx?|xlsx?|pptx?|pdf|zip|rar|7z|wps|et|txt|jpg|png)\"", re.I
-)
 # <title>s that name no article: editors' tools and empty templates.
 _GENERIC_TITLE = re.compile(
     r"\s*(?:Microsoft Word.*|無標題文檔|无标题文档|未命名.*|新建網頁.*|新建网页.*|Untitled.*|"
@@ -87,7 +88,7 @@ def extract(
     title_at = _title_index(judged, meta_at, page_title)
     start, stop = _body_range(judged, meta_at, title_at)
     kept, removed, problems = _keep(judged, start, stop, origin)
-    title, tail = _split_title(judged[title_at].block.text if title_at is not None else "", rules)
+    title, tail = _split_title(_title_text(judged, title_at), rules)
     fields = _fields(judged, meta_at, rules)
     for kind, value in labelled_fields(tail, rules).items():
         fields[kind] = fields.get(kind) or value
@@ -100,13 +101,42 @@ def extract(
         date_from="metadata-line" if fields.get("date") else ("title-line" if near else ""),
         source=fields.get("source", ""),
         editor=fields.get("editor", ""),
-        author=fields.get("author", ""),
-        category=_category(judged, rules),
+        author=fields.get("author")
+        or _marked_author(judged, title_at, rules)
+        or _dash_byline(judged, title_at),
+        category=_category(judged, rules) or _column(soup, rules),
     )
     kept = _without_repeated_title(kept, meta.title)
+    if kept and meta.subtitle and kept[0].text == meta.subtitle:
+        kept = kept[1:]  # the subtitle opened the body (DedeCMS): it is shown once, above
     kind, reason = _classify(judged, kept, raw_text, page_title)
     spam = sum(1 for j in judged[start:stop] if j.label == "spam")
     return Extracted(kind, reason, meta, tuple(kept), removed, tuple(problems), spam)
+
+
+def _title_text(judged: list[_Judged], title_at: int | None) -> str:
+    """The title line's text, with the line above it when a text dump wrapped the title
+    in two (市总工会召开2017年全市工会 / 经费审查工作会议): the upper line is the longer,
+    the lines are next to each other, and neither reads as a sentence."""
+    if title_at is None:
+        return ""
+    text = judged[title_at].block.text
+    if title_at == 0:
+        return text
+    upper, lower = judged[title_at - 1].block, judged[title_at].block
+    dump = all(_dump_line(b) for b in (upper, lower))
+    if (dump and judged[title_at - 1].label == "short" and upper.line is not None
+            and lower.line == upper.line + 1 and 8 <= len(upper.text) <= 40
+            and len(upper.text) >= len(text) and not _SENTENCE.search(upper.text)):  # fmt: skip
+        return upper.text + text
+    return text
+
+
+def _dump_line(block: Block) -> bool:
+    return any(isinstance(n, Tag) and n.has_attr("data-line") for n in block.nodes) or any(
+        isinstance(n, Tag) and n.parent is not None and n.parent.has_attr("data-line")
+        for n in block.nodes
+    )
 
 
 def _split_title(text: str, rules: Rules) -> tuple[str, str]:
@@ -160,7 +190,7 @@ def _judge(block: Block, rules: Rules, model: CharModel, script: Script) -> str:
         return "chrome"
     if (
         block.links
-        and not _ATTACHMENT.search(str(block.nodes))
+        and not _links_a_file(block)
         and (block.link_density > 0.5 or (block.links >= 3 and block.link_density > 0.3))
     ):
         return "nav"
@@ -169,10 +199,22 @@ def _judge(block: Block, rules: Rules, model: CharModel, script: Script) -> str:
     return "short"
 
 
+def _links_a_file(block: Block) -> bool:
+    """A line of attachment links (附件：名单.xls) is content, however link-dense."""
+    return any(
+        is_attachment(str(a.get("href", "")))
+        for node in block.nodes
+        if isinstance(node, Tag)
+        for a in ([node] if node.name == "a" else node.find_all("a"))
+    )
+
+
 def _mostly_fields(text: str, rules: Rules) -> bool:
     """A metadata line is labels and short values, not a sentence that mentions 時間:."""
     first = rules.label.search(text)
-    return first is not None and first.start() < 12 and text.count("。") == 0
+    lead = _DATE_LEAD.match(text)  # Discuz: 2012-3-8 14:20| 發佈者: admin| 查看: 1234|…
+    start = first.start() - (lead.end() if lead else 0) if first else 99
+    return start < 12 and text.count("。") == 0
 
 
 def _chrome_share(text: str, rules: Rules) -> float:
@@ -225,6 +267,7 @@ def _title_score(j: _Judged, at: int, meta_at: int | None, page_title: str) -> i
         return 0
     score = {"h1": 4, "h2": 3, "h3": 2}.get(j.block.kind, 0)
     score += 2 if _all_bold(j.block) else 0
+    score += 3 if _marked(j.block, _TITLE_MARKS) else 0
     if page_title and len(text) >= 6 and (text in page_title or page_title in text):
         score += 3
     if meta_at is not None and 0 < meta_at - at <= 2:
@@ -332,11 +375,83 @@ def _date_near(judged: list[_Judged], title_at: int | None) -> str | None:
 
 
 def _subtitle(judged: list[_Judged], title_at: int | None, meta_at: int | None) -> str:
-    """A short line between the title and the metadata line (副標題), if the page has one."""
-    if title_at is None or meta_at is None or meta_at - title_at != 2:
+    """A short line under the title (副標題): marked as one, written as ——记…, or alone
+    between the title and the metadata line; a ——记… line may also open the body."""
+    if title_at is None:
         return ""
-    j = judged[title_at + 1]
-    return j.block.text if j.label == "short" and len(j.block.text) <= 80 else ""
+    stop = meta_at if meta_at is not None and meta_at > title_at else title_at + 3
+    places = list(range(title_at + 1, min(stop, title_at + 3, len(judged))))
+    if meta_at is not None and meta_at > title_at and meta_at + 1 < len(judged):
+        places.append(meta_at + 1)
+    for at in places:
+        j = judged[at]
+        text = j.block.text
+        if j.label != "short" or len(text) > 80:
+            continue
+        if _is_dash_subtitle(text) or _marked(j.block, _SUBTITLE_MARKS):
+            return text
+        if at < stop and meta_at is not None and meta_at - title_at == 2:
+            return text if not text.startswith(_SUBTITLE_DASHES) else ""
+    return ""
+
+
+def _is_dash_subtitle(text: str) -> bool:
+    """——记… ——…侧记 are subtitles; a short ——红星机械厂工会 under the title is a byline."""
+    if not text.startswith(_SUBTITLE_DASHES):
+        return False
+    rest = text.lstrip("".join(_SUBTITLE_DASHES) + " ")
+    return bool(_SUBTITLE_WORDS.search(rest)) or len(rest) > 14
+
+
+def _dash_byline(judged: list[_Judged], title_at: int | None) -> str:
+    """The organisation or person a ——name line under the title credits."""
+    if title_at is None or title_at + 1 >= len(judged):
+        return ""
+    text = judged[title_at + 1].block.text
+    if not text.startswith(_SUBTITLE_DASHES) or _is_dash_subtitle(text):
+        return ""
+    return text.lstrip("".join(_SUBTITLE_DASHES) + " ")
+
+
+_SUBTITLE_WORDS = re.compile(
+    r"^[记記访訪]|侧记|側記|纪实|紀實|写在|寫在|述评|述評|综述|綜述|特写|特寫"
+)
+
+
+def _marked(block: Block, marks: frozenset[str]) -> bool:
+    """Whether the block's element, an element in it, or its parent is named or classed as
+    one of `marks` (CMS templates name their parts: <founder-title>, class="subtitle")."""
+    for node in block.nodes:
+        if not isinstance(node, Tag):
+            continue
+        for tag in (node, node.parent, *node.find_all(True)):
+            if isinstance(tag, Tag) and _marks_of(tag) & marks:
+                return True
+    return False
+
+
+def _marks_of(tag: Tag) -> set[str]:
+    classes = tag.get("class") or []
+    return {tag.name.lower(), str(tag.get("id", "")).lower(), *(c.lower() for c in classes)}
+
+
+_SUBTITLE_DASHES = ("——", "─", "--", "—")
+_SUBTITLE_MARKS = frozenset({"subtitle", "sub-title", "sub_title", "fbt", "futi", "vicetitle",
+                             "founder-subtitle", "article-subtitle", "subhead"})  # fmt: skip
+_TITLE_MARKS = frozenset({"title", "biaoti", "art_title", "article-title", "articletitle",
+                          "founder-title", "news_title", "newstitle", "detail-title", "tit",
+                          "content-title", "arttitle"})  # fmt: skip
+_AUTHOR_MARKS = frozenset({"author", "founder-author", "zuozhe", "art_author", "article-author"})
+
+
+def _marked_author(judged: list[_Judged], title_at: int | None, rules: Rules) -> str:
+    """A byline the template marks as one (<founder-author>本报记者 钱培坚</…>)."""
+    if title_at is None:
+        return ""
+    for j in judged[title_at + 1 : title_at + 4]:
+        if j.label == "short" and len(j.block.text) <= 30 and _marked(j.block, _AUTHOR_MARKS):
+            return labelled_fields("作者：" + j.block.text, rules).get("author", "")
+    return ""
 
 
 def _category(judged: list[_Judged], rules: Rules) -> str:
@@ -349,19 +464,56 @@ def _category(judged: list[_Judged], rules: Rules) -> str:
     return items[-1] if items else ""
 
 
+# Where templates put the column's name when no breadcrumb says it: a breadcrumb bar
+# without a label (PHPCMS .crumbs, Discuz #pt), a column title cell (lmmc, lanmu, lmbt),
+# and the navigation item marked as the current one.
+_CRUMB_MARK = re.compile(r"crumb|position|location|weizhi|dqwz|^pt$|nav_?path|^path$", re.I)
+_COLUMN_MARK = re.compile(r"^(?:lm|lmmc|lmbt|lanmu|column|col_?title|cat_?name|channel_?name)",
+                          re.I)  # fmt: skip
+_CURRENT_MARK = frozenset({"on", "cur", "current", "active", "selected", "hover_on", "this"})
+
+
+def _column(soup: BeautifulSoup, rules: Rules) -> str:
+    """The column (category) name from the template's markup, when no labelled
+    breadcrumb gave it."""
+    for tag in soup.find_all(True):
+        marks = [*(tag.get("class") or []), str(tag.get("id", ""))]
+        text = collapse(tag.get_text())
+        if any(_CRUMB_MARK.search(m) for m in marks) and len(text) <= 120:
+            items = crumb_items(text, rules)
+            if len(items) >= 1 and _CRUMB_SEPARATOR.search(text):
+                return items[-1]
+    for tag in soup.find_all(True):
+        marks = [*(tag.get("class") or []), str(tag.get("id", ""))]
+        text = collapse(tag.get_text())
+        if any(_COLUMN_MARK.match(m) for m in marks if m) and 2 <= len(text) <= 12:
+            return text
+    for tag in soup.find_all(["li", "a", "td", "span"]):
+        if _CURRENT_MARK & set(tag.get("class") or []):
+            text = collapse(tag.get_text())
+            if 2 <= len(text) <= 12 and text not in _HOME_WORDS:
+                return text
+    return ""
+
+
+_CRUMB_SEPARATOR = re.compile(r">|＞|»|›|→")
+_HOME_WORDS = frozenset({"首頁", "首页", "網站首頁", "网站首页", "主頁", "主页", "Home"})
+
+
 def _classify(
     judged: list[_Judged], kept: list[Block], raw_text: str, page_title: str
 ) -> tuple[str, str]:
     body_chars = sum(1 for b in kept for c in b.text if is_cjk(c) or c.isalnum())
-    if _REDIRECT.search(raw_text[:8192]) and body_chars < 200:
-        return "redirect", "the page only redirects elsewhere"
+    # An error page that sends the reader home after a countdown is an error, not a redirect.
     if _ERROR.search(page_title) and body_chars < 300:
         return "error", f"error page: {page_title!r}"
+    if _REDIRECT.search(raw_text[:8192]) and body_chars < 200:
+        return "redirect", "the page only redirects elsewhere"
     items = sum(1 for j in judged if j.block.link_density > 0.5 and j.block.links)
     items += sum(
-        len(j.block.nodes[0].find_all("li"))
+        len(j.block.nodes[0].find_all("tr" if j.block.kind == "table" else "li"))
         for j in judged
-        if j.label == "nav" and j.block.kind in ("ul", "ol")
+        if j.label == "nav" and j.block.kind in ("ul", "ol", "table")
     )
     good = sum(len(b.text) for b in kept if len(b.text) >= GOOD_MIN)
     # A short news item in a link-heavy template is still an article when it carries its own

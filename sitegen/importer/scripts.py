@@ -1,4 +1,4 @@
-"""Attachment links that a page writes with `document.write` in an inline script.
+"""Attachments: which links are to files, and the ones a page writes with `document.write`.
 
 Old CMSs (TRS's file_appendix, PowerEasy, hand-made templates) print the 附件 list from a
 script, so a reader saw links that the markup does not hold. This module reads such a
@@ -11,7 +11,9 @@ returned: scripts also write tracking tags and pagers, which no reader wants kep
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from typing import Final
+from urllib.parse import parse_qsl, urlsplit
 
 ATTACHMENT_SUFFIXES: Final = (
     ".doc", ".docx", ".xls", ".xlsx", ".pdf", ".wps", ".et", ".dps", ".ppt", ".pptx",
@@ -26,6 +28,21 @@ ATTACHMENT_LINK: Final = re.compile(
 _ASSIGN: Final = re.compile(r"\b(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*(?=[\"'])")
 _WRITE: Final = re.compile(r"document\s*\.\s*write(?:ln)?\s*\(")
 _ESCAPES: Final = {"n": "\n", "t": "\t", "r": "", "'": "'", '"': '"', "\\": "\\", "/": "/"}
+
+
+def downloaded_name(query: str) -> str:
+    """The attachment's file name a download script's query gives, or ""."""
+    for _, value in parse_qsl(query, keep_blank_values=True):
+        name = PurePosixPath(value.replace("\\", "/")).name
+        if name.lower().endswith(ATTACHMENT_SUFFIXES):
+            return name
+    return ""
+
+
+def is_attachment(href: str) -> bool:
+    """Whether a link leads to a file (by its path, or the name its query gives)."""
+    parts = urlsplit(href.strip())
+    return parts.path.lower().endswith(ATTACHMENT_SUFFIXES) or bool(downloaded_name(parts.query))
 
 
 def written_links(script: str) -> str:

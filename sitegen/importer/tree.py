@@ -8,6 +8,7 @@ others go on.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import shutil
@@ -21,7 +22,9 @@ from sitegen.config import Category, Config
 from sitegen.importer import Context, ImportResult, import_page
 from sitegen.importer.confidence import REVIEW_BELOW
 from sitegen.importer.metadata import url_partial_date
+from sitegen.importer.scripts import downloaded_name
 from sitegen.problems import Problem
+from sitegen.search import Normalizer
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".asp", ".aspx", ".php", ".jsp", ".txt"})
 ASSET_DIR = "static/imported"
@@ -57,6 +60,8 @@ _GENERIC_DIRS = frozenset(
         "uploads",
         "cms",
         "zw",
+        "col",
+        "art",
     ]
 )
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -175,6 +180,10 @@ def _plan(results, base: Path, config: Config, content_dir: Path, categories: li
 
 
 def _category_for(result: ImportResult, categories: list[Category], problems: list[Problem]) -> str:
+    """The site category of an imported page: the column name the page gives, matched to
+    an existing category by name (traditional and simplified folded: 工会要闻 = 工會要聞);
+    else its old URL's column folder. A folder code alone is a slug, never a name: the new
+    category is named by its code until an editor names it."""
     label = result.meta.category.strip()
     folder = _folder_slug(result.origin)
     for cat in categories:
@@ -184,21 +193,33 @@ def _category_for(result: ImportResult, categories: list[Category], problems: li
         known = next((c.slug for c in categories if c.slug == folder), None)
         if known:
             return known
-        label = "導入"  # no breadcrumb and no known folder: one holding category
-    slug = folder if folder and all(c.slug != folder for c in categories) else _hash_slug(label)
+    name = label or folder or "導入"  # nothing at all: one holding category, 導入 (imported)
+    slug = folder if folder and all(c.slug != folder for c in categories) else _hash_slug(name)
+    if not label and not folder:
+        slug = "imported"
     while any(c.slug == slug for c in categories):
         slug = slug + "-1"
-    categories.append(Category(slug, label))
-    problems.append(
-        Problem(
-            result.origin, f"category {label!r} added to site.yaml as {slug!r}", None, "warning"
-        )
-    )
+    categories.append(Category(slug, name))
+    hint = "" if label else ": the page names no column; give it a name in site.yaml"
+    problems.append(Problem(result.origin, f"category {name!r} added to site.yaml as {slug!r}"
+                            f"{hint}", None, "warning"))  # fmt: skip
     return slug
 
 
 def _same(a: str, b: str) -> bool:
-    return "".join(a.split()) == "".join(b.split())
+    return _folded(a) == _folded(b)
+
+
+@functools.cache
+def _folded(name: str) -> str:
+    """A column name with white space dropped and traditional characters made simplified,
+    so that one column spelled either way is one category."""
+    return _normalizer().text("".join(name.split()))
+
+
+@functools.cache
+def _normalizer() -> Normalizer:
+    return Normalizer.from_file()
 
 
 def _folder_slug(origin: Path) -> str:
@@ -290,7 +311,8 @@ def write_markdown(target: Path, text: str, *, force: bool) -> str:
 
 
 def _rewrite_links(result: ImportResult, base: Path, config: Config, urls: dict):
-    """Old absolute paths in the body -> new page URLs or copied static files."""
+    """Old absolute paths in the body -> new page URLs or copied static files. A link to a
+    file not among the saved pages keeps its old address and is reported as missing."""
     mapping: dict[str, str] = {}
     assets: list[tuple[Path, Path]] = []
     problems: list[Problem] = []
@@ -298,10 +320,10 @@ def _rewrite_links(result: ImportResult, base: Path, config: Config, urls: dict)
         if old in urls:
             mapping[old] = urls[old]
             continue
-        source = (base / old.lstrip("/")).resolve()
-        if source.is_file() and source.is_relative_to(base.resolve()):
-            rel = PurePosixPath(old.lstrip("/"))
-            assets.append((source, config.root / ASSET_DIR / rel))
+        saved = _saved_file(base, old)
+        if saved is not None:
+            rel = _asset_name(old)
+            assets.append((saved, config.root / ASSET_DIR / rel))
             mapping[old] = f"{config.base_path}{ASSET_DIR}/{rel}"
         else:
             problems.append(
@@ -311,6 +333,32 @@ def _rewrite_links(result: ImportResult, base: Path, config: Config, urls: dict)
             )
     body = _LINK.sub(lambda m: "](" + mapping.get(m.group(1), m.group(1)) + ")", result.markdown)
     return body, assets, problems
+
+
+def _saved_file(base: Path, old: str) -> Path | None:
+    """The saved copy of an old URL, if the archive holds it inside `base`: a download
+    script's file is saved under its URL with the query (wget), or with @ for ? (wget's
+    Windows-safe names)."""
+    names = [old.lstrip("/")]
+    if "?" in old:
+        names.append(names[0].replace("?", "@", 1))
+    root = base.resolve()
+    for name in names:
+        try:
+            source = (base / name).resolve()
+        except (OSError, ValueError):
+            continue
+        if source.is_file() and source.is_relative_to(root):
+            return source
+    return None
+
+
+def _asset_name(old: str) -> PurePosixPath:
+    """Where a copied file goes under static/imported/: its old path, or for a download
+    script its folder and the file name its query gives."""
+    path, _, query = old.lstrip("/").partition("?")
+    name = downloaded_name(query) if query else ""
+    return PurePosixPath(path).parent / name if name else PurePosixPath(path)
 
 
 def front_matter(result: ImportResult, plan: _Plan) -> str:
