@@ -37,7 +37,8 @@ class Fix:
 
 def repair(text: str, model: CharModel, script: Script) -> tuple[str, tuple[Fix, ...]]:
     """`text` with every mojibake run it can find repaired or marked, and the runs found."""
-    fixes: list[Fix] = []
+    text, latin = _repair_latin(text, model, script)
+    fixes: list[Fix] = list(latin)
     out: list[str] = []
     pos = 0
     for start, end in _suspect_runs(text, model, script):
@@ -52,6 +53,45 @@ def repair(text: str, model: CharModel, script: Script) -> tuple[str, tuple[Fix,
         fixes.append(fix)
     out.append(text[pos:])
     return "".join(out), tuple(fixes)
+
+
+# GBK bytes read as Latin-1 or Windows-1252 (a GBK string pasted into a UTF-8 page):
+# 快递小哥 (BF EC B5 DD D0 A1 B8 E7) came out as ¿ìµÝÐ¡¸ç. A run of such letters (GBK's
+# second byte may be ASCII @-~ too) is read back as the bytes it was, and decoded as GBK.
+_LATIN = "\u0080-\u00ff\u0152-\u0192\u02c6-\u02dc\u2013-\u2122"  # Latin-1 and cp1252's extras
+_LATIN_RUN = re.compile(f"[{_LATIN}][{_LATIN}@-~]{{3,}}")
+
+
+def _repair_latin(text: str, model: CharModel, script: Script) -> tuple[str, list[Fix]]:
+    if not _LATIN_RUN.search(text):
+        return text, []
+    fixes: list[Fix] = []
+
+    def fixed(found: re.Match) -> str:
+        run = found.group()
+        repaired = _latin_as_gbk(run, model, script)
+        if repaired is None:
+            return run
+        fixes.append(Fix(found.start(), run, repaired))
+        return repaired
+
+    return _LATIN_RUN.sub(fixed, text), fixes
+
+
+def _latin_as_gbk(run: str, model: CharModel, script: Script) -> str | None:
+    """The run read back through GBK, when that gives Chinese text a reader would accept."""
+    for codec in ("latin-1", "cp1252"):
+        try:
+            repaired = run.encode(codec).decode("gb18030")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        # GBK text is usually simplified, whatever the page around it: either script will do.
+        plausible = not model.implausible(repaired, script) or not model.implausible(
+            repaired, "hans"
+        )
+        if len(repaired) >= 2 and all(is_cjk_text(c) for c in repaired) and plausible:
+            return repaired
+    return None
 
 
 def _suspect_runs(text: str, model: CharModel, script: Script) -> list[tuple[int, int]]:

@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 import yaml
 
@@ -107,7 +108,11 @@ def import_tree(
     dry_run: bool = False,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    old_site: str | None = None,
 ) -> TreeReport:
+    """Import every saved page under `src`. Links to files the archive does not hold are
+    kept as they were, or made absolute to `old_site` (https://old.example.org) when
+    given: the old server may still serve them, and `sitegen check` then passes."""
     base = src if src.is_dir() else src.parent
     files = find_pages(src)
     results: list[tuple[Path, ImportResult | None, Problem | None]] = []
@@ -124,6 +129,8 @@ def import_tree(
     added = tuple(categories[len(config.categories) :])
     urls = {old: new for plan in plans if plan.result and plan.dated
             for old, new in _page_urls(plan, config)}  # fmt: skip
+    if old_site:
+        urls = _OldSite(urls, old_site.rstrip("/"))
     outcomes = [_write(plan, base, config, urls, dry_run=dry_run, force=force) for plan in plans]
     if added and not dry_run:
         add_categories(config.root / "site.yaml", added)
@@ -325,14 +332,27 @@ def _rewrite_links(result: ImportResult, base: Path, config: Config, urls: dict)
             rel = _asset_name(old)
             assets.append((saved, config.root / ASSET_DIR / rel))
             mapping[old] = f"{config.base_path}{ASSET_DIR}/{rel}"
-        else:
-            problems.append(
-                Problem(
-                    result.origin, f"linked file {old} is not in the saved pages", None, "warning"
-                )
-            )
+            continue
+        elsewhere = urls.elsewhere(old) if isinstance(urls, _OldSite) else None
+        if elsewhere:
+            mapping[old] = elsewhere
+        where = f": linked to {elsewhere}" if elsewhere else ""
+        problems.append(Problem(result.origin, f"linked file {old} is not in the saved pages"
+                                f"{where}", None, "warning"))  # fmt: skip
     body = _LINK.sub(lambda m: "](" + mapping.get(m.group(1), m.group(1)) + ")", result.markdown)
     return body, assets, problems
+
+
+class _OldSite(dict):
+    """The new URLs of imported pages, which also knows where the old site's other files
+    were (for links to files the archive does not hold)."""
+
+    def __init__(self, urls: dict[str, str], origin: str) -> None:
+        super().__init__(urls)
+        self.origin = origin
+
+    def elsewhere(self, old: str) -> str:
+        return self.origin + quote(old, safe="/?&=%#:;,+@")
 
 
 def _saved_file(base: Path, old: str) -> Path | None:

@@ -45,3 +45,13 @@ def test_a_lost_middle_dot_in_a_quoted_slogan_is_restored(context):
 def test_a_lone_question_mark_between_chinese_characters_is_marked_as_lost(context):
     fixed, fixes = repair("市總工會?辦公室發布通知", context.model, "hant")
     assert fixed == "市總工會〓辦公室發布通知" and fixes[0].original == "?"
+
+
+def test_gbk_read_as_latin1_is_read_back_and_latin_words_are_left_alone(context):
+    """A GBK string pasted into a UTF-8 page, shown as Latin-1 (快递小哥 -> ¿ìµÝÐ¡¸ç)."""
+    model = context.model
+    fixed, fixes = repair("今天¿ìµÝÐ¡¸ç送來了包裹，ÖÐ¹ú¹¤»á發來賀信。", model, "hant")
+    assert fixed == "今天快递小哥送來了包裹，中国工会發來賀信。"
+    assert [f.original for f in fixes] == ["¿ìµÝÐ¡¸ç", "ÖÐ¹ú¹¤»á"]
+    for text in ("Café Müller 的展覽", "票價 £100 或 €120", "naïve résumé 一詞"):
+        assert repair(text, model, "hant") == (text, ())
