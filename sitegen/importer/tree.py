@@ -383,7 +383,7 @@ def _asset_name(old: str) -> PurePosixPath:
 
 def front_matter(result: ImportResult, plan: _Plan) -> str:
     meta = result.meta
-    title = meta.title or _first_line(result.markdown)
+    title = meta.title or first_line(result.markdown)
     fields: dict[str, object] = {"title": title}
     if meta.subtitle:
         fields["subtitle"] = meta.subtitle
@@ -408,7 +408,7 @@ def _yaml(data: dict) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
-def _first_line(markdown: str) -> str:
+def first_line(markdown: str) -> str:
     line = next((s for s in markdown.splitlines() if s.strip()), "無題")
     return line.lstrip("#> ").strip()[:60]
 
