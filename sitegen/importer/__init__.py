@@ -60,6 +60,8 @@ class ImportResult:
     mojibake: tuple[MojibakeRun, ...]
     problems: tuple[Problem, ...]
     links: tuple[str, ...] = field(default=())  # old absolute paths the body refers to
+    # A few of the texts removed, by kind (kind, text), at most SAMPLES of each, cut short.
+    samples: tuple[tuple[str, str], ...] = ()
     confidence: float = 1.0  # see confidence.py; only articles are judged
     doubts: tuple[str, ...] = ()  # why the confidence is below 1 (keys of confidence.DOUBTS)
 
@@ -100,6 +102,7 @@ def import_page(raw: bytes, origin: Path, context: Context) -> ImportResult:
         mojibake=tuple(runs),
         problems=tuple(problems),
         links=tuple(dict.fromkeys(links)),
+        samples=_samples((*cleaned.samples, *found.samples)),
         confidence=judged.confidence if found.kind == "article" else 1.0,
         doubts=judged.doubts if found.kind == "article" else (),
     )
@@ -164,6 +167,21 @@ def _absolute(page_url: str, url: str) -> str | None:
         return None
     path = str(PurePosixPath(joined))
     return f"{path}?{parts.query}" if downloaded_name(parts.query) else path
+
+
+SAMPLES = 3  # per kind of removal
+SAMPLE_CHARS = 80
+
+
+def _samples(found: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The first few distinct texts of each kind, each cut to SAMPLE_CHARS characters."""
+    kept: dict[str, list[str]] = {}
+    for kind, text in found:
+        short = text if len(text) <= SAMPLE_CHARS else text[: SAMPLE_CHARS - 1] + "…"
+        texts = kept.setdefault(kind, [])
+        if short and short not in texts and len(texts) < SAMPLES:
+            texts.append(short)
+    return tuple((kind, text) for kind in sorted(kept) for text in kept[kind])
 
 
 def _merge(*counts: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:

@@ -94,6 +94,7 @@ class Cleaned:
     soup: BeautifulSoup  # the tree extract.py reads; owned by the caller from here on
     removed: tuple[tuple[str, int], ...]  # (kind, count), sorted by kind
     text_dump: bool  # the page was plain text with stray tags, one paragraph a line
+    samples: tuple[tuple[str, str], ...] = ()  # (kind, text) of a few removed with text
 
 
 def parse(text: str) -> tuple[BeautifulSoup, bool]:
@@ -109,6 +110,7 @@ def clean(text: str) -> Cleaned:
     """Remove junk that markup alone gives away; see the module docstring."""
     soup, text_dump = parse(text)
     removed: Counter[str] = Counter()
+    samples: list[tuple[str, str]] = []
     hidden_selectors = _hidden_selectors(soup)
     _keep_written_links(soup)
     # ASP.NET pages wrap the whole page in one <form>: its controls go, its text stays.
@@ -124,11 +126,19 @@ def clean(text: str) -> Cleaned:
         kind = _junk_kind(tag, hidden_selectors)
         if kind:
             removed[kind] += 1
+            if kind == "hidden":  # what spam injectors hide: worth showing an editor
+                samples.append((kind, collapse_text(tag.get_text())))
             tag.decompose()
     _remove_decoys(soup, removed)
     _remove_page_breaks(soup, removed)
     _remove_empty(soup, removed)
-    return Cleaned(soup, tuple(sorted(removed.items())), text_dump)
+    return Cleaned(
+        soup, tuple(sorted(removed.items())), text_dump, tuple(t for t in samples if t[1])
+    )
+
+
+def collapse_text(text: str) -> str:
+    return " ".join(text.replace("\u3000", " ").replace("\xa0", " ").split())
 
 
 def _keep_written_links(soup: BeautifulSoup) -> None:

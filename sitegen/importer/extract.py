@@ -66,6 +66,7 @@ class Extracted:
     removed: tuple[tuple[str, int], ...]
     problems: tuple[Problem, ...]
     spam_in_body: int = 0  # spam blocks removed from between the body's own blocks
+    samples: tuple[tuple[str, str], ...] = ()  # (kind, text) of removed blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,11 @@ def extract(
     title_at = _title_index(judged, meta_at, page_title)
     start, stop = _body_range(judged, meta_at, title_at)
     kept, removed, problems = _keep(judged, start, stop, origin)
+    samples = tuple(  # what an editor checks first: the spam, chrome and links it cut
+        (_REMOVED_KIND.get(j.label, j.label), j.block.text)
+        for j in judged
+        if j.label in ("spam", "chrome", "nav", "crumb")
+    )
     title, tail = _split_title(_title_text(judged, title_at), rules)
     fields = _fields(judged, meta_at, rules)
     for kind, value in labelled_fields(tail, rules).items():
@@ -111,7 +117,7 @@ def extract(
         kept = kept[1:]  # the subtitle opened the body (DedeCMS): it is shown once, above
     kind, reason = _classify(judged, kept, raw_text, page_title)
     spam = sum(1 for j in judged[start:stop] if j.label == "spam")
-    return Extracted(kind, reason, meta, tuple(kept), removed, tuple(problems), spam)
+    return Extracted(kind, reason, meta, tuple(kept), removed, tuple(problems), spam, samples)
 
 
 def _title_text(judged: list[_Judged], title_at: int | None) -> str:
@@ -323,13 +329,16 @@ def _best_run(judged: list[_Judged], lower: int, stop: int) -> tuple[int, int]:
     return best_range
 
 
+_REMOVED_KIND = {"nav": "links", "meta": "metadata", "crumb": "chrome", "end": "chrome"}
+
+
 def _keep(
     judged: list[_Judged], start: int, stop: int, origin: Path
 ) -> tuple[list[Block], tuple[tuple[str, int], ...], list[Problem]]:
     kept: list[Block] = []
     removed: Counter[str] = Counter()
     problems: list[Problem] = []
-    names = {"nav": "links", "meta": "metadata", "crumb": "chrome", "end": "chrome"}
+    names = _REMOVED_KIND
     for i, j in enumerate(judged):
         if start <= i < stop and j.label in ("good", "short", "table", "image"):
             kept.append(j.block)

@@ -43,6 +43,7 @@ def report_data(report: TreeReport) -> dict:
                 "doubts": list(result.doubts) if result else [],
                 "needs_review": page.review,
                 "removed": dict(result.removed) if result else {},
+                "removed_samples": _by_kind(result.samples) if result else {},
                 "mojibake": [
                     {
                         "file": page.origin.as_posix(),
@@ -63,6 +64,13 @@ def report_data(report: TreeReport) -> dict:
         "categories_added": [{"slug": c.slug, "name": c.name} for c in report.categories_added],
         "pages": pages,
     }
+
+
+def _by_kind(samples: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for kind, text in samples:
+        found.setdefault(kind, []).append(text)
+    return found
 
 
 def _meta(meta: Metadata) -> dict[str, str]:

@@ -89,7 +89,7 @@ LABELS: Final[dict[str, str]] = {
     "removed": "刪除內容",
     "removed_count": "數量",
     "removed_none": "沒有刪除任何內容",
-    "removed_samples": "導入結果只記錄每類刪除的數量，沒有保留被刪除的文字樣本。",
+    "removed_samples": "樣本",
     "mojibake": "亂碼修復",
     "mojibake_line": "行",
     "mojibake_original": "原文",
@@ -369,13 +369,17 @@ def _doubts(result: ImportResult) -> str:
 def _removed(result: ImportResult) -> str:
     if not result.removed:
         return _section("removed", f"<p>{_e(LABELS['removed_none'])}</p>")
+    samples: dict[str, list[str]] = {}
+    for kind, text in result.samples:
+        samples.setdefault(kind, []).append(text)
     rows = "".join(
-        f'<tr><td>{_e(LABELS.get(f"removed.{kind}", kind))}</td><td class="num">{number}</td></tr>'
+        f'<tr><td>{_e(LABELS.get(f"removed.{kind}", kind))}</td><td class="num">{number}</td>'
+        f"<td>{'<br>'.join(_e(t) for t in samples.get(kind, []))}</td></tr>"
         for kind, number in result.removed
     )
-    head = f"<tr><th></th><th>{_e(LABELS['removed_count'])}</th></tr>"
-    note = f'<p class="note">{_e(LABELS["removed_samples"])}</p>'
-    return _section("removed", f'<table class="removed">{head}{rows}</table>{note}')
+    head = (f"<tr><th></th><th>{_e(LABELS['removed_count'])}</th>"
+            f"<th>{_e(LABELS['removed_samples'])}</th></tr>")  # fmt: skip
+    return _section("removed", f'<table class="removed">{head}{rows}</table>')
 
 
 def _mojibake(result: ImportResult) -> str:

@@ -198,6 +198,22 @@ def test_details_show_metadata_doubts_removals_and_mojibake_in_chinese():
     assert "頁面 1" in "".join(_Tags(page).text).replace("\n", "")
 
 
+def test_samples_of_what_was_removed_are_shown_as_text(context):
+    """The spam an import cut is shown to the editor, escaped, under its kind."""
+    from sitegen.importer import import_page
+
+    spam = "<div style='display:none'>六合彩 百家樂 <b>&lt;script&gt;</b>娛樂城</div>"
+    prose = "<p>" + "市總工會召開會議，研究部署下半年職工服務工作，強調維護職工權益。" * 3 + "</p>"
+    raw = f"<html><body><h1>會議召開</h1><p>發布日期：2015-06-01</p>{prose}{spam}</body></html>"
+    result = import_page(raw.encode("utf-8"), Path("a.html"), context)
+    assert ("hidden", "六合彩 百家樂 <script>娛樂城") in result.samples
+    page = render_review(
+        TreeReport((PageOutcome(result, Path("a.html"), "written"),), ()), lambda _: None, {}
+    )
+    [data] = details(page)
+    assert "六合彩 百家樂 &lt;script&gt;娛樂城" in data["detail"]
+
+
 # --- the CLI -----------------------------------------------------------------------------------
 
 
