@@ -60,7 +60,7 @@ def report_data(report: TreeReport) -> dict:
     return {
         REPORT_MARK: 1,  # so a later import knows the file is a report it may replace
         "summary": dict(Counter(p.status for p in report.pages))
-        | {"needs review": report.needs_review},
+        | ({"needs review": report.needs_review} if report.needs_review else {}),
         "categories_added": [{"slug": c.slug, "name": c.name} for c in report.categories_added],
         "pages": pages,
     }
