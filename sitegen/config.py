@@ -23,7 +23,8 @@ HTML_MODES = ("safe", "trusted")  # article HTML sanitised (see sanitize.py), or
 # What the build writes at the top of the output folder (site.py, search.py, the copied
 # static/): a category of one of these names would make its folder over the file or into it.
 RESERVED_SLUGS = ("404.html", "archive", "feed.xml", "index.html", "search", "sitemap.xml",
-                  "static")  # fmt: skip
+                  "static", "redirects.json", "redirects.nginx.conf", "redirects.apache.txt",
+                  "_redirects")  # fmt: skip
 _RESERVED_SITEMAP = re.compile(r"sitemap-\d+\.xml")  # the sitemap's numbered parts
 _RESERVED_SHOWN = ", ".join(sorted((*RESERVED_SLUGS, "sitemap-N.xml")))
 # What would break an attribute the base URL is written into, or is no URL at all.

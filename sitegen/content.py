@@ -17,6 +17,7 @@ import yaml
 from sitegen.config import SLUG_RE, Config
 from sitegen.frozen import FrozenMap, pickled_by_fields
 from sitegen.problems import Problem, SiteError, did_you_mean
+from sitegen.redirects import has_query, parameters, split
 from sitegen.yamltext import (
     XML_FORBIDDEN,
     YamlMapping,
@@ -329,10 +330,14 @@ class _Fields:
         found = []
         for alias in self.text_list("aliases"):
             clean = "/" + alias.lstrip("/")
-            if ".." in clean.split("/") or "://" in alias:
+            path, query = split(clean)  # a query goes to the redirect map (sitegen/redirects.py)
+            if ".." in path.split("/") or "://" in path:
                 self.report(
                     "aliases", f"alias {alias!r} must be a path on this site, like /a/b.html"
                 )
+            elif has_query(clean) and not parameters(query):
+                self.report("aliases", f"alias {alias!r} has nothing after '?': leave the '?' "
+                            "out, or give the old URL's query, like /show.asp?id=12")  # fmt: skip
             else:
                 found.append(clean)
         return tuple(found)

@@ -14,7 +14,8 @@ so macros see it without `with context`):
   (the article's HTML, sanitised unless site.yaml says `html: trusted`; output it as it
   is), `page.previous` / `page.next` (上一篇 / 下一篇), `page.entries` (articles of a list
   page, newest first), `page.groups` (home page: (category, articles) pairs), `page.pager`,
-  `page.breadcrumbs`, `page.months`.
+  `page.breadcrumbs`, `page.months`, `page.target` (where an alias redirects to; on the 404
+  page, the redirect map of old URLs with a query string, or None: see sitegen/redirects.py).
 
 Filters: `date` (default format 2018-09-21 14:29), `isodate`, `url` and `abs_url` (the same as
 site.url and site.abs_url, and cheaper in a layout: Jinja calls a filter directly, while
@@ -52,6 +53,7 @@ from sitegen.content import Article
 from sitegen.i18n import labels_for
 from sitegen.markup import excerpt
 from sitegen.problems import Problem, SiteError
+from sitegen.redirects import render_map
 from sitegen.site import Page
 
 # xml.sax.saxutils has these, but importing it pulls in urllib.request and email (20 ms
@@ -219,6 +221,8 @@ def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: 
         return render_feed(site, page, bodies).encode("utf-8")
     if page.kind == "sitemap":
         return render_sitemap(site, page).encode("utf-8")
+    if page.kind == "redirects":  # old URLs with a query string, for the 404 page and servers
+        return render_map(page, site.config.base_path, site.url).encode("utf-8")
     if page.kind in ("article", "print") and page.article is not None:
         body = _under_base_path(bodies.get(page.article).html, site.config.base_path)
         page = page.with_body(Markup(body))

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path, PurePosixPath
 from typing import Final
+from urllib.parse import unquote
 
 from sitegen.config import Category, Config
 from sitegen.content import Article
 from sitegen.frozen import field_values, pickled_by_fields
 from sitegen.i18n import labels_for
 from sitegen.problems import Problem
+from sitegen.redirects import FILES as REDIRECT_FILES
+from sitegen.redirects import MAP_JSON, has_query, lookup_key, old_urls, request_form, split
 
 SITEMAP_LIMIT: Final = 50_000  # URLs per sitemap file, as the sitemaps protocol allows
 
@@ -48,7 +51,8 @@ class Pager:
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Page:
-    kind: str  # home category article print archive year month 404 alias feed sitemap search
+    # home category article print archive year month 404 alias feed sitemap search redirects
+    kind: str
     url: str  # site path without the base path: /law/ ; output file follows from it
     title: str
     template: str | None = None
@@ -60,7 +64,7 @@ class Page:
     groups: tuple[tuple[Category, tuple[Article, ...]], ...] = ()
     pager: Pager | None = None
     breadcrumbs: tuple[Crumb, ...] = ()
-    target: str | None = None  # where an alias redirects to
+    target: str | None = None  # where an alias redirects to; on the 404 page, the redirect map
     months: tuple[tuple[int, int, int], ...] = ()  # (year, month, count) on archive pages
     year: int | None = None
     month: int | None = None
@@ -109,10 +113,18 @@ def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> S
                           entries=newest_first[: config.feed_size]))  # fmt: skip
     pages += _archive_pages(ordered, config, labels)
     pages.append(Page("feed", "/feed.xml", config.title, entries=ordered[: config.feed_size]))
-    pages.append(Page("404", "/404.html", labels["not_found"], "404.html"))
+    # Articles with old URLs that carry a query string: the 404 page looks those up.
+    with_query = tuple(a for a in ordered if any(has_query(alias) for alias in a.aliases))
+    pages.append(Page("404", "/404.html", labels["not_found"], "404.html",
+                      target=MAP_JSON if with_query else None))  # fmt: skip
     if config.search:
         pages.append(Page("search", "/search/", labels["search"], "search.html"))
     pages += _aliases(ordered, labels)
+    # After the alias pages, so that an alias claiming one of these names is the one blamed.
+    if with_query:
+        pages += [
+            Page("redirects", name, "redirects", entries=with_query) for name in REDIRECT_FILES
+        ]
     pages += _sitemaps(pages)
     return Site(config, ordered, tuple(pages), tuple(page.output for page in pages))
 
@@ -230,6 +242,8 @@ def _aliases(ordered: tuple[Article, ...], labels) -> list[Page]:
     pages = []
     for article in ordered:
         for alias in article.aliases:
+            if has_query(alias):  # no file can answer it: see sitegen/redirects.py
+                continue
             url = alias if PurePosixPath(alias).suffix or alias.endswith("/") else alias + "/"
             pages.append(Page("alias", url, article.title, "redirect.html", article=article,
                               target=article.url))  # fmt: skip
@@ -283,7 +297,7 @@ def url_clashes(
         if pair not in reported:  # an article's print view clashes when its page does
             reported.add(pair)
             problems.append(_clash(page, seen))
-    return problems + _folder_clashes(owners)
+    return problems + _folder_clashes(owners) + _old_url_problems(site, owners)
 
 
 # Line breaks, NUL, backslashes and . or .. segments: names that a manifest line, a file
@@ -312,12 +326,46 @@ def _folder_clashes(owners: Mapping[str, Page | str]) -> list[Problem]:
     return problems
 
 
+def _old_url_problems(site: Site, owners: Mapping[str, Page | str]) -> list[Problem]:
+    """Two articles claiming one old URL with a query string (one key of redirects.json),
+    and such URLs whose path is a page or file of the site: a static host serves that
+    file, so the 404 page never sees the old URL (/?p=12 of an old WordPress)."""
+    problems = []
+    claims: dict[str, tuple[str, Article]] = {}
+    for alias, article in old_urls(site.articles):
+        key = lookup_key(*request_form("/", alias))
+        where, line = Path(article.path), article.key_lines.get("aliases")
+        if key in claims:
+            first, other = claims[key]
+            if other is not article:
+                message = (f"old URL {alias} is also claimed by {other.path}:"
+                           f"{other.key_lines.get('aliases')} (as {first}; parameters match in "
+                           "any order, the path in any case) — keep it in one of them")  # fmt: skip
+                problems.append(Problem(where, message, line))
+            continue
+        claims[key] = (alias, article)
+        if _served(split(alias)[0], owners):
+            message = (f"old URL {alias}: the site has a page at {split(alias)[0]}, which a "
+                       "static host serves, so its 404 page never sees this URL; only a "
+                       "server's redirect (docs/publishing.md) can send it on")  # fmt: skip
+            problems.append(Problem(where, message, line, "warning"))
+    return problems
+
+
+def _served(path: str, owners: Mapping[str, Page | str]) -> bool:
+    name = unquote(path).lstrip("/")
+    index = name + "index.html" if name.endswith("/") or not name else name + "/index.html"
+    return name in owners or index in owners
+
+
 def _clash(page: Page, seen: Page | str, what: str = "") -> Problem:
     mine = _origin(page)
     if isinstance(seen, str):  # a static file, a generated index, a file kept in the folder
         where = f" ({what})" if what else ""
+        fix = "rename or remove that file" if page.kind == "redirects" else (
+            "give it another slug or alias")  # fmt: skip
         return Problem(mine[0], f"{_claim(page)} {page.url} is also claimed by {seen}{where} — "
-                       "give it another slug or alias", mine[1])  # fmt: skip
+                       f"{fix}", mine[1])  # fmt: skip
     theirs = _origin(seen)
     if page.article is None:
         return Problem(theirs[0], f"URL {page.url} is also made by sitegen for a {page.kind} page "
@@ -329,13 +377,15 @@ def _clash(page: Page, seen: Page | str, what: str = "") -> Problem:
 
 
 def _claim(page: Page) -> str:
-    return "alias" if page.kind == "alias" else "URL"
+    return {"alias": "alias", "redirects": "the redirect map"}.get(page.kind, "URL")
 
 
 def _origin(page: Page) -> tuple[Path, int | None]:
-    if page.article is None:
+    # A redirect map is there because of its first article's old URLs with a query string.
+    article = page.entries[0] if page.kind == "redirects" else page.article
+    if article is None:
         return Path("site.yaml"), None
-    key = "aliases" if page.kind == "alias" else "slug"
+    key = "aliases" if page.kind in ("alias", "redirects") else "slug"
     # A slug that comes from the file name has no line of its own: point at the title.
-    lines = page.article.key_lines
-    return Path(page.article.path), lines.get(key) or lines.get("title")
+    lines = article.key_lines
+    return Path(article.path), lines.get(key) or lines.get("title")

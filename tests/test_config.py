@@ -54,14 +54,15 @@ def test_a_base_url_with_spaces_backslashes_or_controls_is_refused(make_site, ur
 @pytest.mark.parametrize(
     "slug",
     ["index.html", "feed.xml", "sitemap.xml", "sitemap-2.xml", "404.html", "search", "static",
-     "archive", "Index.html"],
+     "archive", "Index.html", "_redirects", "redirects.json"],
 )  # fmt: skip
 def test_a_category_slug_that_names_a_top_level_output_is_refused(make_site, slug):
     config = MINIMAL_CONFIG.replace("slug: news", f"slug: {slug}")
     assert problems(make_site, config) == [
         f"site.yaml:7: error: category slug {slug!r} is the name of a file or folder the build "
-        "writes at the top of the site: choose another (reserved: 404.html, archive, feed.xml, "
-        "index.html, search, sitemap-N.xml, sitemap.xml, static)"
+        "writes at the top of the site: choose another (reserved: 404.html, _redirects, "
+        "archive, feed.xml, index.html, redirects.apache.txt, redirects.json, "
+        "redirects.nginx.conf, search, sitemap-N.xml, sitemap.xml, static)"
     ]
 
 
