@@ -114,7 +114,9 @@ def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> S
     pages += _archive_pages(ordered, config, labels)
     pages.append(Page("feed", "/feed.xml", config.title, entries=ordered[: config.feed_size]))
     # Articles with old URLs that carry a query string: the 404 page looks those up.
-    with_query = tuple(a for a in ordered if any(has_query(alias) for alias in a.aliases))
+    with_query = tuple(
+        a for a in ordered if a.aliases and any(has_query(alias) for alias in a.aliases)
+    )
     pages.append(Page("404", "/404.html", labels["not_found"], "404.html",
                       target=MAP_JSON if with_query else None))  # fmt: skip
     if config.search:

@@ -94,10 +94,20 @@ def _latin_as_gbk(run: str, model: CharModel, script: Script) -> str | None:
     return None
 
 
+# GBK's rows of symbols, where a shifted pair of Chinese bytes often lands (┟ すぷ Ц ㄕ):
+# in Chinese text such letters rarely stand together, so a cluster of them is a suspect
+# (only a suspect: a repair must still win on plausibility).
+_GBK_SYMBOL = re.compile(
+    "[\u0391-\u03c9\u0401-\u0451\u2160-\u216b\u2460-\u249b\u2500-\u254b"
+    "\u3041-\u30f6\u3105-\u3129\ufe30-\ufe6b]"
+)
+
+
 def _suspect_runs(text: str, model: CharModel, script: Script) -> list[tuple[int, int]]:
     """(start, end) of clusters of suspicious characters at most two characters apart."""
     odd = set(model.implausible(text, script))
     odd |= {c for c in set(text) if "\ue000" <= c <= "\uf8ff" or c == "\ufffd"}
+    odd |= {c for c in set(text) if _GBK_SYMBOL.match(c)}
     if not odd and "?" not in text:
         return []  # the common case: clean text, decided with set operations only
     marks = [
@@ -122,19 +132,21 @@ def _realign(text: str, start: int, end: int, model: CharModel, script: Script) 
     characters before the run are tried as its start. Candidates are compared over the same
     stretch of text.
     """
-    stop = _resync(text, end)
     region = max(start - 2, 0)
-    before = _mean(text[region:stop], model, script)
     best: tuple[float, Fix] | None = None
-    for back in range(0, 1 if text[start] == "?" else 3):
-        begin = start - back
-        if begin < 0 or (back and not is_cjk(text[begin])):
-            break
-        span = text[begin:stop]
-        for candidate in _candidates(span):
-            gain = _mean(text[region:begin] + candidate, model, script) - before
-            if gain >= _GAIN and (best is None or gain > best[0]):
-                best = (gain, Fix(begin, span, _mark(candidate, model, script)))
+    # A GBK page's decoder stays out of step until an ASCII byte (_resync); a GBK run pasted
+    # into a UTF-8 page is garbled only as far as its own odd characters go (end).
+    for stop in dict.fromkeys((_resync(text, end), end)):
+        before = _mean(text[region:stop], model, script)
+        for back in range(0, 1 if text[start] == "?" else 3):
+            begin = start - back
+            if begin < 0 or (back and not is_cjk(text[begin])):
+                break
+            span = text[begin:stop]
+            for candidate in _candidates(span):
+                gain = _mean(text[region:begin] + candidate, model, script) - before
+                if gain >= _GAIN and (best is None or gain > best[0]):
+                    best = (gain, Fix(begin, span, _mark(candidate, model, script)))
     return best[1] if best else None
 
 
@@ -178,6 +190,8 @@ def _byte_options(char: str) -> list[tuple[int, ...]]:
     """The bytes a character of the run may have come from."""
     if char == "?":
         return [(_WILD,), (0xA3, 0xBF)]  # a lost byte, or ？ folded to ASCII
+    if char == "\ufffd":
+        return [(_WILD,)]  # a byte the decoder could not pair, its value lost
     if char.isascii():
         if char.isalnum() or 0x40 <= ord(char) <= 0x7E:
             return [(ord(char),)]  # a GBK trail byte 0x40-0x7E read as ASCII
