@@ -143,10 +143,10 @@ def _realign(text: str, start: int, end: int, model: CharModel, script: Script) 
             if begin < 0 or (back and not is_cjk(text[begin])):
                 break
             span = text[begin:stop]
-            for candidate in _candidates(span):
-                gain = _mean(text[region:begin] + candidate, model, script) - before
+            for judged, written in _candidates(span):
+                gain = _mean(text[region:begin] + judged, model, script) - before
                 if gain >= _GAIN and (best is None or gain > best[0]):
-                    best = (gain, Fix(begin, span, _mark(candidate, model, script)))
+                    best = (gain, Fix(begin, span, _mark(written, model, script)))
     return best[1] if best else None
 
 
@@ -165,24 +165,32 @@ def _resync(text: str, end: int) -> int:
     return min(end + _MAX_RUN, len(text))
 
 
-def _candidates(span: str) -> list[str]:
+def _candidates(span: str) -> list[tuple[str, str]]:
+    """Readings of the run: (the text to judge it by, the text to write)."""
     options = [_byte_options(c) for c in span]
     if any(not o for o in options) or len(span) > _MAX_RUN:
         return []
     if span[0] == "?":
         options[0] = [(_WILD,)]  # the decoder's stand-in for the byte that put it out of step
+    if span[-1] == "?" and len(span) > 1:
+        # At the end of a run '?' stands for the byte the realigned pair lacks: reading it
+        # as a folded ？ would make up a character from the run's last lead byte.
+        options[-1] = [(_WILD,)]
     choices = [o for o in options if len(o) > 1]
     if len(choices) > 6:
         return []
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     for combo in itertools.product(*options):
         raw = [b for part in combo for b in part]
         # prepend the lost lead byte, or drop a stray one; dropping a '?' only deletes it
-        shifts = [raw] if raw[0] == _WILD else [[_WILD, *raw], raw[1:]]
-        for shifted in shifts:
-            decoded = _decode(shifted)
-            if decoded is not None:
-                found.append(decoded)
+        if raw[0] == _WILD:
+            found += [(d, d) for d in [_decode(raw)] if d is not None]
+            continue
+        # The run's first byte was the trail of a character whose lead byte was lost: that
+        # character is gone in either reading, so it is marked in what is written, never
+        # silently dropped, but not held against this reading when they are compared.
+        found += [(d, d) for d in [_decode([_WILD, *raw])] if d is not None]
+        found += [(d, LOST_MARK + d) for d in [_decode(raw[1:])] if d is not None]
     return found
 
 

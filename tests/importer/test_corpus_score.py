@@ -247,6 +247,13 @@ def test_importer_keeps_every_attachment_link(corpus_scores):
     assert total.attachments_kept == total.attachments_total > 0
 
 
+def test_importer_repairs_every_mojibake_run(corpus_scores):
+    """GBK read as Latin-1, and byte shifts in GBK and UTF-8 pages: read back, each
+    character that lost a byte marked 〓, the text around kept."""
+    total = totals(corpus_scores)
+    assert total.mojibake_repaired == total.mojibake_total > 0
+
+
 def test_importer_leaks_little_spam_or_chrome(corpus_scores):
     assert totals(corpus_scores).leaks <= LEAKS_CEILING
 

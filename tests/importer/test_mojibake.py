@@ -59,12 +59,12 @@ def test_gbk_read_as_latin1_is_read_back_and_latin_words_are_left_alone(context)
 
 def test_a_shifted_gbk_run_in_a_utf8_page_is_repaired_within_its_own_bounds(context):
     """The run's neighbours are sound UTF-8 text, not more of the shift: they stay as they
-    are, and the run is read back, its unrecoverable end marked 〓."""
+    are, and the run is read back, each character that lost a byte marked 〓."""
     damaged = "农民工工资支付台账".encode("gbk")[1:].decode("gbk", errors="replace")
     assert damaged == "┟窆すぷ手Ц短ㄕ\ufffd"
     tail = "2015年以来的发放记录，核实工资是否按月足额发放。"
     fixed, fixes = repair(f"逐一查看{damaged}{tail}", context.model, "hans")
-    assert fixed == f"逐一查看民工工资支付台〓{tail}"
+    assert fixed == f"逐一查看〓民工工资支付台〓{tail}"  # 农 and 账 each lost a byte
     assert [f.original for f in fixes] == [damaged]
     for sound in ("圓周率π約為3.14，α粒子", "會議通過了①②③項決議", "日本語のひらがな交流活動"):
         assert repair(sound, context.model, "hant") == (sound, ())
