@@ -116,6 +116,10 @@ def head_fields(html: str) -> dict[str, str]:
 
 
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?([0-3]\d)(?!\d{3})")
+# A page named by its time of publishing: 20050430093021.htm
+_URL_STAMP = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])([0-3]\d)[0-2]\d[0-5]\d[0-5]\d(?!\d)"
+)
 _URL_SLASHED = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/")
 _URL_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])(?:/|$)")
 _URL_YEAR = re.compile(r"(?:^|/)((?:19|20)\d{2})(?:/|$)")
@@ -125,7 +129,8 @@ def url_date(path: str) -> str | None:
     """A whole date in an old URL's path: t20120308_123.html, /2012/0308/, /2012-03-08/.
     (Not in its query: ArticleID=20120308 is a number.)"""
     path = path.split("?", 1)[0]
-    for found in (*_URL_DATE.finditer(path), *_URL_SLASHED.finditer(path)):
+    for found in (*_URL_DATE.finditer(path), *_URL_STAMP.finditer(path),
+                  *_URL_SLASHED.finditer(path)):  # fmt: skip
         try:
             return dt.date(*(int(g) for g in found.groups())).isoformat()
         except ValueError:

@@ -59,6 +59,9 @@ def test_a_date_only_in_the_url_is_read_from_it_but_not_from_its_query(context):
 
 def test_url_dates_whole_and_partial():
     assert url_date("a/gzdt/2012/0308/123.html") == "2012-03-08"
+    assert url_date("news/t20180921_123.html") == url_date("n/2018-09/21/5.html") == "2018-09-21"
+    assert url_date("html/20050430093021.htm") == "2005-04-30"
+    assert url_date("html/20050430999999.htm") is None  # not a time of day
     assert url_date("news/2012-02-30/x.html") is None  # no such day
     assert url_date("x/123456789.html") is None
     assert url_partial_date("col/col3351/art/2012/art_88.html") == "2012"
