@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import marshal
+import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -409,3 +411,37 @@ def test_a_site_without_search_keeps_no_plain_text_and_turning_search_on_indexes
         gzip.decompress(chunk.read_bytes()) for chunk in (root / "public/search/d").iterdir()
     )
     assert "勞動合同的訂立與解除。".encode() in docs
+
+
+def fresh_clone_times(root: Path) -> None:
+    """What a CI run sees: a new checkout (every source a new modification time), the build
+    cache and public/ restored from the last run (new times too), no spare tree."""
+    later = time.time() + 3600
+    shutil.rmtree(root / ".public.sitegen-spare", ignore_errors=True)
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            os.utime(path, (later, later))
+
+
+def test_a_fresh_clone_with_the_cache_restored_renders_only_what_the_push_changed(tmp_path):
+    root = new_site(tmp_path, count=12)
+    assert build_site(root).ok
+    fresh_clone_times(root)
+    apply(root, ("edit", 3))
+    result = build_site(root)
+    assert result.ok and result.cache_warning is None
+    # Only the edited article's page and print view, its neighbours' pages and the lists
+    # that show it are rendered again; the rest are known by their bytes.
+    assert result.pages - result.unchanged <= 20 < result.unchanged
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
+def test_an_output_edited_by_hand_is_still_rewritten_whatever_its_time(tmp_path):
+    root = new_site(tmp_path, count=5)
+    assert build_site(root).ok
+    page = root / "public/law/a0/index.html"
+    page.write_text("edited by hand", encoding="utf-8")
+    fresh_clone_times(root)
+    assert build_site(root).ok
+    assert "edited by hand" not in page.read_text(encoding="utf-8")
