@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from sitegen.importer.clean import BLOCK_TAGS, HEADINGS
+from sitegen.importer.clean import BLOCK_TAGS, HEADINGS, collapse
 
 _WHITESPACE = " \t\r\n\xa0\u3000"
 _IMG = frozenset({"img"})
@@ -45,11 +45,6 @@ class Block:
         return any(
             isinstance(n, Tag) and has_descendant(n, _IMG, self_too=True) for n in self.nodes
         )
-
-
-def collapse(text: str) -> str:
-    """Whitespace runs -> one space; legacy full-width and &nbsp; indentation dropped."""
-    return " ".join(text.replace("\u3000", " ").replace("\xa0", " ").split())
 
 
 def blocks_of(soup: BeautifulSoup) -> list[Block]:

@@ -127,7 +127,7 @@ def clean(text: str) -> Cleaned:
         if kind:
             removed[kind] += 1
             if kind == "hidden":  # what spam injectors hide: worth showing an editor
-                samples.append((kind, collapse_text(tag.get_text())))
+                samples.append((kind, collapse(tag.get_text())))
             tag.decompose()
     _remove_decoys(soup, removed)
     _remove_page_breaks(soup, removed)
@@ -137,7 +137,8 @@ def clean(text: str) -> Cleaned:
     )
 
 
-def collapse_text(text: str) -> str:
+def collapse(text: str) -> str:
+    """Whitespace runs -> one space; legacy full-width and &nbsp; indentation dropped."""
     return " ".join(text.replace("\u3000", " ").replace("\xa0", " ").split())
 
 
