@@ -24,6 +24,7 @@ from sitegen.importer.rules import Rules, load_rules
 from sitegen.importer.scripts import downloaded_name
 from sitegen.importer.to_markdown import body_html, to_markdown
 from sitegen.problems import Problem
+from sitegen.yamltext import XML_FORBIDDEN
 
 __all__ = ["Context", "ImportResult", "MojibakeRun", "import_page", "make_context"]
 
@@ -69,6 +70,11 @@ class ImportResult:
 def import_page(raw: bytes, origin: Path, context: Context) -> ImportResult:
     """One saved page -> its article (or the reason it is not one). Never touches the disk."""
     decoded = decode(raw, origin, context.model)
+    forbidden = len(XML_FORBIDDEN.findall(decoded.text))
+    if forbidden * 20 > len(decoded.text):  # an image or archive saved under a page's name
+        return _not_text(origin, decoded.encoding)
+    # Control characters mean nothing in a page, and the build (and XML feeds) refuse them.
+    decoded = replace(decoded, text=XML_FORBIDDEN.sub("", decoded.text)) if forbidden else decoded
     cleaned = clean(decoded.text)
     found = extract(cleaned.soup, decoded.text, origin, context.rules, context.model)
     script = context.model.guess_script(" ".join(b.text for b in found.body[:20]))
@@ -106,6 +112,11 @@ def import_page(raw: bytes, origin: Path, context: Context) -> ImportResult:
         confidence=judged.confidence if found.kind == "article" else 1.0,
         doubts=judged.doubts if found.kind == "article" else (),
     )
+
+
+def _not_text(origin: Path, encoding: str) -> ImportResult:
+    reason = "not a text page: its bytes are mostly control characters (binary data?)"
+    return ImportResult(origin, "error", reason, encoding, Metadata(), "", (), (), ())
 
 
 def _repair_mojibake(body: tuple[Block, ...], model: CharModel, script: str) -> list[MojibakeRun]:

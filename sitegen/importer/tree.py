@@ -200,7 +200,11 @@ def _category_for(result: ImportResult, categories: list[Category], problems: li
         known = next((c.slug for c in categories if c.slug == folder), None)
         if known:
             return known
-    name = label or folder or "導入"  # nothing at all: one holding category, 導入 (imported)
+    if not label and not folder:  # nothing at all: one holding category, 導入 (imported)
+        held = next((c.slug for c in categories if c.slug == "imported"), None)
+        if held:
+            return held
+    name = label or folder or "導入"
     slug = folder if folder and all(c.slug != folder for c in categories) else _hash_slug(name)
     if not label and not folder:
         slug = "imported"

@@ -4,6 +4,7 @@ pass on the result with no error (issue 14's proof)."""
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
@@ -59,3 +60,26 @@ def test_an_old_site_that_is_not_an_address_is_refused_before_anything_is_writte
     assert run("import", str(src), "--site", str(site), "--old-site", "old.example.org") == 2
     assert "is not a site address" in capsys.readouterr().err
     assert not (site / "content").exists()
+
+
+def test_binary_control_characters_and_pages_without_any_column_still_build(site, tmp_path):
+    """An image saved under a page's name is skipped with its reason; stray control
+    characters in a real page are dropped (the build refuses them); pages that name no
+    column share one holding category, not one each."""
+    shutil.copytree(REPO / "layouts", site / "layouts")
+    shutil.copytree(REPO / "static", site / "static")
+    src = tmp_path / "old"
+    src.mkdir()
+    (src / "photo.html").write_bytes(bytes(range(32)) * 400)
+    prose = "職工書屋建設推動全民閱讀走進企業，各基層工會積極響應。" * 3
+    for name in ("a", "b"):
+        page = f"<h1>標題{name}\x19</h1><p>發布日期：2014-05-06</p><p>{prose}\x01</p>"
+        (src / f"{name}.html").write_text(page, encoding="utf-8")
+    report = tmp_path / "r.json"
+    assert run("import", str(src), "--site", str(site), "--report", str(report)) == 0
+    pages = {p["source"]: p for p in json.loads(report.read_text(encoding="utf-8"))["pages"]}
+    assert pages["photo.html"]["status"] == "skipped"
+    assert "not a text page" in pages["photo.html"]["reason"]
+    assert (site / "site.yaml").read_text(encoding="utf-8").count("導入") == 1
+    built = build_site(site, strict=True)
+    assert built.ok, [str(p) for p in built.problems]
