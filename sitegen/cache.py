@@ -26,7 +26,7 @@ from sitegen.problems import Problem
 from sitegen.scan import Listing
 
 CACHE_DIR: Final = ".sitegen-cache"
-SCHEMA: Final = 3
+SCHEMA: Final = 4
 PARTS: Final = 64  # files the source entries are spread over (by name)
 
 

@@ -92,6 +92,10 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
     new.add_argument("--category", required=True, help="a category slug from site.yaml")
     new.add_argument("--slug", help="file name and URL (default: from the date and time)")
     new.add_argument("--site", type=Path, default=Path("."))
+    new.add_argument(
+        "--bundle", action="store_true",
+        help="make the article a folder (SLUG/index.md) for photos and attachments beside it",
+    )  # fmt: skip
     new.set_defaults(func=_new)
     command = next((a for a in argv if not a.startswith("-")), None)
     wanted = [_PLUGINS[command]] if command in _PLUGINS else []
@@ -197,7 +201,9 @@ def _new(args: argparse.Namespace) -> int:
     from sitegen.newpost import UsageError, write_new_article
 
     try:
-        path = write_new_article(args.site, args.title, args.category, args.slug)
+        path = write_new_article(
+            args.site, args.title, args.category, args.slug, bundle=args.bundle
+        )
     except FileExistsError as exc:
         print(f"{exc}: choose another --slug", file=sys.stderr)
         return 1

@@ -27,6 +27,7 @@ RESERVED_SLUGS = ("404.html", "archive", "feed.xml", "index.html", "search", "si
                   "_redirects")  # fmt: skip
 _RESERVED_SITEMAP = re.compile(r"sitemap-\d+\.xml")  # the sitemap's numbered parts
 _RESERVED_SHOWN = ", ".join(sorted((*RESERVED_SLUGS, "sitemap-N.xml")))
+MIN_WIDTH, MAX_WIDTH = 64, 8000  # of a published copy of a photo, in pixels
 # What would break an attribute the base URL is written into, or is no URL at all.
 _BAD_URL_CHAR = re.compile(r"[\"'<>\\\s\x00-\x1f\x7f]")
 # Permalinks name folders under the output: nothing that climbs out, doubles a slash or ends
@@ -56,6 +57,8 @@ class Config:
     search: bool = True
     html: str = "safe"  # one of HTML_MODES
     categories: tuple[Category, ...] = ()
+    image_widths: tuple[int, ...] = (480, 960, 1600)  # of the copies of each photo, in px
+    keep_exif: bool = False  # publish photos with their EXIF (GPS included) as taken
 
     @property
     def base_path(self) -> str:
@@ -84,6 +87,8 @@ _TYPES: dict[str, type] = {
     "search": bool,
     "html": str,
     "categories": list,
+    "image_widths": list,
+    "keep_exif": bool,
 }
 
 
@@ -157,6 +162,8 @@ def _check_values(values: dict[str, Any], report: Any) -> None:
         del values["language"]
     if "permalink" in values:
         _check_permalink(values, report)
+    if "image_widths" in values:
+        _check_widths(values, report)
     if "html" in values and values["html"] not in HTML_MODES:
         hint = did_you_mean(values["html"], HTML_MODES)
         report(
@@ -165,6 +172,17 @@ def _check_values(values: dict[str, Any], report: Any) -> None:
             f"not {values['html']!r}{hint}",
         )
         del values["html"]
+
+
+def _check_widths(values: dict[str, Any], report: Any) -> None:
+    widths = values["image_widths"]
+    whole = all(type(w) is int for w in widths)
+    if not widths or not whole or not all(MIN_WIDTH <= w <= MAX_WIDTH for w in widths):
+        report("image_widths", f"'image_widths' must be a list of widths in pixels from "
+               f"{MIN_WIDTH} to {MAX_WIDTH}, such as [480, 960, 1600]")  # fmt: skip
+        del values["image_widths"]
+    else:
+        values["image_widths"] = tuple(sorted(set(widths)))
 
 
 def _check_base_url(values: dict[str, Any], report: Any) -> None:

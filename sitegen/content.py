@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import yaml
 
+from sitegen.bundles import images_without_alt, is_bundle, normal_target, references
 from sitegen.config import SLUG_RE, Config
 from sitegen.frozen import FrozenMap, pickled_by_fields
 from sitegen.problems import Problem, SiteError, did_you_mean
@@ -80,6 +81,9 @@ class Article:
     tags: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     draft: bool = False
+    # Files the body names ((target, line), see sitegen/bundles.py): checked when the build
+    # has listed every file, since they may come and go while the article stays the same.
+    references: tuple[tuple[str, int], ...] = ()
     extra: FrozenMap = field(default_factory=lambda: FrozenMap({}))
     key_lines: FrozenMap = field(default_factory=lambda: FrozenMap({}))
 
@@ -160,8 +164,18 @@ def parse_article(path: Path, data: bytes, digest: str, config: Config) -> Parse
     if doc is None:
         return Parsed(None, problems + in_body)
     fields_ = _Fields(path, doc)
-    article = fields_.build(config, digest, body_line)
-    return Parsed(None if in_body else article, tuple(fields_.problems) + in_body)
+    article = fields_.build(config, digest, body_line, references(body, body_line))
+    # (Of the site's own images: one on another host is a leftover the import reported.)
+    no_alt = tuple(_no_alt_warning(path, target, line)
+                   for target, line in images_without_alt(body, body_line)
+                   if normal_target(target) is not None)  # fmt: skip
+    return Parsed(None if in_body else article, tuple(fields_.problems) + in_body + no_alt)
+
+
+def _no_alt_warning(path: Path, target: str, line: int) -> Problem:
+    return Problem(path, f"image {target} has no alt text: a screen reader says nothing of it, "
+                   "and a caption or the article's title is a poor substitute; say what it "
+                   "shows, as in ![職工代表在大會上合影](photo.jpg)", line, "warning")  # fmt: skip
 
 
 def body_source(path: Path, data: bytes) -> str:
@@ -224,7 +238,9 @@ class _Fields:
         line = self.lines.get(key, 1)
         self.problems.append(Problem(self.path, message, line, severity))  # type: ignore[arg-type]
 
-    def build(self, config: Config, digest: str, body_line: int) -> Article | None:
+    def build(
+        self, config: Config, digest: str, body_line: int, refs: tuple[tuple[str, int], ...]
+    ) -> Article | None:
         if self.undated_draft():
             return None
         for key in REQUIRED:
@@ -246,7 +262,7 @@ class _Fields:
         return Article(
             path=self.path.as_posix(), slug=slug, title=title, date=date, category=category,  # type: ignore[arg-type]
             url=url, digest=digest, body_line=body_line, tags=tags, aliases=aliases,
-            draft=draft, extra=FrozenMap(extra),
+            draft=draft, references=refs, extra=FrozenMap(extra),
             key_lines=FrozenMap(self.lines), **texts,
         )  # fmt: skip
 
@@ -318,7 +334,9 @@ class _Fields:
         return value
 
     def slug(self) -> str | None:
-        value = self.text("slug") or self.path.stem
+        # An article folder (news/2024-photo/index.md) is named by its folder.
+        named = self.path.parent.name if is_bundle(self.path.as_posix()) else self.path.stem
+        value = self.text("slug") or named
         # A slug names a folder of the output: '.', '..' and hidden names must not pass.
         if not SLUG_RE.fullmatch(value):
             self.report("slug", f"slug {value!r} must start with a letter, digit or '_' and hold "

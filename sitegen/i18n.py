@@ -60,6 +60,8 @@ _ZH_HANT: Final = {
     "search_by_date": "按日期",
     "search_by_relevance": "按相關度",
     "search_needs_script": "搜索需要啟用 JavaScript。",
+    "attachments": "附件",
+    "attachment_of": "{type}，{size}",
 }
 
 _ZH_HANS: Final = {

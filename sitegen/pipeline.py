@@ -19,8 +19,9 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from sitegen import __version__, output
+from sitegen import __version__, assets, output
 from sitegen.bodies import BodyStore
+from sitegen.bundles import Listed
 from sitegen.cache import (
     CACHE_DIR,
     BuildCache,
@@ -45,7 +46,7 @@ from sitegen.render import (
     template_digests,
 )
 from sitegen.scan import Listing, signature, stat_files, stat_files_beside, walk
-from sitegen.site import Page, Site, assemble, url_clashes
+from sitegen.site import Page, Site, assemble, url_clashes, with_files
 from sitegen.workers import Progress, SourceTask, Workers, bodies_path, body_store
 
 STATIC_DIR: Final = "static"
@@ -133,11 +134,11 @@ def _sources_seen(config, problems, out, opts, start, outputs) -> BuildResult:
     listing, statted = outputs
     root, fingerprint = config.root, _fingerprint(config, opts)
     outside: list[str] = []
-    files = content_files(root, outside)
+    files, beside = content_listing(root, outside)
     layouts, static, settings = (
         walk(root, name, outside=outside) for name in (LAYOUTS_DIR, STATIC_DIR, SITE_FILE)
     )
-    others = (layouts, static, settings)
+    others = (layouts, static, settings, beside)
     problems += [_outside_problem(root, rel) for rel in outside]
     inputs = signature(files, *others, extra=fingerprint)
     state = None if opts.clean or outside else load_state(root, out)
@@ -154,7 +155,8 @@ class _Seen:
     """What a build found before it read anything: sources, settings and outputs."""
 
     files: Listing  # content files
-    others: tuple[Listing, Listing, Listing]  # layouts, static files, site.yaml
+    # layouts, static files, site.yaml, and the other files under content/ (photos, ...)
+    others: tuple[Listing, Listing, Listing, Listing]
     fingerprint: str  # of the settings
     inputs: str  # signature of all of the above
     listing: Listing  # the outputs as the last build left them
@@ -190,12 +192,17 @@ def _rebuild(
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
         site = assemble(articles, config)
+        listed = Listed(others[3], others[1])
+        prepared = assets.prepare(config, site.articles, listed, workers.map, out)
+        problems += prepared.problems
+        site = with_files(site, prepared.files)
         live = output.read_manifest(out)
         if cache.outputs and (live is None or cache.generation != live.id):
             cache.outputs = {}  # the folder is not the one this cache describes: write it whole
             cache.warning = f"{out} is not as the last build left it (was a build stopped?)"
         found = output.foreign_files(out, live, full=not cache.outputs)
-        problems += url_clashes(site, _claimed_files(others[1], found), _reserved(config))
+        claims = _claimed_files(others[1], found, prepared.published)
+        problems += url_clashes(site, claims, _reserved(config))
         if opts.strict:
             problems = [_as_error(p) for p in problems]
         if any(p.is_error for p in problems):
@@ -204,11 +211,13 @@ def _rebuild(
         left = seen.statted()
         intact = _intact(out, left, cache)
         result = _write_site(
-            site, cache, (out, live), opts, workers, intact, (files, others[1], found)
-        )
+            site, cache, (out, live), opts, workers, intact,
+            (files, others[1], found, prepared.published),
+        )  # fmt: skip
     if result.ok:
         if not cache.sources:  # a full build: caches kept for other settings are stale
             _remove_other_caches(config)
+            assets.prune(config, out)
         _prune_bodies(config, cache.sources, sources, site)
         cache.sources = sources
         cache.listing = _listing_after(out, left, result)
@@ -254,9 +263,12 @@ def _outside_problem(root: Path, rel: str) -> Problem:
                    "site instead (links that lead out of it are never published)")  # fmt: skip
 
 
-def _claimed_files(static: Listing, kept: Iterable[str]) -> dict[str, str]:
+def _claimed_files(
+    static: Listing, kept: Iterable[str], published: dict[str, assets.Published]
+) -> dict[str, str]:
     """Outputs besides the pages, each with who claims it (for clash messages)."""
     claims = {rel: f"the file {rel}" for rel in static}
+    claims.update({o: f"the file {p.claim}" for o, p in published.items()})
     claims[output.MANIFEST] = "sitegen's manifest of the output folder"
     claims.update({rel: f"{rel}, a file in the output folder that sitegen did not make"
                    for rel in kept})  # fmt: skip
@@ -333,6 +345,16 @@ def content_files(root: Path, outside: list[str] | None = None) -> Listing:
     return walk(root, CONTENT_DIR, ".md", outside)
 
 
+def content_listing(root: Path, outside: list[str] | None = None) -> tuple[Listing, Listing]:
+    """The Markdown files under content/, and the other files there (photos, attachments),
+    in one walk (see `content_files`)."""
+    everything = walk(root, CONTENT_DIR, "", outside)
+    markdown = {rel: stat for rel, stat in everything.items() if rel.endswith(".md")}
+    if len(markdown) == len(everything):
+        return everything, {}
+    return markdown, {rel: stat for rel, stat in everything.items() if rel not in markdown}
+
+
 def read_sources(
     config: Config, cache: BuildCache, drafts: bool, workers: Workers, files: Listing
 ) -> tuple[dict[str, SourceEntry], list[Article]]:
@@ -377,22 +399,24 @@ class _Written:
 def _write_site(
     site: Site, cache: BuildCache, where: tuple[Path, output.Manifest | None],
     opts: BuildOptions, workers: Workers,
-    intact: set, found: tuple[Listing, Listing, frozenset[str]],
+    intact: set, found: tuple[Listing, Listing, frozenset[str], dict[str, assets.Published]],
 ) -> _Written:  # fmt: skip
     config = site.config
     out, live = where
-    sources, static, kept = found
+    sources, static, kept, published = found
     previous = cache.outputs
     fresh = not previous
     aside = config.root / CACHE_DIR / "set-aside" / time.strftime("%Y%m%d-%H%M%S")
-    claimed = output.Claimed(frozenset(site.outputs) | frozenset(static), ("search/",), aside)
+    claimed = output.Claimed(
+        frozenset(site.outputs) | frozenset(static) | frozenset(published), ("search/",), aside
+    )
     staging = output.begin(out, live, fresh, kept, claimed)
     # Only what the live manifest says sitegen wrote is ever removed (the cache is a hint).
     ours = live.files if live is not None and not fresh else frozenset()
     # Outputs gone go first: a file may stand where a new page needs a folder.
     pages = set(site.outputs)
     staging.remove(o for o in previous if o in ours and o not in static and o not in pages
-                   and not o.startswith("search/"))  # fmt: skip
+                   and o not in published and not o.startswith("search/"))  # fmt: skip
     todo, outputs, unchanged = _pages_to_render(site, previous, intact)
     rendered = workers.render(staging, todo, opts.progress)
     problems = [p for _, _, _, p in rendered if p is not None]
@@ -404,6 +428,7 @@ def _write_site(
     written = list(stats)
     outputs.update({o: e for o, e, _, _ in rendered if e is not None})
     written += _copy_static(config.root, static, staging, previous, outputs, intact)
+    written += _copy_published(published, staging, previous, outputs, intact)
     if config.search:
         index, entries = _write_search(site, staging, previous, intact, sources, workers.map)
         written += index
@@ -458,7 +483,8 @@ def _remove_other_caches(config: Config) -> None:
     their SQLite side files, and the body folders of earlier versions)."""
     folder = config.root / CACHE_DIR
     kinds = (("bodies-*", bodies_path(config).name),
-             ("layouts*", layouts_cache_name(make_context(config))))  # fmt: skip
+             ("layouts*", layouts_cache_name(make_context(config))),
+             ("images-*", assets.store_folder(config).name))  # fmt: skip
     for pattern, current in kinds:
         for other in folder.glob(pattern):
             if not other.name.startswith(current):
@@ -480,6 +506,7 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]
         text = "\0".join((
             page.kind, template_digests.get(page.template or "", ""), _name(page.article, names),
             _name(before, names) if before else "-", _name(after, names) if after else "-",
+            page.files.key if page.files else "-",
         ))  # fmt: skip
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
     pager = page.pager
@@ -494,6 +521,7 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]
     involved = [page.article, page.previous, page.next, *page.entries]
     involved += [a for _, group in page.groups for a in group]
     parts += [_name(a, names) if a else "-" for a in involved]
+    parts += [f"{path}\x1e{image!r}" for path, image in page.images]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -518,6 +546,19 @@ def _copy_static(root: Path, static: Listing, staging, previous, outputs, intact
         if previous.get(rel, ("", ""))[1] == sha and rel in intact:
             continue
         staging.write(rel, data)
+        written.append(rel)
+    return written
+
+
+def _copy_published(published, staging, previous, outputs, intact) -> list[str]:
+    """The files of article folders and the copies of their images, each written only when
+    its bytes are not what the output folder already holds."""
+    written = []
+    for rel, file in sorted(published.items()):
+        outputs[rel] = ("file", file.sha)
+        if previous.get(rel, ("", ""))[1] == file.sha and rel in intact:
+            continue
+        staging.write(rel, file.source.read_bytes())
         written.append(rel)
     return written
 

@@ -47,6 +47,7 @@ from markupsafe import escape as escape_markup
 
 from sitegen import __version__
 from sitegen.bodies import BodyStore
+from sitegen.bundles import Resource, place, variant_url
 from sitegen.cache import CACHE_DIR, write_atomically
 from sitegen.config import Category, Config
 from sitegen.content import Article
@@ -178,6 +179,7 @@ def make_env(config: Config) -> jinja2.Environment:
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["url"] = context.url
     env.filters["abs_url"] = context.abs_url
+    env.filters["filesize"] = file_size
     return env
 
 
@@ -211,6 +213,15 @@ def make_context(config: Config) -> SiteContext:
     return SiteContext(config, labels_for(config.language))
 
 
+def file_size(size: int) -> str:
+    """A file's size as readers read it: 812 B, 23 KB, 4.2 MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def _format_date(value: dt.datetime | dt.date, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.strftime(fmt)
 
@@ -225,6 +236,7 @@ def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: 
         return render_map(page, site.config.base_path, site.url).encode("utf-8")
     if page.kind in ("article", "print") and page.article is not None:
         body = _under_base_path(bodies.get(page.article).html, site.config.base_path)
+        body = place(body, page.files, site.url, printed=page.kind == "print")
         page = page.with_body(Markup(body))
     try:
         template = env.get_template(page.template or "")
@@ -285,7 +297,8 @@ def render_feed(site: SiteContext, page: Page, bodies: BodyStore) -> str:
     title = page.title if page.category is None else f"{site.config.title} - {page.title}"
     head = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(site.config.language)}>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom"{_MEDIA_NS if page.images else ""} '
+        f"xml:lang={quoteattr(site.config.language)}>",
         f"<title>{escape(title)}</title>",
         f"<id>{escape(feed_url)}</id>",
         f'<link rel="self" href={quoteattr(feed_url)}/>',
@@ -293,11 +306,33 @@ def render_feed(site: SiteContext, page: Page, bodies: BodyStore) -> str:
         f"<updated>{updated}</updated>",
         "<generator>sitegen</generator>",
     ]
-    entries = [_feed_entry(site, article, bodies) for article in page.entries]
+    images = dict(page.images)
+    entries = [_feed_entry(site, a, bodies, images.get(a.path)) for a in page.entries]
     return "\n".join([*head, *entries, "</feed>", ""])
 
 
-def _feed_entry(site: SiteContext, article: Article, bodies: BodyStore) -> str:
+_MEDIA_NS: Final = ' xmlns:media="http://search.yahoo.com/mrss/"'
+
+
+def _thumbnail(site: SiteContext, image: Resource | None) -> str:
+    """A feed reader's picture for the entry: the article's first image, at about the
+    width of a reader's column (absolute: a feed is read away from the site)."""
+    if image is None or image.image is None:
+        return ""
+    info = image.image
+    fallback = [v for v in info.variants if v.mime == info.fallback]
+    chosen = next((v for v in fallback if v.width >= _THUMBNAIL_WIDTH), fallback[-1])
+    url = site.abs_url(variant_url(image, chosen.name))
+    return (f"<media:thumbnail url={quoteattr(url)} width=\"{chosen.width}\" "
+            f'height="{chosen.height}"/>')  # fmt: skip
+
+
+_THUMBNAIL_WIDTH: Final = 480
+
+
+def _feed_entry(
+    site: SiteContext, article: Article, bodies: BodyStore, image: Resource | None = None
+) -> str:
     link = site.abs_url(article.url)
     summary = article.summary or excerpt(bodies.get(article).text, 200)
     author = article.author or article.editor or site.config.title
@@ -310,7 +345,7 @@ def _feed_entry(site: SiteContext, article: Article, bodies: BodyStore) -> str:
         f"<author><name>{escape(author)}</name></author>"
         f"<category term={quoteattr(article.category)} "
         f"label={quoteattr(site.category_name(article.category))}/>"
-        f"<summary>{escape(summary)}</summary></entry>"
+        f"<summary>{escape(summary)}</summary>{_thumbnail(site, image)}</entry>"
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Final
 from urllib.parse import unquote
 
+from sitegen.bundles import ArticleFiles, Resource
 from sitegen.config import Category, Config
 from sitegen.content import Article
 from sitegen.frozen import field_values, pickled_by_fields
@@ -69,6 +70,9 @@ class Page:
     year: int | None = None
     month: int | None = None
     children: tuple[str, ...] = ()  # sitemap index: the sitemap files; sitemap: page URLs
+    files: ArticleFiles | None = None  # article and print view: the files the body names
+    # Feeds: (article path, its first image) for the entries that have one.
+    images: tuple[tuple[str, Resource], ...] = ()
     body: str | None = None  # the article's HTML, filled in only while rendering
 
     def with_body(self, body: str) -> Page:
@@ -129,6 +133,30 @@ def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> S
         ]
     pages += _sitemaps(pages)
     return Site(config, ordered, tuple(pages), tuple(page.output for page in pages))
+
+
+def with_files(site: Site, files: Mapping[str, ArticleFiles]) -> Site:
+    """The site with each article's files on its page and print view, and the first image
+    of each feed entry on its feed (the pages of articles without files stay as they are)."""
+    if not files:
+        return site
+    pages = []
+    for page in site.pages:
+        found = files.get(page.article.path) if page.article is not None else None
+        if found is not None and page.kind in ("article", "print"):
+            page = dataclasses.replace(page, files=found)
+        elif page.kind == "feed":
+            images = tuple((a.path, first) for a in page.entries
+                           if (first := _first_image(files.get(a.path))) is not None)  # fmt: skip
+            page = dataclasses.replace(page, images=images) if images else page
+        pages.append(page)
+    return dataclasses.replace(site, pages=tuple(pages))
+
+
+def _first_image(files: ArticleFiles | None) -> Resource | None:
+    if files is None:
+        return None
+    return next((r for r in files.resources if r.image is not None), None)
 
 
 def _newest_first(article: Article) -> tuple:

@@ -22,7 +22,7 @@ from sitegen.bodies import BodyStore
 from sitegen.cache import CACHE_DIR, SourceEntry
 from sitegen.config import Config
 from sitegen.content import parse_article
-from sitegen.markup import EXTENSIONS
+from sitegen.markup import EXTENSIONS, TEXT_FORMAT
 from sitegen.output import Staging
 from sitegen.problems import Problem, SiteError
 from sitegen.render import make_env, render_page
@@ -40,7 +40,7 @@ def bodies_path(config: Config) -> Path:
     # Bodies depend on the Markdown settings, which change only with sitegen's version, on
     # the HTML policy, and hold their plain text only when the site has search: a store of
     # each kind.
-    settings = (__version__, EXTENSIONS, config.search, config.html)
+    settings = (__version__, EXTENSIONS, TEXT_FORMAT, config.search, config.html)
     tag = hashlib.sha256(repr(settings).encode()).hexdigest()[:8]
     return config.root / CACHE_DIR / f"bodies-{tag}.sqlite"
 

@@ -308,8 +308,10 @@ def test_dates_are_read_in_the_site_time_zone(make_site):
 def test_links_written_in_an_article_body_follow_the_base_path(make_site):
     config = MINIMAL_CONFIG.replace("https://example.org/", "https://example.org/union/")
     body = "見[另一篇](/law/b/)與![圖](/static/img/a.png)及[外站](https://other.example/)。"
-    root = make_site({"content/law/a.md": article("甲", "2018-01-01", body=body)}, config)
-    build_site(root)
+    files = {"content/law/a.md": article("甲", "2018-01-01", body=body),
+             "static/img/a.png": b"\x89PNG\r\n"}  # fmt: skip
+    root = make_site(files, config)
+    assert build_site(root).ok
     page = read(root, "law/a/index.html")
     assert 'href="/union/law/b/"' in page and 'src="/union/static/img/a.png"' in page
     assert 'href="https://other.example/"' in page

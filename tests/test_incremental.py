@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen import pipeline
-from sitegen.cache import CACHE_DIR
+from sitegen.cache import CACHE_DIR, SCHEMA
 from sitegen.pipeline import build_site
 from tests.conftest import MINIMAL_CONFIG, REPO, article, snapshot
 
@@ -325,8 +325,9 @@ def test_a_cache_from_another_sitegen_or_python_is_not_used(tmp_path):
     build_site(root)
     [cache] = (root / CACHE_DIR).glob("cache-*.bin")
     data = list(marshal.loads(cache.read_bytes()))
-    assert data[0].startswith("sitegen-cache 3 python 3.") and "content/law/a0.md" in cached(root)
-    data[0] = "sitegen-cache 3 python 2.7"
+    assert data[0].startswith(f"sitegen-cache {SCHEMA} python 3.")
+    assert "content/law/a0.md" in cached(root)
+    data[0] = f"sitegen-cache {SCHEMA} python 2.7"
     cache.write_bytes(marshal.dumps(tuple(data)))
     apply(root, ("edit", 1))
     result = build_site(root)

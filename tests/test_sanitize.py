@@ -43,7 +43,9 @@ HOSTILE = "<p>正文<script>alert(1)</script><img src=/a.png onerror=alert(2)></
 def test_html_that_could_run_script_or_load_urls_never_reaches_article_or_print_pages(
     make_site, body, gone
 ):
-    root = make_site({"content/law/a.md": article("甲", "2018-01-01", body=body)})
+    files = {"content/law/a.md": article("甲", "2018-01-01", body=body),
+             "static/a.png": b"\x89PNG\r\n"}  # fmt: skip
+    root = make_site(files)
     assert build_site(root).ok
     for page in ("law/a/index.html", "law/a/print.html"):
         assert gone not in (root / "public" / page).read_text(encoding="utf-8"), page

@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
-from urllib.parse import urljoin, urlsplit
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from bs4 import NavigableString
 
@@ -173,11 +173,26 @@ def _absolute(page_url: str, url: str) -> str | None:
         return None
     if parts.netloc:
         return None  # another host, or the old host under a name we cannot know: leave it
-    joined = urljoin(page_url, parts.path)
-    if not joined.startswith("/"):
-        return None
-    path = str(PurePosixPath(joined))
+    path = _joined(page_url, parts.path)
     return f"{path}?{parts.query}" if downloaded_name(parts.query) else path
+
+
+def _joined(page_url: str, path: str) -> str:
+    """`path` as read from the page at `page_url`, as RFC 3986 resolves it: ".." above the
+    root stays at the root (urljoin gives "images/a.jpg" for "../../images/a.jpg" read from
+    "/index.html", a path relative to nothing)."""
+    if not path:
+        return page_url  # (an anchor, #top, on the page itself)
+    if not path.startswith("/"):
+        path = page_url.rpartition("/")[0] + "/" + path
+    segments: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment not in (".", ""):
+            segments.append(segment)
+    return "/" + "/".join(segments)
 
 
 SAMPLES = 3  # per kind of removal

@@ -20,8 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="turn saved pages of an old CMS into Markdown articles",
         description=(
             "Import saved legacy pages (.html .htm .shtml .asp .aspx .php .jsp .txt) from SRC. "
-            "Articles go to SITE/content/<category>/<year>/<slug>.md (or --out), images and "
-            "attachments to SITE/static/imported/, and new categories into SITE/site.yaml. "
+            "Articles go to SITE/content/<category>/<year>/<slug>.md (or --out); an article "
+            "with images or attachments becomes a folder, <slug>/index.md beside its files. "
+            "New categories go into SITE/site.yaml. "
             "Existing files are kept unless --force."
         ),
     )

@@ -25,10 +25,11 @@ from sitegen.importer.confidence import REVIEW_BELOW
 from sitegen.importer.metadata import url_partial_date
 from sitegen.importer.scripts import downloaded_name
 from sitegen.problems import Problem
+from sitegen.scan import is_temporary
 from sitegen.search import Normalizer
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".asp", ".aspx", ".php", ".jsp", ".txt"})
-ASSET_DIR = "static/imported"
+BUNDLE_INDEX = "index.md"  # an article with files is a folder: <slug>/index.md + its files
 _SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}$")
 _GENERIC_STEMS = frozenset({"index", "default", "content", "detail", "show", "view", "article"})
 _GENERIC_DIRS = frozenset(
@@ -278,22 +279,22 @@ def _write(plan: _Plan, base: Path, config: Config, urls: dict, *, dry_run: bool
     if result is None or plan.target is None:
         status = "failed" if result is None else "skipped"
         return PageOutcome(result, plan.origin, status, problems=plan.problems)
-    body, assets, problems = _rewrite_links(result, base, config, urls)
+    body, assets, problems = _rewrite_links(result, base, urls)
     text = front_matter(result, plan) + "\n" + body
-    rel_target = (
-        plan.target.relative_to(config.root)
-        if plan.target.is_relative_to(config.root)
-        else plan.target
-    )
+    # With photos or attachments, the article is a folder holding them: they move, and go,
+    # with it, and the build publishes its photos in sizes for phones, without GPS.
+    target = plan.target.with_suffix("") / BUNDLE_INDEX if assets else plan.target
+    rel_target = target.relative_to(config.root) if target.is_relative_to(config.root) else target
     problems = plan.problems + tuple(problems)
     if dry_run:
         return PageOutcome(result, plan.origin, "dry-run", rel_target, plan.category, problems,
                            plan.draft)  # fmt: skip
-    for source, target in assets:
-        if not target.exists() or force:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-    status = write_markdown(plan.target, text, force=force)
+    for source, name in assets:
+        copy = target.parent / name
+        if not copy.exists() or force:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, copy)
+    status = write_markdown(target, text, force=force)
     if status == "exists":
         problems += (
             Problem(
@@ -321,11 +322,12 @@ def write_markdown(target: Path, text: str, *, force: bool) -> str:
     return "written"
 
 
-def _rewrite_links(result: ImportResult, base: Path, config: Config, urls: dict):
-    """Old absolute paths in the body -> new page URLs or copied static files. A link to a
-    file not among the saved pages keeps its old address and is reported as missing."""
+def _rewrite_links(result: ImportResult, base: Path, urls: dict):
+    """Old absolute paths in the body -> new page URLs, or files copied beside the article
+    (named relative to it). A link to a file not among the saved pages keeps its old
+    address and is reported as missing."""
     mapping: dict[str, str] = {}
-    assets: list[tuple[Path, Path]] = []
+    assets: list[tuple[Path, str]] = []  # (saved file, its name in the article's folder)
     problems: list[Problem] = []
     for old in result.links:
         if old in urls:
@@ -333,9 +335,9 @@ def _rewrite_links(result: ImportResult, base: Path, config: Config, urls: dict)
             continue
         saved = _saved_file(base, old)
         if saved is not None:
-            rel = _asset_name(old)
-            assets.append((saved, config.root / ASSET_DIR / rel))
-            mapping[old] = f"{config.base_path}{ASSET_DIR}/{rel}"
+            name = _unique_name(_asset_name(old).name, {n for _, n in assets})
+            assets.append((saved, name))
+            mapping[old] = f"<{name}>" if _NEEDS_BRACKETS.search(name) else name
             continue
         elsewhere = urls.elsewhere(old) if isinstance(urls, _OldSite) else None
         if elsewhere:
@@ -377,9 +379,24 @@ def _saved_file(base: Path, old: str) -> Path | None:
     return None
 
 
+_NEEDS_BRACKETS = re.compile(r"[\s()<>]")  # a Markdown link target holding these needs <...>
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or name-2, name-3 ... when another file of the page has it already (two
+    old folders may each hold a photo.jpg)."""
+    if is_temporary(name):  # a name the build takes for an editor's backup: never published
+        name = "file-" + name.strip(".#~")
+    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
+    number, found = 2, name
+    while found in taken or found == BUNDLE_INDEX:
+        found, number = f"{stem}-{number}{suffix}", number + 1
+    return found
+
+
 def _asset_name(old: str) -> PurePosixPath:
-    """Where a copied file goes under static/imported/: its old path, or for a download
-    script its folder and the file name its query gives."""
+    """A copied file's old path, or for a download script its folder and the file name its
+    query gives (the article's folder keeps the last part: see `_rewrite_links`)."""
     path, _, query = old.lstrip("/").partition("?")
     name = downloaded_name(query) if query else ""
     return PurePosixPath(path).parent / name if name else PurePosixPath(path)

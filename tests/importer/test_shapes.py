@@ -78,9 +78,11 @@ def test_a_download_script_link_keeps_the_file_name_its_query_gives(site, tmp_pa
     (src / "news/2014/1.html").write_bytes((page + "</body></html>").encode("utf-8"))
     report = tmp_path / "r.json"
     assert run("import", str(src), "--site", str(site), "--report", str(report)) == 0
-    text = next((site / "content").rglob("1.md")).read_text(encoding="utf-8")
-    assert "[附件1](/static/imported/module/download/名單.xls)" in text
-    assert (site / "static/imported/module/download/名單.xls").read_bytes() == b"xls bytes"
+    index = next((site / "content").rglob("index.md"))
+    text = index.read_text(encoding="utf-8")
+    assert index.parent.name == "1"
+    assert "[附件1](名單.xls)" in text
+    assert (index.parent / "名單.xls").read_bytes() == b"xls bytes"
     assert "[附件2](/module/download/downfile.jsp?filename=標準.doc)" in text  # kept, reported
     assert "downfile.jsp?filename=標準.doc is not in the saved pages" in report.read_text(
         encoding="utf-8"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 from pathlib import Path
 
@@ -11,6 +12,18 @@ import pytest
 from sitegen.importer.command import register
 
 SAMPLES = Path(__file__).parent / "samples"
+
+
+def _poster() -> bytes:
+    """A small real JPEG: the build processes imported photos, and refuses junk bytes."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 480), (180, 40, 40)).save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+POSTER = _poster()
 
 
 def run(*argv: str) -> int:
@@ -33,7 +46,7 @@ def archive(tmp_path: Path) -> Path:
         notice.replace("通知公告", "職工書畫").encode("big5hkscs")
     )
     (src / "uploads/2013/08").mkdir(parents=True)
-    (src / "uploads/2013/08/poster.jpg").write_bytes(b"\xff\xd8jpeg")
+    (src / "uploads/2013/08/poster.jpg").write_bytes(POSTER)
     (src / "uploads/2013/08/entry-form.doc").write_bytes(b"doc")
     items = "".join(f"<li><a href='/t/{i}.html'>第{i}期培訓通知</a></li>" for i in range(9))
     (src / "list.html").write_text(f"<html><body><ul>{items}</ul></body></html>", encoding="utf-8")
@@ -49,7 +62,7 @@ def test_articles_land_at_stable_paths_with_full_front_matter(site, archive, tmp
     )
     assert "date: 2018-09-21 14:29:29\neditor: baibing\ncategory: law\n" in seed
     assert "legacy_path: fzwq/2018/09/5566.txt\n" in seed
-    notice = (site / "content/zgfc/2013/123.md").read_text(encoding="utf-8")
+    notice = (site / "content/zgfc/2013/123/index.md").read_text(encoding="utf-8")
     assert "aliases:\n- /zgfc/2013/0814/123.html\n" in notice
     assert "source: 市總工會宣傳部\n" in notice and "author: 王小明\n" in notice
 
@@ -61,12 +74,15 @@ def test_a_new_breadcrumb_category_is_added_to_site_yaml_with_the_folder_slug(si
     assert text.endswith("  - slug: zgfc\n    name: 職工書畫\n")
 
 
-def test_images_and_attachments_are_copied_and_their_links_rewritten(site, archive):
+def test_an_article_with_files_is_written_as_a_folder_holding_them(site, archive):
     run("import", str(archive), "--site", str(site))
-    notice = (site / "content/zgfc/2013/123.md").read_text(encoding="utf-8")
-    assert "![展覽海報](/static/imported/uploads/2013/08/poster.jpg)" in notice
-    assert "(/static/imported/uploads/2013/08/entry-form.doc)" in notice
-    assert (site / "static/imported/uploads/2013/08/poster.jpg").read_bytes() == b"\xff\xd8jpeg"
+    folder = site / "content/zgfc/2013/123"
+    notice = (folder / "index.md").read_text(encoding="utf-8")
+    assert not (site / "content/zgfc/2013/123.md").exists()
+    assert "![展覽海報](poster.jpg)" in notice and "](entry-form.doc)" in notice
+    assert (folder / "poster.jpg").read_bytes() == POSTER
+    assert (folder / "entry-form.doc").is_file()
+    assert not (site / "static/imported").exists()
 
 
 def test_the_report_lists_every_page_with_encoding_removals_and_mojibake(site, archive, tmp_path):
