@@ -21,7 +21,7 @@ from typing import Final
 
 from sitegen import __version__, assets, output
 from sitegen.bodies import BodyStore
-from sitegen.bundles import Listed
+from sitegen.bundles import Listed, resolve
 from sitegen.cache import (
     CACHE_DIR,
     BuildCache,
@@ -321,10 +321,13 @@ def check_sources(root: Path) -> list[Problem]:
     config, problems = load_config(root.resolve())
     if config is None:
         return problems
-    files = content_files(config.root)
+    files, beside = content_listing(config.root)
     with Workers(config, 1, 0) as workers:
         sources, articles = read_sources(config, BuildCache("", ""), True, workers, files)
     problems += [p for entry in sources.values() for p in entry.problems]
+    listed = Listed(beside, walk(config.root, STATIC_DIR))
+    for article in articles:  # files the bodies name (photos are checked by the build)
+        problems += resolve((article.path, article.url), article.references, listed, {})[1]
     return problems + url_clashes(assemble(articles, config))
 
 
@@ -339,15 +342,10 @@ def _fingerprint(config: Config, opts: BuildOptions) -> str:
     return hashlib.sha256(settings.encode("utf-8")).hexdigest()
 
 
-def content_files(root: Path, outside: list[str] | None = None) -> Listing:
-    """Markdown files under content/, skipping hidden files and editors' temporary files
-    (and links that lead out of the site, named in `outside`)."""
-    return walk(root, CONTENT_DIR, ".md", outside)
-
-
 def content_listing(root: Path, outside: list[str] | None = None) -> tuple[Listing, Listing]:
     """The Markdown files under content/, and the other files there (photos, attachments),
-    in one walk (see `content_files`)."""
+    in one walk, skipping hidden files and editors' temporary files (and links that lead out
+    of the site, named in `outside`)."""
     everything = walk(root, CONTENT_DIR, "", outside)
     markdown = {rel: stat for rel, stat in everything.items() if rel.endswith(".md")}
     if len(markdown) == len(everything):

@@ -258,3 +258,15 @@ def test_odd_file_names_work_in_links(make_site, name):
     assert f">{name}</a>" in page(root)
     report = check_site(root)
     assert not report.problems, [str(p) for p in report.problems]
+
+
+def test_check_names_a_file_the_sources_lost_since_the_build(make_site):
+    root = bundle_site(make_site)
+    assert build_site(root).ok
+    (root / FOLDER / "files/名單.xlsx").unlink()  # the next build would refuse this
+    report = check_site(root)
+    shown = [str(p) for p in report.problems]
+    assert (
+        f"{FOLDER}/index.md:11: error: files/名單.xlsx is not in {FOLDER}/: add the file "
+        "there, or fix the link" in shown
+    )

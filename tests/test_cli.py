@@ -9,6 +9,7 @@ import sys
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from sitegen.cli import main
 from sitegen.newpost import write_new_article
@@ -64,6 +65,24 @@ def test_new_writes_a_file_that_builds(make_site):
     assert "市總工會召開年度工作會議" in (root / "public/law/20240312-093000/index.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_new_bundle_makes_a_folder_whose_photos_the_build_publishes(make_site, capsys):
+    root = make_site({})
+    argv = ["new", "勞模表彰", "--category", "law", "--slug", "award", "--bundle"]
+    assert main([*argv, "--site", str(root)]) == 0
+    index = root / "content/law/award/index.md"
+    assert capsys.readouterr().out.strip() == str(index)
+    assert "![照片說明](photo.jpg" in index.read_text(encoding="utf-8")  # how, in a comment
+    assert build_site(root).ok  # the comment names no file the build must find
+    text = index.read_text(encoding="utf-8") + "\n![大會現場](photo.jpg)\n"
+    index.write_text(text, encoding="utf-8")
+    Image.new("RGB", (640, 480), (90, 120, 160)).save(index.parent / "photo.jpg")
+    assert build_site(root).ok
+    assert (root / "public/law/award/photo-480w.webp").is_file()
+    # The same slug as a single file is refused: the two would claim one URL.
+    assert main(["new", "再一篇", "--category", "law", "--slug", "award", "--site", str(root)]) == 1
+    assert "content/law/award/index.md exists" in capsys.readouterr().err
 
 
 def test_new_never_overwrites_an_existing_file(make_site, capsys):

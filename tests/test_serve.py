@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +54,22 @@ def test_pages_are_served_with_the_reload_script_but_built_without_it(running):
     built = (root / ".sitegen-cache/serve/law/a/index.html").read_text(encoding="utf-8")
     assert "data-sitegen-reload" not in built
     assert not (root / "public").exists()
+
+
+def test_files_of_an_article_folder_are_served_under_chinese_names_with_spaces(running):
+    root, server = running
+    folder = root / "content/law/b"
+    folder.mkdir(parents=True)
+    (folder / "名 單.pdf").write_bytes(b"%PDF-1.4 ...")
+    body = "名單見[附件](<名 單.pdf>)。"
+    build = server.state.build
+    (folder / "index.md").write_text(article("公示", "2018-09-22", body=body), encoding="utf-8")
+    assert events(server, build)["problems"] == []
+    page = get(server, "/law/b/")[1]
+    link = re.search(r'href="([^"]+pdf)"', page).group(1)
+    assert link == "/law/b/" + urllib.parse.quote("名 單.pdf")
+    with urllib.request.urlopen(server.url + link.lstrip("/"), timeout=5) as response:
+        assert response.status == 200 and response.read() == b"%PDF-1.4 ..."
 
 
 def test_an_edit_is_rebuilt_and_announced_within_two_seconds(running):

@@ -37,6 +37,7 @@
   }
 
   root.setAttribute("data-font-size", saved());
+  root.classList.add("has-font-script"); /* site.css shows the controls from the first paint */
 
   document.addEventListener("DOMContentLoaded", function () {
     var groups = document.querySelectorAll(".font-size");
