@@ -93,7 +93,7 @@ def prepare(
         resources, missing = resolve((path, url), found, listed, images)
         problems += missing
         if resources:
-            files[path] = article_files(resources, sources)
+            files[path] = article_files(resources, sources, config.image_originals)
     record.save()
     return Prepared(files, published, problems, processed)
 
@@ -155,7 +155,8 @@ def _published(config, sources, digests, images, record) -> dict[str, Published]
             continue
         shas = record.shas(store, source, digests[source], info)
         stem = posixpath.splitext(output)[0]
-        published[output] = Published(store.path(digests[source], ""), shas[""], source)
+        if config.image_originals:
+            published[output] = Published(store.path(digests[source], ""), shas[""], source)
         for variant in info.variants:
             copy = Published(store.path(digests[source], variant.name), shas[variant.name], source)
             published[stem + variant.name] = copy

@@ -65,6 +65,7 @@ class Resource:
     source: str  # the file, relative to the site root
     size: int
     image: ImageInfo | None = None  # a raster image, processed into variants
+    original: bool = True  # an image's original is published too (else only its copies)
 
     @property
     def name(self) -> str:
@@ -235,10 +236,22 @@ def bundle_outputs(path: str, article_url: str, content: Mapping[str, tuple[int,
     }
 
 
-def article_files(resources: tuple[Resource, ...], outputs: Mapping[str, str]) -> ArticleFiles:
-    """The record the pages get, with each bundle file's URL filled in from `outputs`."""
+def article_files(
+    resources: tuple[Resource, ...], outputs: Mapping[str, str], originals: bool = True
+) -> ArticleFiles:
+    """The record the pages get, with each bundle file's URL filled in from `outputs`
+    (`originals`: whether photos' originals are published beside their copies)."""
     placed = tuple(
-        r if r.url else Resource(r.target, "/" + outputs[r.source], r.source, r.size, r.image)
+        r
+        if r.url
+        else Resource(
+            r.target,
+            "/" + outputs[r.source],
+            r.source,
+            r.size,
+            r.image,
+            originals or r.image is None,
+        )  # fmt: skip
         for r in resources
     )
     attachments = tuple(r for r in placed if r.document_type and r.image is None)
@@ -289,10 +302,19 @@ def place(body: str, files: ArticleFiles | None, url: Callable[[str], str], prin
             return match.group(0)
         if name == "img" and found.image is not None:
             return _picture(found, attrs, url, printed, state)
-        attrs[key] = html.escape(url(found.url))
+        attrs[key] = html.escape(url(_link_target(found)))
         return _tag(name, attrs)
 
     return _TAG_WITH_URL.sub(tag, _IMG_PARAGRAPH.sub(figure, body))
+
+
+def _link_target(resource: Resource) -> str:
+    """Where a link to the file leads: the file, or for a photo whose original is not
+    published, its largest copy."""
+    if resource.original or resource.image is None:
+        return resource.url
+    fallback = [v for v in resource.image.variants if v.mime == resource.image.fallback]
+    return variant_url(resource, fallback[-1].name)
 
 
 def _attributes(tag: str) -> dict[str, str]:

@@ -59,6 +59,7 @@ class Config:
     categories: tuple[Category, ...] = ()
     image_widths: tuple[int, ...] = (480, 960, 1600)  # of the copies of each photo, in px
     keep_exif: bool = False  # publish photos with their EXIF (GPS included) as taken
+    image_originals: bool = True  # publish each photo as it came too, beside its copies
 
     @property
     def base_path(self) -> str:
@@ -89,6 +90,7 @@ _TYPES: dict[str, type] = {
     "categories": list,
     "image_widths": list,
     "keep_exif": bool,
+    "image_originals": bool,
 }
 
 

@@ -270,3 +270,16 @@ def test_check_names_a_file_the_sources_lost_since_the_build(make_site):
         f"{FOLDER}/index.md:11: error: files/名單.xlsx is not in {FOLDER}/: add the file "
         "there, or fix the link" in shown
     )
+
+
+def test_a_site_may_publish_only_the_copies_of_its_photos(make_site):
+    body = BODY + "\n[看大圖](<職工 合影.jpg>)\n"
+    root = bundle_site(make_site, body)
+    (root / "site.yaml").write_text(MINIMAL_CONFIG + "image_originals: false\n", encoding="utf-8")
+    assert build_site(root).ok
+    names = set(published(root))
+    assert "news/2024-photo/職工 合影.jpg" not in names
+    assert "news/2024-photo/職工 合影-1500w.jpg" in names
+    link = re.search(r'<a href="([^"]+)">看大圖</a>', page(root)).group(1)
+    assert link.endswith(quote("職工 合影-1500w.jpg"))  # the largest copy, not a broken link
+    assert not check_site(root).problems
