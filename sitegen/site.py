@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from sitegen.bundles import ArticleFiles, Resource
 from sitegen.config import Category, Config
-from sitegen.content import Article
+from sitegen.content import CONTENT_DIR, Article
 from sitegen.frozen import field_values, pickled_by_fields
 from sitegen.i18n import labels_for
 from sitegen.problems import Problem
@@ -392,8 +392,8 @@ def _clash(page: Page, seen: Page | str, what: str = "") -> Problem:
     mine = _origin(page)
     if isinstance(seen, str):  # a static file, a generated index, a file kept in the folder
         where = f" ({what})" if what else ""
-        fix = "rename or remove that file" if page.kind == "redirects" else (
-            "give it another slug or alias")  # fmt: skip
+        ours = page.kind == "redirects" or seen.startswith(f"the file {CONTENT_DIR}/")
+        fix = "rename or remove that file" if ours else "give it another slug or alias"
         return Problem(mine[0], f"{_claim(page)} {page.url} is also claimed by {seen}{where} — "
                        f"{fix}", mine[1])  # fmt: skip
     theirs = _origin(seen)

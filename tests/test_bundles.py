@@ -283,3 +283,12 @@ def test_a_site_may_publish_only_the_copies_of_its_photos(make_site):
     link = re.search(r'<a href="([^"]+)">看大圖</a>', page(root)).group(1)
     assert link.endswith(quote("職工 合影-1500w.jpg"))  # the largest copy, not a broken link
     assert not check_site(root).problems
+
+
+def test_a_file_in_the_folder_named_like_a_page_is_a_clash_naming_both(make_site):
+    root = bundle_site(make_site, extra={f"{FOLDER}/print.html": "<p>舊的打印頁</p>"})
+    result = build_site(root)
+    assert not result.ok
+    message = next(str(p) for p in result.problems if p.is_error)
+    assert f"/news/2024-photo/print.html is also claimed by the file {FOLDER}/print.html" in message
+    assert message.endswith("rename or remove that file")
