@@ -22,6 +22,7 @@ _PLUGINS = {
     "import": "sitegen.importer.command",
     "clean": "sitegen.importer.command",
     "check": "sitegen.check",
+    "theme": "sitegen.theme",
 }
 
 

@@ -46,6 +46,7 @@ from sitegen.render import (
 )
 from sitegen.scan import Listing, signature, stat_files, stat_files_beside, walk
 from sitegen.site import Page, Site, assemble, url_clashes
+from sitegen.theme import source_of, with_theme
 from sitegen.workers import Progress, SourceTask, Workers, bodies_path, body_store
 
 STATIC_DIR: Final = "static"
@@ -137,6 +138,8 @@ def _sources_seen(config, problems, out, opts, start, outputs) -> BuildResult:
     layouts, static, settings = (
         walk(root, name, outside=outside) for name in (LAYOUTS_DIR, STATIC_DIR, SITE_FILE)
     )
+    # The packaged theme's files count as inputs too: upgrading sitegen re-renders what changed.
+    layouts, static = with_theme(layouts, LAYOUTS_DIR), with_theme(static, STATIC_DIR)
     others = (layouts, static, settings)
     problems += [_outside_problem(root, rel) for rel in outside]
     inputs = signature(files, *others, extra=fingerprint)
@@ -509,10 +512,11 @@ def _name(article: Article, names: dict[int, str]) -> str:
 
 
 def _copy_static(root: Path, static: Listing, staging, previous, outputs, intact) -> list[str]:
-    """The files of static/ (as `walk` listed them: no links that lead out of the site)."""
+    """The files of static/ (as `walk` listed them: no links that lead out of the site), and
+    those of the packaged theme that the site has no file of its own for."""
     written = []
     for rel in sorted(static):
-        data = (root / rel).read_bytes()
+        data = source_of(root, rel).read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         outputs[rel] = ("static", sha)
         if previous.get(rel, ("", ""))[1] == sha and rel in intact:

@@ -133,12 +133,6 @@ def test_the_imported_site_builds_strictly(site, archive):
     from sitegen.pipeline import build_site
 
     run("import", str(archive), "--site", str(site))
-    repo = Path(__file__).resolve().parents[2]
-    for folder in ("layouts", "static"):
-        if (repo / folder).is_dir():
-            import shutil
-
-            shutil.copytree(repo / folder, site / folder, dirs_exist_ok=True)
     result = build_site(site, site / "public", strict=True)
     assert result.ok, [str(p) for p in result.problems]
     assert (site / "public/law/5566/index.html").exists()
