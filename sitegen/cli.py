@@ -23,6 +23,7 @@ _PLUGINS = {
     "clean": "sitegen.importer.command",
     "check": "sitegen.check",
     "theme": "sitegen.theme",
+    "init": "sitegen.scaffold",
 }
 
 
