@@ -281,7 +281,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check the built site in SITE_DIR/public without using the network. "
         "Exit status 1 when anything is wrong.",
     )
-    parser.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR")
+    parser.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR",
+                        help="site folder")  # fmt: skip
     parser.add_argument("--out", type=Path, help="the built site (default: SITE_DIR/public)")
     parser.add_argument(
         "--jobs",

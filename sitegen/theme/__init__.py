@@ -91,14 +91,14 @@ def register(sub) -> None:
         help="copy the default files into SITE/layouts and SITE/static",
         description="Copy the default theme's files into the site's layouts/ and static/, where "
         "they override the packaged ones. A file the site has already is skipped.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     export_parser.add_argument(
         "site", nargs="?", type=Path, default=Path("."), metavar="SITE", help="site folder"
     )
     export_parser.add_argument(
         "--only", action="append", default=[], metavar="FILE",
-        help="only this file, e.g. article.html or static/js/print.js (repeatable)",
+        help="only this file, e.g. article.html or static/js/print.js (repeatable; default: "
+        "every file)",
     )  # fmt: skip
     export_parser.add_argument(
         "--force", action="store_true", help="overwrite files the site has already"
