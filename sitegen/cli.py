@@ -205,11 +205,22 @@ def report_build(result: BuildResult, stream=None) -> None:
     for name in result.removed:
         print(f"  removed {name}", file=stream)
     print(
-        f"built {result.pages} pages into {result.out} in {result.seconds:.2f} s: "
-        f"{len(result.written)} written, {result.unchanged} unchanged, "
-        f"{len(result.removed)} removed",
+        f"built {result.pages} pages into {result.out} in "
+        f"{result.seconds:.2f} s: {_written(result.written)}, {result.unchanged} pages "
+        f"unchanged, {len(result.removed)} removed",
         file=stream,
     )
+
+
+def _written(written: tuple[str, ...]) -> str:
+    """How many files were written, with the ones that are not pages counted apart, so
+    that the numbers add up (issue 17: "95 pages ... 112 written" read as a contradiction)."""
+    static = sum(name.startswith("static/") for name in written)
+    index = sum(name.startswith("search/") and not name.endswith(".html") for name in written)
+    if not static and not index:
+        return f"{len(written)} files written"
+    pages = len(written) - static - index
+    return f"{len(written)} files written ({pages} pages, {static} static, {index} search index)"
 
 
 def print_problems(problems, stream=None) -> None:

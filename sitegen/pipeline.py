@@ -488,6 +488,7 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]
     pager = page.pager
     parts = [
         page.kind, page.url, page.title, page.template or "", page.target or "",
+        page.canonical or "",
         template_digests.get(page.template or "", ""),
         "-" if pager is None else f"{pager.number}|{pager.newer}|{pager.older}|{pager.newest}"
                                   f"|{pager.oldest}|{pager.total_articles}",

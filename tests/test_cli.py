@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ import pytest
 from sitegen.cli import main
 from sitegen.newpost import write_new_article
 from sitegen.pipeline import build_site
-from tests.conftest import REPO, article
+from tests.conftest import MINIMAL_CONFIG, REPO, article
 
 SITEGEN = [sys.executable, "-m", "sitegen.cli"]  # what the `sitegen` script runs, in this Python
 
@@ -199,3 +200,21 @@ def test_clean_still_previews_an_import_for_one_version_and_says_its_new_name(tm
     assert captured.err.splitlines()[0] == (
         "sitegen: `sitegen clean` is now `sitegen preview-import` (the old name goes in 0.3)"
     )
+
+
+def test_build_and_check_count_the_same_pages_and_the_other_files_add_up(make_site, capsys):
+    files = {f"content/law/{n}.md": article(f"文章{n}", f"2018-09-2{n}") for n in range(1, 5)}
+    files["content/news/q.md"] = article("舊址", "2018-09-21", category="news",
+                                          aliases="[/show.asp?id=7]")  # fmt: skip
+    root = make_site(files, MINIMAL_CONFIG.replace("search: false", "search: true"))
+    assert main(["build", str(root), "--jobs", "1"]) == 0
+    built = capsys.readouterr().err.splitlines()[-1]
+    found = re.search(r"built (\d+) pages .*: (\d+) files written \((\d+) pages, (\d+) static, "
+                      r"(\d+) search index\), 0 pages unchanged, 0 removed$", built)  # fmt: skip
+    assert found, built
+    pages, written, written_pages, static, index = map(int, found.groups())
+    assert written_pages == pages and written == pages + static + index and static and index
+    assert main(["check", str(root), "--jobs", "1"]) == 0
+    checked = capsys.readouterr().out.splitlines()[-1]
+    assert checked.startswith(f"checked {pages} pages (")
+    assert "feeds and sitemaps, 4 redirect maps)" in checked
