@@ -138,3 +138,14 @@ def test_theme_export_of_a_file_the_theme_lacks_is_a_usage_error(tmp_path, capsy
     assert main(["theme", "export", "--only", "artcle.html", str(root)]) == 2
     assert "no theme file 'artcle.html'" in capsys.readouterr().err
     assert not (root / "layouts").exists()
+
+
+def test_the_sample_site_uses_the_packaged_theme_and_passes_the_check(tmp_path):
+    """The repository's layouts/ and static/ hold the sample's overrides, and it has none."""
+    repo = THEME_DIR.parent.parent
+    assert not (repo / "layouts").exists() and not (repo / "static").exists()
+    out = tmp_path / "public"
+    assert build_site(repo, out, strict=True).ok
+    assert (out / "static/js/print.js").is_file() and (out / "static/js/fontsize.js").is_file()
+    report = check_site(repo, out)
+    assert [str(p) for p in report.problems] == []
