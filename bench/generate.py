@@ -429,14 +429,12 @@ def prepare(out: Path) -> None:
 
 
 def copy_theme(out: Path) -> None:
-    """Use the repository's own layouts and static files, as they are right now."""
+    """A copy of the packaged theme's layouts and static files, as they are right now (the
+    benchmark's template edit changes the copy)."""
     for name in ("layouts", "static"):
         if (out / name).exists():
             shutil.rmtree(out / name)
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, out / name)
-        else:
-            (out / name).mkdir()
+        shutil.copytree(REPO / "sitegen" / "theme" / name, out / name)
 
 
 def generate(count: int, out: Path, seed: int = 1) -> list[Path]:

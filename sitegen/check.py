@@ -25,6 +25,7 @@ from sitegen.checks.urls import SiteFiles, Target, resolve, site_files
 from sitegen.checks.xml_files import XmlCheck, check_feed, check_sitemap
 from sitegen.config import Config, load_config
 from sitegen.problems import Problem
+from sitegen.redirects import FILES as REDIRECT_FILES
 
 # Below this many pages starting worker processes costs more than it saves.
 PARALLEL_FROM: Final = 400
@@ -57,18 +58,24 @@ class PageResult:
 @dataclass(frozen=True, slots=True)
 class CheckReport:
     problems: tuple[Problem, ...]
-    pages: int
+    pages: int  # HTML pages
     links: int
     external: int
+    xml: int = 0  # feeds and sitemaps
+    maps: int = 0  # redirect maps (redirects.json and the server files)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def summary(self) -> str:
+        """Counted as `sitegen build` counts its pages, so that the two numbers agree."""
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        return f"checked {self.pages} pages, {self.links} links: {count} {noun}"
+        kinds = [f"{self.pages} HTML", f"{self.xml} feeds and sitemaps"]
+        kinds += [f"{self.maps} redirect maps"] if self.maps else []
+        total = self.pages + self.xml + self.maps
+        return f"checked {total} pages ({', '.join(kinds)}), {self.links} links: {count} {noun}"
 
 
 def check_site(
@@ -95,7 +102,16 @@ def check_site(
     problems += _xml_problems(out, shown, site, config)
     problems.sort(key=lambda p: (p.path.as_posix(), p.line or 0, p.message))  # as build does
     links = sum(r.links for r in results)
-    return CheckReport(tuple(problems), len(pages), links, sum(r.external for r in results))
+    xml = sum(1 for f in files if f.endswith(".xml") and _is_feed_or_sitemap(f))
+    maps = sum(1 for name in REDIRECT_FILES if name.lstrip("/") in files)
+    external = sum(r.external for r in results)
+    return CheckReport(tuple(problems), len(pages), links, external, xml, maps)
+
+
+def _is_feed_or_sitemap(name: str) -> bool:
+    """The XML files the build writes (and _xml_problems checks)."""
+    base = posixpath.basename(name)
+    return base == "feed.xml" or ("/" not in name and base.startswith("sitemap"))
 
 
 def _shown(out: Path, root: Path) -> Path:
@@ -246,10 +262,9 @@ def _print_view_problems(
 
 
 def _xml_problems(out: Path, shown: Path, site: SiteFiles, config: Config) -> list[Problem]:
-    feeds = sorted(f for f in site.files if posixpath.basename(f) == "feed.xml")
-    maps = sorted(
-        f for f in site.files if "/" not in f and f.startswith("sitemap") and f.endswith(".xml")
-    )
+    xml = sorted(f for f in site.files if f.endswith(".xml") and _is_feed_or_sitemap(f))
+    feeds = [f for f in xml if posixpath.basename(f) == "feed.xml"]
+    maps = [f for f in xml if f not in feeds]
     problems = [
         Problem(shown / name, f"is missing: the build writes {what} here")
         for name, what in (("feed.xml", "the site's Atom feed"), ("sitemap.xml", "the sitemap"))
@@ -281,7 +296,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check the built site in SITE_DIR/public without using the network. "
         "Exit status 1 when anything is wrong.",
     )
-    parser.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR")
+    parser.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR",
+                        help="site folder")  # fmt: skip
     parser.add_argument("--out", type=Path, help="the built site (default: SITE_DIR/public)")
     parser.add_argument(
         "--jobs",

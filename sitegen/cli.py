@@ -9,20 +9,28 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Final, NoReturn
 
 from sitegen import __version__
 from sitegen.pipeline import BuildResult, build_site, default_jobs
-from sitegen.problems import Problem
+from sitegen.problems import Problem, did_you_mean
 
 # Sub-commands defined beside the code they run; a module is imported only when its command
 # is asked for (or for --help), so `sitegen build` does not pay for the importer's imports.
 _PLUGINS = {
+    "init": "sitegen.scaffold",
     "serve": "sitegen.serve",
     "import": "sitegen.importer.command",
-    "clean": "sitegen.importer.command",
+    "preview-import": "sitegen.importer.command",
+    "clean": "sitegen.importer.command",  # the old name of preview-import, until 0.3
     "check": "sitegen.check",
+    "theme": "sitegen.theme",
 }
+DESCRIPTION: Final = (
+    "sitegen turns an archive of Chinese-language news, kept as Markdown files with front "
+    "matter, into a static website with category pages, print views, feeds, a sitemap and "
+    "search, and imports the pages of an old CMS into it."
+)
 
 
 def run(argv: list[str] | None = None) -> NoReturn:
@@ -45,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
     parser = _parser(argv)
+    unknown = _unknown_command(parser, argv)
+    if unknown is not None:
+        parser.print_usage(sys.stderr)
+        print(f"sitegen: {unknown}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
@@ -72,26 +85,50 @@ def internal_error(exc: BaseException) -> str:
             "same command with --debug for the traceback, and report it.")  # fmt: skip
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's default after its help, unless the help says it already or there is
+    none to say (a flag that is off, an option that is unset)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, [], argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose sub-command parsers share its help formatter."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def _parser(argv: list[str]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sitegen", description=__doc__.splitlines()[0])
+    parser = Parser(prog="sitegen", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of a bug")
     sub = parser.add_subparsers(metavar="COMMAND")
-    build = sub.add_parser("build", help="build the site into public/")
+    build = sub.add_parser("build", help="build the site into public/",
+                           description="Build the site in SITE into SITE/public.")  # fmt: skip
     build.add_argument("site", nargs="?", type=Path, default=Path("."), help="site folder")
     build.add_argument("--out", type=Path, help="output folder (default: SITE/public)")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
-    build.add_argument("--clean", action="store_true", help="ignore the build cache")
+    build.add_argument("--clean", action="store_true",
+                       help="ignore the build cache and render every page")  # fmt: skip
     build.add_argument(
-        "--jobs", type=int, default=default_jobs(), help="processes (default: cores)"
+        "--jobs", type=int, default=default_jobs(), help="processes (default: cores, %(default)s)"
     )
     build.set_defaults(func=_build)
-    new = sub.add_parser("new", help="write a new article with its front matter")
-    new.add_argument("title")
+    new = sub.add_parser("new", help="write a new article with its front matter",
+                         description="Write content/CATEGORY/SLUG.md (or, with --bundle, "
+                         "SLUG/index.md) with its front matter; never over an existing "
+                         "file.")  # fmt: skip
+    new.add_argument("title", help="the article's title (標題)")
     new.add_argument("--category", required=True, help="a category slug from site.yaml")
     new.add_argument("--slug", help="file name and URL (default: from the date and time)")
-    new.add_argument("--site", type=Path, default=Path("."))
+    new.add_argument("--site", type=Path, default=Path("."), help="site folder")
     new.add_argument(
         "--bundle", action="store_true",
         help="make the article a folder (SLUG/index.md) for photos and attachments beside it",
@@ -103,7 +140,18 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
         wanted = list(dict.fromkeys(_PLUGINS.values()))  # help: list every command
     for module in wanted:
         _register(sub, module)
+    parser.set_defaults(commands=tuple(sub.choices))
     return parser
+
+
+def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """What to say about a command sitegen does not have (`sitegen biuld`), or None."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    commands = parser.get_default("commands")
+    if command is None or command in commands:
+        return None
+    hint = did_you_mean(command, commands) or f"; the commands are: {', '.join(commands)}"
+    return f"unknown command {command!r}{hint}"
 
 
 def _register(sub, module: str) -> None:
@@ -162,11 +210,22 @@ def report_build(result: BuildResult, stream=None) -> None:
     for name in result.removed:
         print(f"  removed {name}", file=stream)
     print(
-        f"built {result.pages} pages into {result.out} in {result.seconds:.2f} s: "
-        f"{len(result.written)} written, {result.unchanged} unchanged, "
-        f"{len(result.removed)} removed",
+        f"built {result.pages} pages into {result.out} in "
+        f"{result.seconds:.2f} s: {_written(result.written)}, {result.unchanged} pages "
+        f"unchanged, {len(result.removed)} removed",
         file=stream,
     )
+
+
+def _written(written: tuple[str, ...]) -> str:
+    """How many files were written, with the ones that are not pages counted apart, so
+    that the numbers add up (issue 17: "95 pages ... 112 written" read as a contradiction)."""
+    static = sum(name.startswith("static/") for name in written)
+    index = sum(name.startswith("search/") and not name.endswith(".html") for name in written)
+    if not static and not index:
+        return f"{len(written)} files written"
+    pages = len(written) - static - index
+    return f"{len(written)} files written ({pages} pages, {static} static, {index} search index)"
 
 
 def print_problems(problems, stream=None) -> None:

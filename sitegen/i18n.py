@@ -30,6 +30,7 @@ _ZH_HANT: Final = {
     "previous_page": "上一頁",
     "next_page": "下一頁",
     "page_n": "第 {n} 頁",
+    "pages": "分頁",  # the pager's name for screen readers
     "newest_page": "最新",
     "archive": "歸檔",
     "archive_month": "{year}年{month}月",
@@ -80,6 +81,7 @@ _ZH_HANS: Final = {
     "previous_page": "上一页",
     "next_page": "下一页",
     "page_n": "第 {n} 页",
+    "pages": "分页",
     "archive": "归档",
     "latest": "最新文章",
     "categories": "栏目",

@@ -47,6 +47,7 @@ from sitegen.render import (
 )
 from sitegen.scan import Listing, signature, stat_files, stat_files_beside, walk
 from sitegen.site import Page, Site, assemble, url_clashes, with_files
+from sitegen.theme import source_of, with_theme
 from sitegen.workers import Progress, SourceTask, Workers, bodies_path, body_store
 
 STATIC_DIR: Final = "static"
@@ -138,6 +139,8 @@ def _sources_seen(config, problems, out, opts, start, outputs) -> BuildResult:
     layouts, static, settings = (
         walk(root, name, outside=outside) for name in (LAYOUTS_DIR, STATIC_DIR, SITE_FILE)
     )
+    # The packaged theme's files count as inputs too: upgrading sitegen re-renders what changed.
+    layouts, static = with_theme(layouts, LAYOUTS_DIR), with_theme(static, STATIC_DIR)
     others = (layouts, static, settings, beside)
     problems += [_outside_problem(root, rel) for rel in outside]
     inputs = signature(files, *others, extra=fingerprint)
@@ -325,7 +328,7 @@ def check_sources(root: Path) -> list[Problem]:
     with Workers(config, 1, 0) as workers:
         sources, articles = read_sources(config, BuildCache("", ""), True, workers, files)
     problems += [p for entry in sources.values() for p in entry.problems]
-    listed = Listed(beside, walk(config.root, STATIC_DIR))
+    listed = Listed(beside, with_theme(walk(config.root, STATIC_DIR), STATIC_DIR))
     for article in articles:  # files the bodies name (photos are checked by the build)
         problems += resolve((article.path, article.url), article.references, listed, {})[1]
     return problems + url_clashes(assemble(articles, config))
@@ -510,6 +513,7 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]
     pager = page.pager
     parts = [
         page.kind, page.url, page.title, page.template or "", page.target or "",
+        page.canonical or "",
         template_digests.get(page.template or "", ""),
         "-" if pager is None else f"{pager.number}|{pager.newer}|{pager.older}|{pager.newest}"
                                   f"|{pager.oldest}|{pager.total_articles}",
@@ -535,10 +539,11 @@ def _name(article: Article, names: dict[int, str]) -> str:
 
 
 def _copy_static(root: Path, static: Listing, staging, previous, outputs, intact) -> list[str]:
-    """The files of static/ (as `walk` listed them: no links that lead out of the site)."""
+    """The files of static/ (as `walk` listed them: no links that lead out of the site), and
+    those of the packaged theme that the site has no file of its own for."""
     written = []
     for rel in sorted(static):
-        data = (root / rel).read_bytes()
+        data = source_of(root, rel).read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         outputs[rel] = ("static", sha)
         if previous.get(rel, ("", ""))[1] == sha and rel in intact:

@@ -1,8 +1,9 @@
 """Pages -> bytes. The contract for layout authors.
 
-Every layout in `layouts/` is a Jinja2 template (autoescape on, StrictUndefined, so a typo
-fails the build with the template's file and line). It sees two names (`site` is a global,
-so macros see it without `with context`):
+Layouts are found in the site's `layouts/` first, then in sitegen's packaged default theme
+(`sitegen/theme/`), file by file. Every layout is a Jinja2 template (autoescape on,
+StrictUndefined, so a typo fails the build with the template's file and line). It sees
+two names (`site` is a global, so macros see it without `with context`):
 
 - `site`: a `SiteContext`: `site.config` (the settings of site.yaml: title, description,
   language, categories ...), `site.labels` (the interface text for the site's language,
@@ -45,7 +46,7 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 from markupsafe import escape as escape_markup
 
-from sitegen import __version__
+from sitegen import __version__, theme
 from sitegen.bodies import BodyStore
 from sitegen.bundles import Resource, place, variant_url
 from sitegen.cache import CACHE_DIR, write_atomically
@@ -163,7 +164,7 @@ _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 def make_env(config: Config) -> jinja2.Environment:
     context = make_context(config)
     env = _SiteEnvironment(
-        loader=jinja2.FileSystemLoader(config.root / LAYOUTS_DIR),
+        loader=theme.layout_loader(config.root),  # the site's layouts/, then the packaged theme's
         undefined=jinja2.StrictUndefined,  # a layout typo fails loudly, with file and line
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         trim_blocks=True,
@@ -244,8 +245,9 @@ def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: 
     except jinja2.TemplateSyntaxError as exc:
         raise SiteError(_template_problem(env, page, exc, exc.filename, exc.lineno)) from None
     except jinja2.TemplateNotFound as exc:
-        message = f"layout {exc.name!r} not found in {LAYOUTS_DIR}/ (needed for {_what(page)})"
-        raise SiteError(Problem(Path(LAYOUTS_DIR), message)) from None
+        message = (f"layout {exc.name!r} not found in {LAYOUTS_DIR}/ nor in sitegen's default "
+                   f"theme (needed for {_what(page)})")  # fmt: skip
+        raise SiteError(Problem(Path(LAYOUTS_DIR) / str(exc.name), message)) from None
     except Exception as exc:  # a runtime error inside a layout: blame its file and line
         filename, lineno = _layout_frame(exc)
         raise SiteError(_template_problem(env, page, exc, filename, lineno)) from None
@@ -272,12 +274,17 @@ def _what(page: Page) -> str:
 
 
 def _template_problem(env, page: Page, exc: Exception, filename, lineno) -> Problem:
-    root = Path(env.loader.searchpath[0]).parent  # type: ignore[union-attr]
+    root = env.globals["site"].config.root
     path = Path(filename) if filename else Path(LAYOUTS_DIR) / (page.template or "?")
-    if path.is_absolute() and path.is_relative_to(root):
-        path = path.relative_to(root)
     message = getattr(exc, "message", None) or str(exc)
-    return Problem(path, f"template error: {message} (while rendering {_what(page)})", lineno)
+    message = f"template error: {message} (while rendering {_what(page)})"
+    if path.is_absolute() and path.is_relative_to(theme.THEME_DIR):
+        # named as the site's own file would be, which is where a fix goes
+        path = path.relative_to(theme.THEME_DIR)
+        message += f"; the layout is sitegen's default: `sitegen theme export --only {path.name}`"
+    elif path.is_absolute() and path.is_relative_to(root):
+        path = path.relative_to(root)
+    return Problem(path, message, lineno)
 
 
 def _layout_frame(exc: Exception) -> tuple[str | None, int | None]:

@@ -87,7 +87,7 @@ def register(subparsers) -> None:
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     parser.add_argument("--poll", action="store_true", help="poll for changes (Docker, NFS)")
-    parser.add_argument("--drafts", action="store_true")
+    parser.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     parser.set_defaults(func=_serve_command)
 
 

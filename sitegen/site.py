@@ -69,6 +69,7 @@ class Page:
     months: tuple[tuple[int, int, int], ...] = ()  # (year, month, count) on archive pages
     year: int | None = None
     month: int | None = None
+    canonical: str | None = None  # the page that lists the same, when this one only repeats it
     children: tuple[str, ...] = ()  # sitemap index: the sitemap files; sitemap: page URLs
     files: ArticleFiles | None = None  # article and print view: the files the body names
     # Feeds: (article path, its first image) for the entries that have one.
@@ -191,9 +192,13 @@ def _category_pages(newest_first, category: Category, config: Config, labels) ->
     """The front page shows the newest articles; numbered pages count from the oldest.
 
     Page n always holds the same articles (the (n-1)*size .. n*size-1 oldest), so adding an
-    article rewrites only the front page and the newest numbered page. The page after the
-    newest is written as a redirect to the front page, so that the newest page's 上一頁 link
-    needs no change when that page fills up and the next one is made.
+    article rewrites the front page and the newest numbered page (and, when it starts a new
+    numbered page, the one before it, which gains its 上一頁 link). The newest numbered
+    page has no 上一頁: nothing is newer (its 最新 link leads to the front page). When the
+    front page lists exactly what the newest numbered page lists (a category that fits on
+    one page, or whose newest page is full), that page names the front page as canonical
+    and is left out of the sitemap. The page after the newest is a redirect to the front
+    page, for links to it from sites built by sitegen 0.1.
     """
     size, total = config.page_size, len(newest_first)
     oldest_first = newest_first[::-1]
@@ -217,10 +222,13 @@ def _category_pages(newest_first, category: Category, config: Config, labels) ->
     for n in range(1, count + 1):
         chunk = oldest_first[(n - 1) * size : n * size][::-1]
         # No article count here: it would change this page whenever an article is added.
-        pager = Pager(n, numbered(n + 1), numbered(n - 1) if n > 1 else None, base, oldest, None)
+        newer = numbered(n + 1) if n < count else None
+        pager = Pager(n, newer, numbered(n - 1) if n > 1 else None, base, oldest, None)
         title = f"{category.name} {labels['page_n'].format(n=n)}"
+        repeats = n == count and chunk == front  # the front page lists just these
         pages.append(Page("category", numbered(n), title, "category.html", category=category,
-                          entries=chunk, breadcrumbs=crumbs, pager=pager))  # fmt: skip
+                          entries=chunk, breadcrumbs=crumbs, pager=pager,
+                          canonical=base if repeats else None))  # fmt: skip
     pages.append(Page("alias", numbered(count + 1), category.name, "redirect.html", target=base))
     return pages
 
@@ -281,8 +289,8 @@ def _aliases(ordered: tuple[Article, ...], labels) -> list[Page]:
 
 
 def _sitemaps(pages: list[Page]) -> list[Page]:
-    listed = [p.url for p in pages if p.kind in {"home", "category", "article", "archive", "year",
-                                                   "month"}]  # fmt: skip
+    listed = [p.url for p in pages if p.canonical is None and p.kind in {
+        "home", "category", "article", "archive", "year", "month"}]  # fmt: skip
     chunks = [tuple(listed[i : i + SITEMAP_LIMIT]) for i in range(0, len(listed), SITEMAP_LIMIT)]
     files = [Page("sitemap", f"/sitemap-{n}.xml", "sitemap", children=chunk)
              for n, chunk in enumerate(chunks or [()], start=1)]  # fmt: skip

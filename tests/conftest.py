@@ -1,4 +1,4 @@
-"""Tiny sites written under tmp_path, with the repository's own layouts and static files."""
+"""Tiny sites under tmp_path, with a copy of the packaged theme's layouts and static files."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+from sitegen.theme import THEME_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,11 +35,11 @@ def article(title: str, date: str, category: str = "law", body: str = "正文。
 
 
 def write_site(root: Path, files: dict[str, str | bytes], config: str = MINIMAL_CONFIG) -> Path:
-    """Write a site under `root` (the repo's layouts and static, `config`, then `files`);
+    """Write a site under `root` (a copy of the theme, `config`, then `files`);
     files are added to a site that exists already."""
     if not root.exists():
-        shutil.copytree(REPO / "layouts", root / "layouts")
-        shutil.copytree(REPO / "static", root / "static")
+        shutil.copytree(THEME_DIR / "layouts", root / "layouts")
+        shutil.copytree(THEME_DIR / "static", root / "static")
         (root / "site.yaml").write_text(config, encoding="utf-8")
     for name, text in files.items():
         path = root / name
@@ -52,7 +54,7 @@ def write_site(root: Path, files: dict[str, str | bytes], config: str = MINIMAL_
 
 @pytest.fixture
 def make_site(tmp_path: Path):
-    """make_site({"content/law/a.md": "..."}) -> site root with the repo's layouts and static."""
+    """make_site({"content/law/a.md": "..."}) -> site root with the theme's layouts and static."""
 
     def make(files: dict[str, str | bytes], config: str = MINIMAL_CONFIG) -> Path:
         return write_site(tmp_path / "site", files, config)

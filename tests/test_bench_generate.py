@@ -57,7 +57,7 @@ def articles(root: Path) -> list[Path]:
 def test_the_same_count_and_seed_write_identical_bytes(tmp_path: Path) -> None:
     run_script("40", str(tmp_path / "a"), "--seed", "3")
     run_script("40", str(tmp_path / "b"), "--seed", "3")
-    # layouts/ and static/ are copies of the repository's, which may change between runs
+    # layouts/ and static/ are copies of the packaged theme's, which may change between runs
     first, second = tree(tmp_path / "a" / "content"), tree(tmp_path / "b" / "content")
     assert len(first) == 40
     assert first == second
@@ -65,10 +65,10 @@ def test_the_same_count_and_seed_write_identical_bytes(tmp_path: Path) -> None:
     assert site_yaml[0] == site_yaml[1]
 
 
-def test_the_site_gets_the_repository_layouts(corpus: Path) -> None:
-    repo = SCRIPT.parent.parent
+def test_the_site_gets_the_packaged_theme_layouts(corpus: Path) -> None:
+    theme = SCRIPT.parent.parent / "sitegen" / "theme"
     assert {p.name for p in (corpus / "layouts").iterdir()} == {
-        p.name for p in (repo / "layouts").iterdir()
+        p.name for p in (theme / "layouts").iterdir()
     }
 
 

@@ -159,7 +159,9 @@ def test_a_clean_built_site_passes(tmp_path):
     report = check_site(tmp_path, sources=False)
     assert report.problems == ()
     assert (report.pages, report.external) == (5, 1)  # gov.cn counted, not fetched
-    assert report.summary() == f"checked 5 pages, {report.links} links: 0 problems"
+    assert report.summary() == (
+        f"checked 9 pages (5 HTML, 4 feeds and sitemaps), {report.links} links: 0 problems"
+    )
 
 
 def test_a_link_to_a_page_that_was_not_built_is_reported_with_page_and_line(tmp_path):
@@ -350,7 +352,8 @@ def test_check_command_prints_each_problem_and_a_summary_and_exits_1(tmp_path, c
         "public/index.html:11: error: missing image /static/logo@2x.png "
         "(no file public/static/logo@2x.png)"
     )
-    assert lines[1].startswith("checked 5 pages, ") and lines[1].endswith(" links: 1 problem")
+    assert lines[1].startswith("checked 9 pages (5 HTML, 4 feeds and sitemaps), ")
+    assert lines[1].endswith(" links: 1 problem")
 
 
 def test_check_command_reads_another_output_folder(tmp_path, capsys):
@@ -399,9 +402,7 @@ aliases: [/html/2018/09/21/123.html]
 
 def built_site(root: Path, articles: dict[str, str]) -> Path:
     pipeline = pytest.importorskip("sitegen.pipeline", reason="the build pipeline is not here yet")
-    for folder in ("layouts", "static"):
-        if (REPO / folder).is_dir():
-            shutil.copytree(REPO / folder, root / folder)
+    # no layouts/ or static/: the packaged theme's
     write_site(root, {"site.yaml": SITE_YAML.format(base_url="https://news.example.org/")})
     write_site(root, articles)
     result = pipeline.build_site(root)

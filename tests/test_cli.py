@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from PIL import Image
 from sitegen.cli import main
 from sitegen.newpost import write_new_article
 from sitegen.pipeline import build_site
-from tests.conftest import REPO, article
+from tests.conftest import MINIMAL_CONFIG, REPO, article
 
 SITEGEN = [sys.executable, "-m", "sitegen.cli"]  # what the `sitegen` script runs, in this Python
 
@@ -139,3 +140,100 @@ def test_a_long_build_reports_progress_as_plain_lines_in_logs(make_site, capsys)
     lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("render: ")]
     assert lines[-1].endswith("(100%)") and len(lines) <= 12  # one line per tenth, not per page
     assert all("\r" not in line for line in lines)
+
+
+def test_the_top_level_help_says_what_the_tool_is(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "sitegen turns an archive of Chinese-language news" in " ".join(out.split())
+    assert "parse arguments" not in out  # not the module's docstring for developers
+
+
+def every_option():
+    """(command, action) for each option of each command, as `sitegen COMMAND --help` has it."""
+    import argparse
+
+    from sitegen.cli import _parser
+
+    parser = _parser(["--help"])  # every command registered
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)][0]
+    commands = dict(subs.choices)
+    theme_sub = [a for a in commands.pop("theme")._actions
+                 if isinstance(a, argparse._SubParsersAction)][0]  # fmt: skip
+    commands["theme export"] = theme_sub.choices["export"]
+    for name, command in commands.items():
+        for action in command._actions:
+            if not isinstance(action, argparse._HelpAction):
+                yield name, command, action
+
+
+def test_every_option_of_every_command_has_help_that_shows_its_default():
+    missing, no_default = [], []
+    for name, command, action in every_option():
+        label = f"{name} {'/'.join(action.option_strings) or action.dest}"
+        if not action.help:
+            missing.append(label)
+        shown = command.formatter_class("sitegen")._get_help_string(action) or ""
+        if action.default not in (None, False, []) and "default" not in shown:
+            no_default.append(label)
+    assert (missing, no_default) == ([], [])
+
+
+def test_a_mistyped_command_suggests_the_nearest_one(capsys):
+    assert main(["biuld"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "sitegen: unknown command 'biuld' (did you mean 'build'?)"
+    )
+    assert main(["chekc", "."]) == 2
+    assert "(did you mean 'check'?)" in capsys.readouterr().err
+
+
+def test_an_unknown_command_with_nothing_near_lists_the_commands(capsys):
+    assert main(["xyzzy"]) == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("sitegen: unknown command 'xyzzy'; the commands are: build, new, init")
+
+
+PAGE = """<html><head><meta charset="utf-8"><title>職工維權</title></head><body>
+<h1>職工維權講座</h1><p>發布日期：2018-09-21</p><p>市總工會舉辦職工維權講座，講解勞動合同。</p>
+</body></html>"""
+
+
+def test_preview_import_prints_a_page_as_the_importer_would_write_it(tmp_path, capsys):
+    page = tmp_path / "old.html"
+    page.write_text(PAGE, encoding="utf-8")
+    assert main(["preview-import", str(page)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("# 職工維權講座\n")
+    assert "講解勞動合同" in captured.out and "deprecated" not in captured.err
+
+
+def test_clean_still_previews_an_import_for_one_version_and_says_its_new_name(tmp_path, capsys):
+    page = tmp_path / "old.html"
+    page.write_text(PAGE, encoding="utf-8")
+    assert main(["clean", str(page)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("# 職工維權講座\n")
+    assert captured.err.splitlines()[0] == (
+        "sitegen: `sitegen clean` is now `sitegen preview-import` (the old name goes in 0.3)"
+    )
+
+
+def test_build_and_check_count_the_same_pages_and_the_other_files_add_up(make_site, capsys):
+    files = {f"content/law/{n}.md": article(f"文章{n}", f"2018-09-2{n}") for n in range(1, 5)}
+    files["content/news/q.md"] = article("舊址", "2018-09-21", category="news",
+                                          aliases="[/show.asp?id=7]")  # fmt: skip
+    root = make_site(files, MINIMAL_CONFIG.replace("search: false", "search: true"))
+    assert main(["build", str(root), "--jobs", "1"]) == 0
+    built = capsys.readouterr().err.splitlines()[-1]
+    found = re.search(r"built (\d+) pages .*: (\d+) files written \((\d+) pages, (\d+) static, "
+                      r"(\d+) search index\), 0 pages unchanged, 0 removed$", built)  # fmt: skip
+    assert found, built
+    pages, written, written_pages, static, index = map(int, found.groups())
+    assert written_pages == pages and written == pages + static + index and static and index
+    assert main(["check", str(root), "--jobs", "1"]) == 0
+    checked = capsys.readouterr().out.splitlines()[-1]
+    assert checked.startswith(f"checked {pages} pages (")
+    assert "feeds and sitemaps, 4 redirect maps)" in checked

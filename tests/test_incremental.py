@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from sitegen import pipeline
 from sitegen.cache import CACHE_DIR, SCHEMA
 from sitegen.pipeline import build_site
-from tests.conftest import MINIMAL_CONFIG, REPO, article, snapshot
+from sitegen.theme import THEME_DIR
+from tests.conftest import MINIMAL_CONFIG, article, snapshot
 
 CATEGORIES = ("law", "news")
 SEARCH_CONFIG = MINIMAL_CONFIG.replace("search: false", "search: true")
@@ -25,8 +26,8 @@ SEARCH_CONFIG = MINIMAL_CONFIG.replace("search: false", "search: true")
 
 def new_site(folder: Path, count: int = 5) -> Path:
     root = folder / "site"
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copytree(REPO / "static", root / "static")
+    shutil.copytree(THEME_DIR / "layouts", root / "layouts")
+    shutil.copytree(THEME_DIR / "static", root / "static")
     # With search on, so the index is held to the same rule as the pages.
     (root / "site.yaml").write_text(SEARCH_CONFIG, encoding="utf-8")
     for i in range(count):

@@ -1,4 +1,5 @@
-"""Category pages: the front page shows the newest; numbered pages keep their articles for ever."""
+"""Category pages: the front page shows the newest; numbered pages keep their articles for ever;
+one canonical URL for what two pages list."""
 
 from __future__ import annotations
 
@@ -66,12 +67,61 @@ def test_readers_walk_from_the_front_page_to_the_oldest_without_missing_one(make
     assert seen == list(range(3 * PAGE_SIZE + 1, 0, -1))  # every article once, newest first
 
 
-def test_the_newest_numbered_page_links_up_to_a_page_that_exists(make_site):
+def test_the_newest_numbered_page_has_no_previous_page_link_only_the_newest_link(make_site):
+    """Nothing is newer than it: 上一頁 used to lead to a redirect back to the front page."""
     root = site_with(make_site, PAGE_SIZE + 1)
     html = (root / "public/law/page/2/index.html").read_text(encoding="utf-8")
-    assert 'href="/law/page/3/">上一頁' in html
+    assert "上一頁" not in html and 'rel="prev"' not in html
+    assert '<a href="/law/">最新</a>' in html
+    older = (root / "public/law/page/1/index.html").read_text(encoding="utf-8")
+    assert '<a rel="prev" href="/law/page/2/">上一頁</a>' in older
     stub = (root / "public/law/page/3/index.html").read_text(encoding="utf-8")
-    assert 'content="0; url=/law/"' in stub
+    assert 'content="0; url=/law/"' in stub  # for links from sites built by sitegen 0.1
+
+
+def test_the_pager_is_named_for_screen_readers_without_a_blank_number(make_site):
+    root = site_with(make_site, PAGE_SIZE + 1)
+    for rel in ("law/index.html", "law/page/1/index.html", "law/page/2/index.html"):
+        html = (root / "public" / rel).read_text(encoding="utf-8")
+        assert '<nav class="pager" aria-label="分頁">' in html
+        assert "第  頁" not in html
+
+
+def sitemap(root) -> str:
+    return (root / "public/sitemap-1.xml").read_text(encoding="utf-8")
+
+
+def canonical(root, rel: str) -> str:
+    html = (root / "public" / rel).read_text(encoding="utf-8")
+    return re.search(r'<link rel="canonical" href="([^"]+)">', html).group(1)
+
+
+def test_a_category_on_one_page_has_one_canonical_page_in_the_sitemap(make_site):
+    root = site_with(make_site, 2)
+    assert titles(root, "law/page/1/index.html") == titles(root, "law/index.html") == [2, 1]
+    assert canonical(root, "law/page/1/index.html") == "https://example.org/law/"
+    assert canonical(root, "law/index.html") == "https://example.org/law/"
+    assert "<loc>https://example.org/law/</loc>" in sitemap(root)
+    assert "law/page/" not in sitemap(root)
+    assert "上一頁" not in (root / "public/law/page/1/index.html").read_text(encoding="utf-8")
+
+
+def test_numbered_pages_that_the_front_page_does_not_repeat_are_their_own_canonical(make_site):
+    root = site_with(make_site, 2 * PAGE_SIZE + 1)  # front page: pages 2 and 3 together
+    for n in (1, 2, 3):
+        rel = f"law/page/{n}/index.html"
+        assert canonical(root, rel) == f"https://example.org/law/page/{n}/"
+        assert f"<loc>https://example.org/law/page/{n}/</loc>" in sitemap(root)
+
+
+def test_a_full_newest_page_names_the_front_page_until_an_article_starts_the_next(make_site):
+    root = site_with(make_site, 2 * PAGE_SIZE)
+    assert canonical(root, "law/page/2/index.html") == "https://example.org/law/"
+    assert "law/page/2/" not in sitemap(root) and "law/page/1/" in sitemap(root)
+    make_site({"content/law/new.md": article("第999篇", "2019-01-01")})
+    assert build_site(root).ok
+    assert canonical(root, "law/page/2/index.html") == "https://example.org/law/page/2/"
+    assert "law/page/2/" in sitemap(root) and "law/page/3/" in sitemap(root)
 
 
 @pytest.mark.parametrize("count", [PAGE_SIZE, PAGE_SIZE + 1, 3 * PAGE_SIZE, 3 * PAGE_SIZE + 1])
@@ -83,6 +133,9 @@ def test_adding_an_article_leaves_every_numbered_page_but_the_newest_unchanged(m
     after = snapshot(root / "public/law/page")
     changed = sorted(k for k in after if before.get(k) != after[k])
     newest = max(int(k.split("/")[0]) for k in after if "refresh" not in after[k].decode())
-    assert all(k.startswith(f"{newest}/") or k.startswith(f"{newest + 1}/") for k in changed)
+    allowed = {newest, newest + 1}
+    if "refresh" in before[f"{newest}/index.html"].decode():  # a new numbered page began:
+        allowed.add(newest - 1)  # the one before it gains its 上一頁 link
+    assert {int(k.split("/")[0]) for k in changed} <= allowed
     assert f"{newest}/index.html" in changed
     assert 999 in titles(root, f"law/page/{newest}/index.html")

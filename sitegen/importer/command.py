@@ -1,4 +1,4 @@
-"""`sitegen import` and `sitegen clean`: thin argument handling around the importer."""
+"""`sitegen import` and `sitegen preview-import`: thin argument handling around the importer."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     imp.add_argument("src", type=Path, metavar="SRC", help="a saved page or a folder of them")
-    imp.add_argument("--site", type=Path, default=Path("."), help="site root (default: .)")
+    imp.add_argument("--site", type=Path, default=Path("."), help="site folder (default: .)")
     imp.add_argument("--out", type=Path, help="content folder (default: SITE/content)")
     imp.add_argument("--report", type=Path, help="write the JSON report here")
     imp.add_argument(
@@ -47,10 +47,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--rules", type=Path, help="a YAML file extending the spam/chrome word lists")
     imp.set_defaults(func=run_import)
 
-    cln = subparsers.add_parser("clean", help="print the cleaned Markdown of one saved page")
-    cln.add_argument("page", type=Path, metavar="PAGE")
-    cln.add_argument("--rules", type=Path, help="a YAML file extending the word lists")
-    cln.set_defaults(func=run_clean)
+    # `clean` was easy to take for `build --clean`; the old name stays for one version.
+    for name, func, what in (
+        ("preview-import", run_preview, "print one saved page as the importer would write it"),
+        ("clean", run_clean, "the old name of preview-import (removed in 0.3)"),
+    ):
+        preview = subparsers.add_parser(
+            name, help=what, description="Print the Markdown the importer would write for "
+            "one saved legacy page, with the metadata it found, and write nothing.",
+        )  # fmt: skip
+        preview.add_argument("page", type=Path, metavar="PAGE", help="a saved legacy page")
+        preview.add_argument("--rules", type=Path, help="a YAML file extending the word lists")
+        preview.set_defaults(func=func)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -174,6 +182,12 @@ def _review_refusal(review: Path | None, args: argparse.Namespace, content: Path
 
 
 def run_clean(args: argparse.Namespace) -> int:
+    print("sitegen: `sitegen clean` is now `sitegen preview-import` (the old name goes in 0.3)",
+          file=sys.stderr)  # fmt: skip
+    return run_preview(args)
+
+
+def run_preview(args: argparse.Namespace) -> int:
     try:
         raw = args.page.read_bytes()
     except OSError as exc:

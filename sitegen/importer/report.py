@@ -94,8 +94,9 @@ def summary(report: TreeReport) -> str:
         lines.append("skipped: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     if runs:
         lines.append(f"mojibake runs found: {runs} (see the report)")
+    done = "would be added to site.yaml (dry run)" if report.dry_run else "added to site.yaml"
     for cat in report.categories_added:
-        lines.append(f"category added to site.yaml: {cat.slug} ({cat.name})")
+        lines.append(f"category {done}: {cat.slug} ({cat.name})")
     for page in report.pages:
         if page.status == "failed":
             lines += [str(p) for p in page.problems]

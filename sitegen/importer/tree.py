@@ -83,7 +83,8 @@ class PageOutcome:
 @dataclass(frozen=True, slots=True)
 class TreeReport:
     pages: tuple[PageOutcome, ...]
-    categories_added: tuple[Category, ...]
+    categories_added: tuple[Category, ...]  # or, in a dry run, that would be added
+    dry_run: bool = False
 
     @property
     def failed(self) -> int:
@@ -135,7 +136,7 @@ def import_tree(
     outcomes = [_write(plan, base, config, urls, dry_run=dry_run, force=force) for plan in plans]
     if added and not dry_run:
         add_categories(config.root / "site.yaml", added)
-    return TreeReport(tuple(outcomes), added)
+    return TreeReport(tuple(outcomes), added, dry_run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +214,7 @@ def _category_for(result: ImportResult, categories: list[Category], problems: li
         slug = slug + "-1"
     categories.append(Category(slug, name))
     hint = "" if label else ": the page names no column; give it a name in site.yaml"
-    problems.append(Problem(result.origin, f"category {name!r} added to site.yaml as {slug!r}"
+    problems.append(Problem(result.origin, f"new category {name!r} (slug {slug!r}) for site.yaml"
                             f"{hint}", None, "warning"))  # fmt: skip
     return slug
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
 from sitegen.pipeline import build_site
-from tests.conftest import MINIMAL_CONFIG, REPO, article
+from tests.conftest import MINIMAL_CONFIG, article
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +37,6 @@ BODY = (
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, serve_dir) -> str:
     root = tmp_path_factory.mktemp("photo-site")
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copytree(REPO / "static", root / "static")
     (root / "site.yaml").write_text(MINIMAL_CONFIG, encoding="utf-8")
     folder = root / "content/news/2024-award"
     folder.mkdir(parents=True)

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from sitegen.pipeline import build_site
+from sitegen.theme import THEME_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -149,8 +150,8 @@ OTHER_ARTICLE = "law/wage-arrears/"
 def site(tmp_path_factory, serve_dir) -> str:
     """The test site served under /union/; returns its base URL."""
     root = tmp_path_factory.mktemp("reader-site")
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copytree(REPO / "static", root / "static")
+    shutil.copytree(THEME_DIR / "layouts", root / "layouts")
+    shutil.copytree(THEME_DIR / "static", root / "static")
     (root / "static" / "img").mkdir(exist_ok=True)
     (root / "static" / "img" / "hotline-2022.svg").write_text(CHART, encoding="utf-8")
     (root / "site.yaml").write_text(CONFIG, encoding="utf-8")

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import gzip
 import shutil
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from sitegen import search as search_index
 from sitegen.pipeline import build_site
+from sitegen.theme import THEME_DIR
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
 CONFIG = """\
 title: 測試工會
 base_url: https://example.org/news/
@@ -81,8 +80,8 @@ ARTICLES = [
 def site_base(tmp_path_factory, serve_dir) -> str:
     """Build the site into SERVED/news/ and serve SERVED, so the site lives under a sub-path."""
     root = tmp_path_factory.mktemp("site")
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copytree(REPO / "static", root / "static")
+    shutil.copytree(THEME_DIR / "layouts", root / "layouts")
+    shutil.copytree(THEME_DIR / "static", root / "static")
     (root / "site.yaml").write_text(CONFIG, encoding="utf-8")
     for path, title, date, body in ARTICLES:
         text = f"---\ntitle: {title}\ndate: {date}\ncategory: {path.split('/')[0]}\n---\n\n{body}\n"

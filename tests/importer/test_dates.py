@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from sitegen.importer import import_page
 from sitegen.importer.command import register
 from sitegen.importer.metadata import head_fields, url_date, url_partial_date
 from sitegen.pipeline import build_site
-from tests.conftest import REPO
 
 BODY = (
     "<p>"
@@ -80,8 +78,6 @@ def test_an_undated_page_is_a_draft_that_the_build_keeps_out(site, tmp_path):
     """The file's modification time is when it was saved, not published: never used. The
     page becomes a draft with the partial date its URL gives, and the site still builds
     strictly (a draft without a whole date is left out until an editor dates it)."""
-    shutil.copytree(REPO / "layouts", site / "layouts")
-    shutil.copytree(REPO / "static", site / "static")
     src = tmp_path / "old"
     saved = src / "col/col3351/art/2012/art_88.html"
     saved.parent.mkdir(parents=True)

@@ -13,7 +13,6 @@ from scoring import CORPUS
 from sitegen.check import check_site
 from sitegen.importer.command import register
 from sitegen.pipeline import build_site
-from tests.conftest import REPO
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -26,8 +25,6 @@ def run(*argv: str) -> int:
 
 
 def test_the_seed_and_the_corpus_import_into_a_site_that_builds_strictly_and_checks(site, tmp_path):
-    shutil.copytree(REPO / "layouts", site / "layouts")
-    shutil.copytree(REPO / "static", site / "static")
     src = tmp_path / "old"
     shutil.copytree(CORPUS, src, ignore=shutil.ignore_patterns("*.yaml"))
     (src / "fzwq/2018/09").mkdir(parents=True)
@@ -66,8 +63,6 @@ def test_binary_control_characters_and_pages_without_any_column_still_build(site
     """An image saved under a page's name is skipped with its reason; stray control
     characters in a real page are dropped (the build refuses them); pages that name no
     column share one holding category, not one each."""
-    shutil.copytree(REPO / "layouts", site / "layouts")
-    shutil.copytree(REPO / "static", site / "static")
     src = tmp_path / "old"
     src.mkdir()
     (src / "photo.html").write_bytes(bytes(range(32)) * 400)

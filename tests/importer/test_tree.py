@@ -114,11 +114,19 @@ def test_importing_again_gives_identical_files_and_edits_are_never_overwritten(s
     assert target.read_bytes() == first
 
 
-def test_dry_run_writes_nothing(site, archive):
+def test_dry_run_writes_nothing(site, archive, capsys):
     before = (site / "site.yaml").read_bytes()
     assert run("import", str(archive), "--site", str(site), "--dry-run") == 0
     assert not (site / "content").exists() and not (site / "static").exists()
     assert (site / "site.yaml").read_bytes() == before
+    err = capsys.readouterr().err
+    assert "category would be added to site.yaml (dry run): zgfc (職工書畫)" in err
+    assert "added to site.yaml:" not in err  # said only of what was written
+
+
+def test_a_real_import_says_the_category_was_added(site, archive, capsys):
+    assert run("import", str(archive), "--site", str(site)) == 0
+    assert "category added to site.yaml: zgfc (職工書畫)" in capsys.readouterr().err
 
 
 def test_a_page_that_fails_is_reported_and_the_others_go_on(site, archive, monkeypatch, capsys):
@@ -139,8 +147,8 @@ def test_a_page_that_fails_is_reported_and_the_others_go_on(site, archive, monke
     )
 
 
-def test_clean_prints_the_markdown_of_one_page(capsys):
-    assert run("clean", str(SAMPLES / "seed-changchun-union.txt")) == 0
+def test_preview_import_prints_the_markdown_of_one_page(capsys):
+    assert run("preview-import", str(SAMPLES / "seed-changchun-union.txt")) == 0
     out = capsys.readouterr().out
     assert out.startswith("# 發揮工會樞紐型社會組織作用") and "## 三、下步工作打算" in out
 
@@ -149,12 +157,6 @@ def test_the_imported_site_builds_strictly(site, archive):
     from sitegen.pipeline import build_site
 
     run("import", str(archive), "--site", str(site))
-    repo = Path(__file__).resolve().parents[2]
-    for folder in ("layouts", "static"):
-        if (repo / folder).is_dir():
-            import shutil
-
-            shutil.copytree(repo / folder, site / folder, dirs_exist_ok=True)
     result = build_site(site, site / "public", strict=True)
     assert result.ok, [str(p) for p in result.problems]
     assert (site / "public/law/5566/index.html").exists()
