@@ -46,7 +46,7 @@ def dist(tmp_path_factory) -> Path:
 
 def test_build_makes_a_wheel_and_an_sdist_of_this_version(dist):
     assert sorted(p.name for p in dist.iterdir()) == [
-        f"sitegen-{__version__}-py3-none-any.whl", f"sitegen-{__version__}.tar.gz"
+        f"sitegen_archive-{__version__}-py3-none-any.whl", f"sitegen_archive-{__version__}.tar.gz"
     ]  # fmt: skip
 
 

@@ -84,7 +84,7 @@ def test_the_site_workflow_pins_this_sitegen_caches_the_build_and_deploys_pages(
     jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
     steps = jobs["build"]["steps"]
     runs = [s.get("run", "") for s in steps]
-    assert f'pip install "sitegen=={__version__}"' in runs
+    assert f'pip install "sitegen-archive=={__version__}"' in runs
     assert runs.index("sitegen build --strict") < runs.index("sitegen check")
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
     assert cache["with"]["path"].split() == [".sitegen-cache", "public"]
