@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from sitegen.config import load_config
+from sitegen.convert import naive_fix
 from sitegen.importer import import_page, make_context
 from sitegen.importer.report import Progress, is_report, summary, to_json
 from sitegen.importer.review import is_review, original_reader, render_review
@@ -45,6 +46,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--dry-run", action="store_true", help="write nothing; report only")
     imp.add_argument("--force", action="store_true", help="overwrite files that differ")
     imp.add_argument("--rules", type=Path, help="a YAML file extending the spam/chrome word lists")
+    imp.add_argument(
+        "--fix-naive-traditional",
+        action="store_true",
+        help="repair traditional text converted from simplified character by character "
+        "(關于 -> 關於, 聯系 -> 聯繫, 先后 -> 先後) in titles and bodies, by phrase (OpenCC); "
+        "variants and regional choices (裡/裏, 發布/發佈) are kept; each fix is a warning",
+    )
     imp.set_defaults(func=run_import)
 
     # `clean` was easy to take for `build --clean`; the old name stays for one version.
@@ -92,6 +100,7 @@ def run_import(args: argparse.Namespace) -> int:
         force=args.force,
         progress=Progress(),
         old_site=args.old_site,
+        fix=naive_fix if args.fix_naive_traditional else None,
     )
     if args.report is not None and not _write(args.report, "--report", to_json(report)):
         return 1

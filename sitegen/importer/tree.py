@@ -111,10 +111,12 @@ def import_tree(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
     old_site: str | None = None,
+    fix: Callable[[str], tuple[str, list]] | None = None,
 ) -> TreeReport:
     """Import every saved page under `src`. Links to files the archive does not hold are
     kept as they were, or made absolute to `old_site` (https://old.example.org) when
-    given: the old server may still serve them, and `sitegen check` then passes."""
+    given: the old server may still serve them, and `sitegen check` then passes. `fix`
+    (convert.naive_fix) repairs each article's title, subtitle and body text."""
     base = src if src.is_dir() else src.parent
     files = find_pages(src)
     results: list[tuple[Path, ImportResult | None, Problem | None]] = []
@@ -133,7 +135,8 @@ def import_tree(
             for old, new in _page_urls(plan, config)}  # fmt: skip
     if old_site:
         urls = _OldSite(urls, old_site.rstrip("/"))
-    outcomes = [_write(plan, base, config, urls, dry_run=dry_run, force=force) for plan in plans]
+    outcomes = [_write(plan, base, config, urls, dry_run=dry_run, force=force, fix=fix)
+                for plan in plans]  # fmt: skip
     if added and not dry_run:
         add_categories(config.root / "site.yaml", added)
     return TreeReport(tuple(outcomes), added, dry_run)
@@ -275,18 +278,20 @@ def _page_urls(plan: _Plan, config: Config):
     yield "/" + plan.origin.as_posix(), url
 
 
-def _write(plan: _Plan, base: Path, config: Config, urls: dict, *, dry_run: bool, force: bool):
+def _write(plan: _Plan, base: Path, config: Config, urls: dict, *, dry_run: bool, force: bool,
+           fix=None):  # fmt: skip
     result = plan.result
     if result is None or plan.target is None:
         status = "failed" if result is None else "skipped"
         return PageOutcome(result, plan.origin, status, problems=plan.problems)
+    result, fixes = _fixed(result, fix) if fix else (result, [])
     body, assets, problems = _rewrite_links(result, base, urls)
     text = front_matter(result, plan) + "\n" + body
     # With photos or attachments, the article is a folder holding them: they move, and go,
     # with it, and the build publishes its photos in sizes for phones, without GPS.
     target = plan.target.with_suffix("") / BUNDLE_INDEX if assets else plan.target
     rel_target = target.relative_to(config.root) if target.is_relative_to(config.root) else target
-    problems = plan.problems + tuple(problems)
+    problems = plan.problems + tuple(problems) + _fix_problems(rel_target, fixes, text)
     if dry_run:
         return PageOutcome(result, plan.origin, "dry-run", rel_target, plan.category, problems,
                            plan.draft)  # fmt: skip
@@ -307,6 +312,40 @@ def _write(plan: _Plan, base: Path, config: Config, urls: dict, *, dry_run: bool
         )
     return PageOutcome(result, plan.origin, status, rel_target, plan.category, problems,
                        plan.draft)  # fmt: skip
+
+
+def _fixed(result: ImportResult, fix: Callable[[str], tuple[str, list]]):
+    """`result` with `fix` applied to its title, subtitle and body (--fix-naive-traditional),
+    and the changes as (front-matter key or "" for the body, change)."""
+    meta, changes = result.meta, []
+    for key in ("title", "subtitle"):
+        if not getattr(meta, key):  # (most pages have no subtitle, some no title)
+            continue
+        value, found = fix(getattr(meta, key))
+        meta = replace(meta, **{key: value})
+        changes += [(key, change) for change in found]
+    markdown, found = fix(result.markdown)
+    changes += [("", change) for change in found]
+    return replace(result, meta=meta, markdown=markdown), changes
+
+
+def _fix_problems(rel_target: Path, changes: list, text: str) -> tuple[Problem, ...]:
+    """One warning per fix, at its line in the written file, for the review page."""
+    if not changes:
+        return ()
+    lines = text.split("\n")
+    body_at = lines.index("---", 1) + 2  # after the closing --- and the blank line below it
+    at = {key: next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
+          for key in ("title", "subtitle")}  # fmt: skip
+    return tuple(
+        Problem(
+            rel_target,
+            f"naive traditional {c.before} → {c.after}",
+            at[key] if key else body_at + c.line,
+            "warning",
+        )
+        for key, c in changes
+    )
 
 
 def write_markdown(target: Path, text: str, *, force: bool) -> str:
