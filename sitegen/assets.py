@@ -29,6 +29,7 @@ from sitegen.bundles import (
     Listed,
     article_files,
     bundle_outputs,
+    files_by_folder,
     is_bundle,
     is_raster,
     resolve,
@@ -47,7 +48,7 @@ Mapper = Callable[[Callable, Iterable], Iterable]
 class Published:
     """One file to put in the output folder: where its bytes are, and their digest."""
 
-    source: Path
+    source: str  # the file's path (a string: a build makes tens of thousands of these)
     sha: str
     claim: str  # the file it comes from, for messages: content/news/a/photo.jpg
 
@@ -76,9 +77,10 @@ def prepare(
     record = _Record.load(config.root, out)
     sources: dict[str, str] = {}  # file in an article folder -> its output
     refs, problems = {}, []
+    owned = files_by_folder(listed.content, listed.folders) if listed.folders else {}
     for article in articles:
-        if is_bundle(article.path):
-            sources |= bundle_outputs(article.path, article.url, listed.content)
+        if owned and is_bundle(article.path):
+            sources |= bundle_outputs(article.path, article.url, owned)
         if article.references:
             refs[(article.path, article.url)] = article.references
     digests = record.digests({s: listed.content[s] for s in sources}, config.root)
@@ -146,20 +148,21 @@ def _make(job: tuple[Path, ImageSettings, Path, str]) -> ImageInfo | str:
 
 def _published(config, sources, digests, images, record) -> dict[str, Published]:
     store = ImageStore(store_folder(config), image_settings(config))
-    published = {}
+    published, root = {}, config.root.as_posix()
     for source, output in sources.items():
         info = images.get(source)
         if info is None:
             if not is_raster(source):  # (an image that failed is reported, not published)
-                published[output] = Published(config.root / source, digests[source], source)
+                published[output] = Published(f"{root}/{source}", digests[source], source)
             continue
         shas = record.shas(store, source, digests[source], info)
         stem = posixpath.splitext(output)[0]
+        files = store.paths(digests[source], ["", *(v.name for v in info.variants)])
         if config.image_originals:
-            published[output] = Published(store.path(digests[source], ""), shas[""], source)
+            published[output] = Published(files[""], shas[""], source)
         for variant in info.variants:
-            copy = Published(store.path(digests[source], variant.name), shas[variant.name], source)
-            published[stem + variant.name] = copy
+            published[stem + variant.name] = Published(files[variant.name], shas[variant.name],
+                                                       source)  # fmt: skip
     return published
 
 

@@ -18,6 +18,7 @@ import shutil
 import struct
 import tempfile
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -285,6 +286,17 @@ class ImageStore:
         if name and not _VARIANT_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not a variant name")
         return self._entry(digest) / (f"variant{name}" if name else "original")
+
+    def paths(self, digest: str, names: Iterable[str]) -> dict[str, str]:
+        """path() of several files of one image, as strings: a build asks for every copy of
+        every photo, and making a Path for each cost a quarter of an edit's time."""
+        entry = str(self._entry(digest))
+        found = {}
+        for name in names:
+            if name and not _VARIANT_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a variant name")
+            found[name] = os.path.join(entry, f"variant{name}" if name else "original")
+        return found
 
     def forget_except(self, digests: set[str]) -> None:
         """Remove the stored images whose digest is not in `digests`."""

@@ -21,7 +21,7 @@ from typing import Final
 
 from sitegen import __version__, assets, output
 from sitegen.bodies import BodyStore
-from sitegen.bundles import Listed, resolve
+from sitegen.bundles import Listed, article_folders, resolve
 from sitegen.cache import (
     CACHE_DIR,
     BuildCache,
@@ -195,7 +195,7 @@ def _rebuild(
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
         site = assemble(articles, config)
-        listed = Listed(others[3], others[1])
+        listed = Listed(others[3], others[1], article_folders(files))
         prepared = assets.prepare(config, site.articles, listed, workers.map, out)
         problems += prepared.problems
         site = with_files(site, prepared.files)
@@ -328,7 +328,8 @@ def check_sources(root: Path) -> list[Problem]:
     with Workers(config, 1, 0) as workers:
         sources, articles = read_sources(config, BuildCache("", ""), True, workers, files)
     problems += [p for entry in sources.values() for p in entry.problems]
-    listed = Listed(beside, with_theme(walk(config.root, STATIC_DIR), STATIC_DIR))
+    static = with_theme(walk(config.root, STATIC_DIR), STATIC_DIR)
+    listed = Listed(beside, static, article_folders(files))
     for article in articles:  # files the bodies name (photos are checked by the build)
         problems += resolve((article.path, article.url), article.references, listed, {})[1]
     return problems + url_clashes(assemble(articles, config))
@@ -561,7 +562,8 @@ def _copy_published(published, staging, previous, outputs, intact) -> list[str]:
         outputs[rel] = ("file", file.sha)
         if previous.get(rel, ("", ""))[1] == file.sha and rel in intact:
             continue
-        staging.write(rel, file.source.read_bytes())
+        with open(file.source, "rb") as handle:
+            staging.write(rel, handle.read())
         written.append(rel)
     return written
 

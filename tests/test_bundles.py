@@ -292,3 +292,22 @@ def test_a_file_in_the_folder_named_like_a_page_is_a_clash_naming_both(make_site
     message = next(str(p) for p in result.problems if p.is_error)
     assert f"/news/2024-photo/print.html is also claimed by the file {FOLDER}/print.html" in message
     assert message.endswith("rename or remove that file")
+
+
+def test_an_article_folder_inside_another_keeps_its_own_files(make_site):
+    inner = f"{FOLDER}/speech"
+    body = BODY + "\n![講話](speech/stage.jpg)\n"
+    root = bundle_site(make_site, body, {
+        f"{inner}/index.md": article("代表發言", "2024-05-01 10:00", "news", "![台上](stage.jpg)"),
+        f"{inner}/stage.jpg": photo((800, 600)),
+    })  # fmt: skip
+    result = build_site(root)
+    shown = [str(p) for p in result.problems]
+    assert any("speech/stage.jpg belongs to the article folder " in s for s in shown), shown
+    (root / FOLDER / "index.md").write_text(
+        article("全市職工勞模表彰大會舉行", "2024-05-01 09:30", "news", BODY), encoding="utf-8"
+    )
+    assert build_site(root).ok
+    names = set(snapshot(root / "public"))
+    assert "news/speech/stage-480w.webp" in names  # beside its own article's page
+    assert not [n for n in names if n.startswith("news/2024-photo/speech/")]
