@@ -180,7 +180,9 @@ class Listed:
 
 
 def article_folders(markdown: Iterable[str]) -> frozenset[str]:
-    return frozenset(folder_of(path) for path in markdown if is_bundle(path))
+    # (endswith, not is_bundle: every build asks this of every source file.)
+    tail = "/" + BUNDLE_INDEX
+    return frozenset(path[: -len(tail)] for path in markdown if path.endswith(tail))
 
 
 def resolve(
