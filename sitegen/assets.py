@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sitegen.bundles import (
     ArticleFiles,
@@ -37,7 +37,10 @@ from sitegen.bundles import (
 from sitegen.cache import CACHE_DIR, cache_file, write_atomically
 from sitegen.config import Config
 from sitegen.content import Article
-from sitegen.media import ImageError, ImageInfo, ImageSettings, ImageStore, Variant, settings_tag
+from sitegen.mediatypes import ImageInfo, ImageSettings, Variant
+
+if TYPE_CHECKING:  # (imported where used: Pillow, only by builds that have photos)
+    from sitegen.media import ImageStore
 from sitegen.problems import Problem
 
 _FORMAT: Final = f"sitegen-files 1 python {sys.version_info[0]}.{sys.version_info[1]}"
@@ -65,7 +68,15 @@ def image_settings(config: Config) -> ImageSettings:
     return ImageSettings(widths=config.image_widths, keep_exif=config.keep_exif)
 
 
+def _store(config: Config) -> ImageStore:
+    from sitegen.media import ImageStore
+
+    return ImageStore(store_folder(config), image_settings(config))
+
+
 def store_folder(config: Config) -> Path:
+    from sitegen.media import settings_tag
+
     return config.root / CACHE_DIR / f"images-{settings_tag(image_settings(config))}"
 
 
@@ -103,14 +114,14 @@ def prepare(
 def prune(config: Config, out: Path) -> None:
     """After a full build: processed images no file of the site has any more."""
     record = _Record.load(config.root, out)
-    ImageStore(store_folder(config), image_settings(config)).forget_except(
-        {digest for _, digest, _ in record.images.values()}
-    )
+    _store(config).forget_except({digest for _, digest, _ in record.images.values()})
 
 
 def _images(config, record, sources, digests, mapper) -> tuple[dict, int, list[Problem]]:
     """Each image file's info, processing in the worker pool those the store lacks."""
-    store = ImageStore(store_folder(config), image_settings(config))
+    if not any(is_raster(s) for s in sources):
+        return {}, 0, []
+    store = _store(config)
     images: dict[str, ImageInfo] = {}
     todo = []
     for source in sorted(s for s in sources if is_raster(s)):
@@ -135,6 +146,8 @@ def _images(config, record, sources, digests, mapper) -> tuple[dict, int, list[P
 
 def _make(job: tuple[Path, ImageSettings, Path, str]) -> ImageInfo | str:
     """Process one image into the store (in a worker): its info, or what is wrong with it."""
+    from sitegen.media import ImageError, ImageStore
+
     folder, settings, path, digest = job
     try:
         data = path.read_bytes()
@@ -147,7 +160,7 @@ def _make(job: tuple[Path, ImageSettings, Path, str]) -> ImageInfo | str:
 
 
 def _published(config, sources, digests, images, record) -> dict[str, Published]:
-    store = ImageStore(store_folder(config), image_settings(config))
+    store = _store(config) if images else None
     published, root = {}, config.root.as_posix()
     for source, output in sources.items():
         info = images.get(source)

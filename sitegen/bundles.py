@@ -26,7 +26,7 @@ from typing import Final
 from urllib.parse import unquote
 
 from sitegen.frozen import pickled_by_fields
-from sitegen.media import RASTER_SUFFIXES, ImageInfo
+from sitegen.mediatypes import RASTER_SUFFIXES, ImageInfo
 from sitegen.problems import Problem
 
 BUNDLE_INDEX: Final = "index.md"

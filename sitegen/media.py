@@ -19,18 +19,22 @@ import struct
 import tempfile
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import PIL
 from PIL import Image, features
 
+from sitegen.mediatypes import RASTER_SUFFIXES, ImageInfo, ImageSettings, Variant
 from sitegen.stripmeta import ORIENTATION, TRANSPOSE, stripped
 
-RASTER_SUFFIXES: Final = frozenset(
-    {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
-)
+# (The records live in mediatypes.py, which every build imports; this module, and Pillow with
+# it, only builds that have photos to publish.)
+__all__ = [
+    "RASTER_SUFFIXES", "ImageError", "ImageInfo", "ImageSettings", "ImageStore", "Variant",
+    "process", "settings_tag",
+]  # fmt: skip
+
 FORMAT: Final = 1  # bump when the published bytes or the store layout change
 
 # Only these readers may run: Pillow would otherwise try EPS (which starts Ghostscript), PSD,
@@ -52,39 +56,6 @@ _INFO_FILE: Final = "info.json"
 class ImageError(Exception):
     """An image that cannot be published; str(exc) says what is wrong and what to do, without
     the file's path (the caller adds it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ImageSettings:
-    widths: tuple[int, ...] = (480, 960, 1600)
-    quality: int = 80  # of the WebP and JPEG variants
-    keep_exif: bool = False  # True: the original is published byte for byte
-    max_pixels: int = 80_000_000  # larger is an ImageError (decompression bombs)
-
-    def __post_init__(self) -> None:
-        # Settings come from site.yaml through config.py; a bad value here is a programming error.
-        if not self.widths or any(not isinstance(w, int) or w < 1 for w in self.widths):
-            raise ValueError(f"widths must be positive integers, not {self.widths!r}")
-        if not 1 <= self.quality <= 100:
-            raise ValueError(f"quality must be 1 to 100, not {self.quality!r}")
-        if self.max_pixels < 1:
-            raise ValueError(f"max_pixels must be positive, not {self.max_pixels!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class Variant:
-    name: str  # file name suffix appended to the image's stem, e.g. "-480w.webp"
-    width: int
-    height: int
-    mime: str  # "image/webp" | "image/jpeg" | "image/png"
-
-
-@dataclass(frozen=True, slots=True)
-class ImageInfo:
-    width: int  # of the original as displayed (after EXIF orientation)
-    height: int
-    variants: tuple[Variant, ...]  # ascending width; WebP and fallback for each width
-    fallback: str  # mime of the fallback format ("image/jpeg" or "image/png")
 
 
 def settings_tag(settings: ImageSettings) -> str:
