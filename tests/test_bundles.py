@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -311,3 +312,34 @@ def test_an_article_folder_inside_another_keeps_its_own_files(make_site):
     names = set(snapshot(root / "public"))
     assert "news/speech/stage-480w.webp" in names  # beside its own article's page
     assert not [n for n in names if n.startswith("news/2024-photo/speech/")]
+
+
+def test_hostile_alt_and_title_text_stay_text_in_the_figure(make_site):
+    body = (
+        '![" onerror="alert(1)](<職工 合影.jpg> "</figcaption><script>alert(2)</script>")\n\n'
+        '<img src="職工 合影.jpg" alt="x" onload="alert(3)" title="<b>標題</b>">'
+    )
+    root = bundle_site(make_site, body)
+    assert build_site(root).ok
+    for name in ("index.html", "print.html"):
+        html = page(root, f"news/2024-photo/{name}")
+        body_html = html.split('id="article-body">')[1].split("</div>")[0]
+        tags = _Tags()
+        tags.feed(body_html)
+        assert "script" not in tags.names and "b" not in tags.names, name
+        assert not [a for a in tags.attributes if a.startswith("on")], name
+        assert {"figure", "img"} <= tags.names
+    assert "&lt;/figcaption&gt;&lt;script&gt;alert(2)&lt;/script&gt;</figcaption>" in page(root)
+
+
+class _Tags(HTMLParser):
+    """The element and attribute names of a piece of HTML, as a browser's parser reads it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        self.attributes: set[str] = set()
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.names.add(tag)
+        self.attributes.update(name for name, _ in attrs)
