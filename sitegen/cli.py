@@ -211,21 +211,24 @@ def report_build(result: BuildResult, stream=None) -> None:
         print(f"  removed {name}", file=stream)
     print(
         f"built {result.pages} pages into {result.out} in "
-        f"{result.seconds:.2f} s: {_written(result.written)}, {result.unchanged} pages "
+        f"{result.seconds:.2f} s: {_written(result)}, {result.unchanged} pages "
         f"unchanged, {len(result.removed)} removed",
         file=stream,
     )
 
 
-def _written(written: tuple[str, ...]) -> str:
+def _written(result: BuildResult) -> str:
     """How many files were written, with the ones that are not pages counted apart, so
     that the numbers add up (issue 17: "95 pages ... 112 written" read as a contradiction)."""
+    written, files = result.written, result.files_written
     static = sum(name.startswith("static/") for name in written)
     index = sum(name.startswith("search/") and not name.endswith(".html") for name in written)
-    if not static and not index:
+    if not static and not index and not files:
         return f"{len(written)} files written"
-    pages = len(written) - static - index
-    return f"{len(written)} files written ({pages} pages, {static} static, {index} search index)"
+    pages = len(written) - static - index - files
+    parts = [f"{pages} pages", *([f"{files} article files"] if files else []),
+             f"{static} static", f"{index} search index"]  # fmt: skip
+    return f"{len(written)} files written ({', '.join(parts)})"
 
 
 def print_problems(problems, stream=None) -> None:

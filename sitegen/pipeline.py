@@ -67,6 +67,7 @@ class BuildResult:
     refused: str | None = None  # the output folder may not be written: a usage error
     kept: tuple[str, ...] = ()  # files found in the output folder that sitegen did not make
     set_aside: tuple[str, ...] = ()  # such files found in the spare tree, moved out of it
+    files_written: int = 0  # of `written`, the files of article folders and photos' copies
 
     @property
     def ok(self) -> bool:
@@ -231,7 +232,7 @@ def _rebuild(
     return BuildResult(
         (*problems, *result.problems), out, result.written, result.removed,
         result.unchanged, result.pages, time.perf_counter() - start, cache.warning,
-        kept=result.kept, set_aside=result.set_aside,
+        kept=result.kept, set_aside=result.set_aside, files_written=result.files_written,
     )  # fmt: skip
 
 
@@ -392,6 +393,7 @@ class _Written:
     stats: Listing = field(default_factory=dict)  # (mtime_ns, size) of the pages written
     kept: tuple[str, ...] = ()
     set_aside: tuple[str, ...] = ()  # "output -> where it went" for files not sitegen's
+    files_written: int = 0  # files of article folders and photos' copies
 
     @property
     def ok(self) -> bool:
@@ -430,7 +432,8 @@ def _write_site(
     written = list(stats)
     outputs.update({o: e for o, e, _, _ in rendered if e is not None})
     written += _copy_static(config.root, static, staging, previous, outputs, intact)
-    written += _copy_published(published, staging, previous, outputs, intact)
+    files = _copy_published(published, staging, previous, outputs, intact)
+    written += files
     if config.search:
         index, entries = _write_search(site, staging, previous, intact, sources, workers.map)
         written += index
@@ -443,7 +446,7 @@ def _write_site(
         f"{o} -> {(claimed.aside / o).relative_to(config.root)}" for o in staging.set_aside
     )
     return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
-                    fresh, stats, tuple(sorted(new)), aside)  # fmt: skip
+                    fresh, stats, tuple(sorted(new)), aside, len(files))  # fmt: skip
 
 
 def _pages_to_render(site: Site, previous: dict, intact: set) -> tuple[list, dict, int]:

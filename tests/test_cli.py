@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import subprocess
@@ -237,3 +238,20 @@ def test_build_and_check_count_the_same_pages_and_the_other_files_add_up(make_si
     checked = capsys.readouterr().out.splitlines()[-1]
     assert checked.startswith(f"checked {pages} pages (")
     assert "feeds and sitemaps, 4 redirect maps)" in checked
+
+
+def test_the_files_of_an_article_folder_are_counted_apart_from_its_pages(make_site, capsys):
+    photo = io.BytesIO()
+    Image.new("RGB", (600, 400), (90, 120, 160)).save(photo, "JPEG")
+    root = make_site({
+        "content/law/award/index.md": article("表彰", "2018-09-21", body="![合影](a.jpg)"),
+        "content/law/award/a.jpg": photo.getvalue(),
+        "content/law/award/名單.pdf": b"%PDF-1.4",
+    })  # fmt: skip
+    assert main(["build", str(root), "--jobs", "1"]) == 0
+    built = capsys.readouterr().err.splitlines()[-1]
+    found = re.search(r"built (\d+) pages .*: (\d+) files written \((\d+) pages, 6 article "
+                      r"files, (\d+) static, 0 search index\)", built)  # fmt: skip
+    assert found, built  # the photo, its 480- and 600-px WebP and JPEG copies, and the PDF
+    pages, written, written_pages, static = map(int, found.groups())
+    assert written_pages == pages and written == pages + 6 + static
