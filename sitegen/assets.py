@@ -61,7 +61,6 @@ class Prepared:
     files: dict[str, ArticleFiles]  # article path -> its files, for articles that have any
     published: dict[str, Published]  # output -> file
     problems: list[Problem]
-    processed: int  # images processed in this build (not found in the store)
 
 
 def image_settings(config: Config) -> ImageSettings:
@@ -98,7 +97,7 @@ def prepare(
     for source in [s for s, d in digests.items() if d is None]:  # gone since it was listed
         problems.append(Problem(Path(source), "cannot be read: check the file"))
         del sources[source]
-    images, processed, image_problems = _images(config, record, sources, digests, mapper)
+    images, image_problems = _images(config, record, sources, digests, mapper)
     problems += image_problems
     published = _published(config, sources, digests, images, record)
     files = {}
@@ -108,7 +107,7 @@ def prepare(
         if resources:
             files[path] = article_files(resources, sources, config.image_originals)
     record.save()
-    return Prepared(files, published, problems, processed)
+    return Prepared(files, published, problems)
 
 
 def prune(config: Config, out: Path) -> None:
@@ -117,10 +116,10 @@ def prune(config: Config, out: Path) -> None:
     _store(config).forget_except({digest for _, digest, _ in record.images.values()})
 
 
-def _images(config, record, sources, digests, mapper) -> tuple[dict, int, list[Problem]]:
+def _images(config, record, sources, digests, mapper) -> tuple[dict, list[Problem]]:
     """Each image file's info, processing in the worker pool those the store lacks."""
     if not any(is_raster(s) for s in sources):
-        return {}, 0, []
+        return {}, []
     store = _store(config)
     images: dict[str, ImageInfo] = {}
     todo = []
@@ -134,14 +133,14 @@ def _images(config, record, sources, digests, mapper) -> tuple[dict, int, list[P
             images[source] = info
     problems: list[Problem] = []
     if not todo:  # (asking the mapper would fork the worker pool for nothing)
-        return images, 0, problems
+        return images, problems
     jobs = [(store_folder(config), image_settings(config), config.root / s, d) for s, d in todo]
     for (source, _), made in zip(todo, mapper(_make, jobs), strict=True):
         if isinstance(made, str):
             problems.append(Problem(Path(source), made))
         else:
             images[source] = made
-    return images, len(todo), problems
+    return images, problems
 
 
 def _make(job: tuple[Path, ImageSettings, Path, str]) -> ImageInfo | str:

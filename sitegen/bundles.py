@@ -333,7 +333,7 @@ def _link_target(resource: Resource) -> str:
     published, its largest copy."""
     if resource.original or resource.image is None:
         return resource.url
-    fallback = [v for v in resource.image.variants if v.mime == resource.image.fallback]
+    fallback = resource.image.copies()
     return variant_url(resource, fallback[-1].name)
 
 
@@ -356,7 +356,7 @@ def _picture(
     image = resource.image
     assert image is not None
     alt = attrs.get("alt", "")
-    fallback = [v for v in image.variants if v.mime == image.fallback]
+    fallback = image.copies()
     largest = fallback[-1]
     common = f'alt="{alt}" width="{largest.width}" height="{largest.height}"'
     if printed:  # 1600 px over A4's text width is about 240 dpi: sharp, and not 8 MB
@@ -364,7 +364,7 @@ def _picture(
     state["images"] += 1
     # The first image is likely on the first screen: load it at once; the others lazily.
     loading = ' loading="lazy"' if state["images"] > 1 else ""
-    webp = [v for v in image.variants if v.mime == "image/webp"]
+    webp = image.copies("image/webp")
     src = html.escape(url(variant_url(resource, largest.name)))
     sizes = f'sizes="{IMAGE_SIZES}"'
     return (

@@ -45,3 +45,8 @@ class ImageInfo:
     height: int
     variants: tuple[Variant, ...]  # ascending width; WebP and fallback for each width
     fallback: str  # mime of the fallback format ("image/jpeg" or "image/png")
+
+    def copies(self, mime: str | None = None) -> tuple[Variant, ...]:
+        """The copies in one format (default: the fallback's), narrowest first."""
+        wanted = mime or self.fallback
+        return tuple(v for v in self.variants if v.mime == wanted)

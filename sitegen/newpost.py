@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from sitegen.bundles import BUNDLE_INDEX
 from sitegen.config import SLUG_RE, load_config
 from sitegen.content import CONTENT_DIR
 
@@ -34,8 +35,8 @@ def write_new_article(
         raise UsageError(f"--slug {slug!r} may hold letters, digits, '-', '_' and '.' only "
                          "(no '/'): it names the file and the URL")  # fmt: skip
     folder = root / CONTENT_DIR / category
-    path = folder / slug / "index.md" if bundle else folder / f"{slug}.md"
-    for other in (folder / f"{slug}.md", folder / slug / "index.md"):
+    path = folder / slug / BUNDLE_INDEX if bundle else folder / f"{slug}.md"
+    for other in (folder / f"{slug}.md", folder / slug / BUNDLE_INDEX):
         if other.exists():  # the other form of the same article: one URL, two files
             raise FileExistsError(f"{other} exists")
     quoted_title = yaml.safe_dump(title, allow_unicode=True).removesuffix("\n...\n").strip()

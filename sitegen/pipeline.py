@@ -432,7 +432,7 @@ def _write_site(
     written = list(stats)
     outputs.update({o: e for o, e, _, _ in rendered if e is not None})
     written += _copy_static(config.root, static, staging, previous, outputs, intact)
-    files = _copy_published(published, staging, previous, outputs, intact)
+    files = _copy_files(published, "file", staging, previous, outputs, intact)
     written += files
     if config.search:
         index, entries = _write_search(site, staging, previous, intact, sources, workers.map)
@@ -545,24 +545,23 @@ def _name(article: Article, names: dict[int, str]) -> str:
 def _copy_static(root: Path, static: Listing, staging, previous, outputs, intact) -> list[str]:
     """The files of static/ (as `walk` listed them: no links that lead out of the site), and
     those of the packaged theme that the site has no file of its own for."""
-    written = []
-    for rel in sorted(static):
-        data = source_of(root, rel).read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        outputs[rel] = ("static", sha)
-        if previous.get(rel, ("", ""))[1] == sha and rel in intact:
-            continue
-        staging.write(rel, data)
-        written.append(rel)
-    return written
+    files = {}
+    for rel in static:
+        source = source_of(root, rel)
+        files[rel] = assets.Published(str(source), hashlib.sha256(source.read_bytes()).hexdigest(),
+                                      rel)  # fmt: skip
+    return _copy_files(files, "static", staging, previous, outputs, intact)
 
 
-def _copy_published(published, staging, previous, outputs, intact) -> list[str]:
-    """The files of article folders and the copies of their images, each written only when
-    its bytes are not what the output folder already holds."""
+def _copy_files(
+    files: dict[str, assets.Published], kind: str, staging, previous, outputs, intact
+) -> list[str]:
+    """Files put in the output folder as they are (static files, the files of article
+    folders, the copies of their photos), each written only when its bytes are not what
+    the output folder already holds."""
     written = []
-    for rel, file in sorted(published.items()):
-        outputs[rel] = ("file", file.sha)
+    for rel, file in sorted(files.items()):
+        outputs[rel] = (kind, file.sha)
         if previous.get(rel, ("", ""))[1] == file.sha and rel in intact:
             continue
         with open(file.source, "rb") as handle:

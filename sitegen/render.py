@@ -327,7 +327,7 @@ def _thumbnail(site: SiteContext, image: Resource | None) -> str:
     if image is None or image.image is None:
         return ""
     info = image.image
-    fallback = [v for v in info.variants if v.mime == info.fallback]
+    fallback = info.copies()
     chosen = next((v for v in fallback if v.width >= _THUMBNAIL_WIDTH), fallback[-1])
     url = site.abs_url(variant_url(image, chosen.name))
     return (f"<media:thumbnail url={quoteattr(url)} width=\"{chosen.width}\" "

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import yaml
 
+from sitegen.bundles import BUNDLE_INDEX
 from sitegen.config import Category, Config
 from sitegen.importer import Context, ImportResult, import_page
 from sitegen.importer.confidence import REVIEW_BELOW
@@ -29,7 +30,6 @@ from sitegen.scan import is_temporary
 from sitegen.search import Normalizer
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".asp", ".aspx", ".php", ".jsp", ".txt"})
-BUNDLE_INDEX = "index.md"  # an article with files is a folder: <slug>/index.md + its files
 _SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}$")
 _GENERIC_STEMS = frozenset({"index", "default", "content", "detail", "show", "view", "article"})
 _GENERIC_DIRS = frozenset(
