@@ -42,6 +42,7 @@ from sitegen.mediatypes import ImageInfo, ImageSettings, Variant
 if TYPE_CHECKING:  # (imported where used: Pillow, only by builds that have photos)
     from sitegen.media import ImageStore
 from sitegen.problems import Problem
+from sitegen.site import BAD_NAME
 
 _FORMAT: Final = f"sitegen-files 1 python {sys.version_info[0]}.{sys.version_info[1]}"
 Mapper = Callable[[Callable, Iterable], Iterable]
@@ -93,13 +94,18 @@ def prepare(
             sources |= bundle_outputs(article.path, article.url, owned)
         if article.references:
             refs[(article.path, article.url)] = article.references
+    for source in [s for s in sources if BAD_NAME.search(s)]:  # a name no host serves
+        shown = repr(source)[1:-1]
+        problems.append(Problem(Path(shown), "this file name holds a line break, a control "
+                                "character or a backslash: rename the file"))  # fmt: skip
+        del sources[source]
     digests = record.digests({s: listed.content[s] for s in sources}, config.root)
     for source in [s for s, d in digests.items() if d is None]:  # gone since it was listed
         problems.append(Problem(Path(source), "cannot be read: check the file"))
         del sources[source]
     images, image_problems = _images(config, record, sources, digests, mapper)
     problems += image_problems
-    published = _published(config, sources, digests, images, record)
+    published = _published(config, sources, digests, images, record, problems)
     files = {}
     for (path, url), found in refs.items():
         resources, missing = resolve((path, url), found, listed, images)
@@ -158,23 +164,32 @@ def _make(job: tuple[Path, ImageSettings, Path, str]) -> ImageInfo | str:
         return str(exc)
 
 
-def _published(config, sources, digests, images, record) -> dict[str, Published]:
+def _published(config, sources, digests, images, record, problems) -> dict[str, Published]:
+    """Every file to publish by its output; a photo's copy that would land on another file
+    of the folder (photo-480w.jpg beside photo.jpg) is a problem, never a silent swap."""
     store = _store(config) if images else None
     published, root = {}, config.root.as_posix()
+
+    def put(output: str, file: Published) -> None:
+        other = published.setdefault(output, file)
+        if other is not file:
+            mine, theirs = sorted((file.claim, other.claim))
+            problems.append(Problem(Path(mine), f"is published as {output}, where sitegen also "
+                                    f"puts a copy of {theirs}: rename one of them"))  # fmt: skip
+
     for source, output in sources.items():
         info = images.get(source)
         if info is None:
             if not is_raster(source):  # (an image that failed is reported, not published)
-                published[output] = Published(f"{root}/{source}", digests[source], source)
+                put(output, Published(f"{root}/{source}", digests[source], source))
             continue
         shas = record.shas(store, source, digests[source], info)
         stem = posixpath.splitext(output)[0]
         files = store.paths(digests[source], ["", *(v.name for v in info.variants)])
         if config.image_originals:
-            published[output] = Published(files[""], shas[""], source)
+            put(output, Published(files[""], shas[""], source))
         for variant in info.variants:
-            published[stem + variant.name] = Published(files[variant.name], shas[variant.name],
-                                                       source)  # fmt: skip
+            put(stem + variant.name, Published(files[variant.name], shas[variant.name], source))
     return published
 
 

@@ -28,6 +28,7 @@ from urllib.parse import unquote
 from sitegen.frozen import pickled_by_fields
 from sitegen.mediatypes import RASTER_SUFFIXES, ImageInfo
 from sitegen.problems import Problem
+from sitegen.scan import is_temporary
 
 BUNDLE_INDEX: Final = "index.md"
 # Documents listed under an article as 附件, with the word readers know each type by.
@@ -225,7 +226,7 @@ def _source_of(path: str, url: str, target: str, listed: Listed) -> tuple[str | 
         return None, (f"{target} is outside this article's folder {folder}/: copy the "
                       "file into the folder and link it from there")  # fmt: skip
     if source not in listed.content:
-        return None, f"{target} is not in {folder}/: add the file there, or fix the link"
+        return None, _missing(target, source, folder, listed)
     inner = posixpath.dirname(source)
     while inner != folder:
         if inner in listed.folders:  # published with that article, under its URL
@@ -247,6 +248,19 @@ def files_by_folder(content: Mapping[str, tuple[int, int]], folders: frozenset[s
         if folder:
             owned.setdefault(folder, []).append(source)
     return owned
+
+
+def _missing(target: str, source: str, folder: str, listed: Listed) -> str:
+    """Why a file an article names is not there, with the likeliest fix."""
+    if is_temporary(posixpath.basename(source)):
+        return (f"{target} is a hidden or temporary file name (., #, ~ at the start; ~, .tmp, "
+                ".part, .swp at the end), which is never published: rename the file")  # fmt: skip
+    folded = source.casefold()
+    near = next((f for f in listed.content if f.casefold() == folded), None)
+    if near is not None:  # Windows and macOS forgive the case; a web server does not
+        return (f"{target} is not in {folder}/, but {posixpath.relpath(near, folder)} is: "
+                "write the name with the same capitals")  # fmt: skip
+    return f"{target} is not in {folder}/: add the file there, or fix the link"
 
 
 def bundle_outputs(path: str, article_url: str, owned: Mapping[str, list[str]]) -> dict:

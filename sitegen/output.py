@@ -167,14 +167,7 @@ class Staging:
         the live site's file, which must not change. Plain strings and os calls: a clean
         build writes 20 000 files, and pathlib's and open()'s objects cost more per file.
         """
-        target = self.target(output)
-        parent = os.path.dirname(target)
-        if parent not in self.made:
-            os.makedirs(parent, exist_ok=True)
-            self.made.add(parent)
-        if not self.fresh:
-            _unlink(target)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = self._new_file(output)
         try:
             view = memoryview(data)
             while view:
@@ -183,6 +176,32 @@ class Staging:
         finally:
             os.close(fd)
         return info.st_mtime_ns, info.st_size
+
+    def copy(self, output: str, source: str) -> tuple[int, int]:
+        """Stage `output` as a copy of the file `source`, in pieces: an attachment may be a
+        video of hundreds of megabytes, which `write` would hold in memory whole."""
+        fd = self._new_file(output)
+        try:
+            with open(source, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    view = memoryview(block)
+                    while view:
+                        view = view[os.write(fd, view) :]
+            info = os.fstat(fd)
+        finally:
+            os.close(fd)
+        return info.st_mtime_ns, info.st_size
+
+    def _new_file(self, output: str) -> int:
+        """A new, empty file for `output` in the staging tree, opened for writing."""
+        target = self.target(output)
+        parent = os.path.dirname(target)
+        if parent not in self.made:
+            os.makedirs(parent, exist_ok=True)
+            self.made.add(parent)
+        if not self.fresh:
+            _unlink(target)
+        return os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
 
     def remove(self, outputs: Iterable[str]) -> None:
         """Delete outputs the new site no longer has (before writing: a file may stand where

@@ -564,8 +564,7 @@ def _copy_files(
         outputs[rel] = (kind, file.sha)
         if previous.get(rel, ("", ""))[1] == file.sha and rel in intact:
             continue
-        with open(file.source, "rb") as handle:
-            staging.write(rel, handle.read())
+        staging.copy(rel, file.source)
         written.append(rel)
     return written
 

@@ -310,7 +310,7 @@ def url_clashes(
     owners: dict[str, Page | str] = dict(files or {})
     problems: list[Problem] = []
     reported: set = set()
-    for name in [n for n in owners if _BAD_NAME.search(n)]:  # a static file, a file kept
+    for name in [n for n in owners if BAD_NAME.search(n)]:  # a static file, a file kept
         del owners[name]
         shown = repr(name)[1:-1]
         problems.append(Problem(Path(shown), "this file name holds a line break, a control "
@@ -318,7 +318,7 @@ def url_clashes(
     prefixes = tuple(reserved or ())
     for page, name in zip(site.pages, site.outputs, strict=True):
         # Only an alias is free text; other outputs come from checked slugs and settings.
-        if page.kind == "alias" and _BAD_NAME.search(name):
+        if page.kind == "alias" and BAD_NAME.search(name):
             where, line = _origin(page)
             message = (
                 f"alias {page.url!r} cannot be a file name: use letters, digits, '-', '_', '.'"
@@ -340,7 +340,7 @@ def url_clashes(
 
 # Line breaks, NUL, backslashes and . or .. segments: names that a manifest line, a file
 # system or a web server reads as something else.
-_BAD_NAME: Final = re.compile(r"[\x00-\x1f\x7f\\]|(?:^|/)\.\.?(?:/|$)")
+BAD_NAME: Final = re.compile(r"[\x00-\x1f\x7f\\]|(?:^|/)\.\.?(?:/|$)")
 
 
 def _folder_clashes(owners: Mapping[str, Page | str]) -> list[Problem]:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -343,3 +349,45 @@ class _Tags(HTMLParser):
     def handle_starttag(self, tag, attrs) -> None:
         self.names.add(tag)
         self.attributes.update(name for name, _ in attrs)
+
+
+def test_names_that_cannot_be_published_say_what_to_do(make_site):
+    body = "![甲](.hidden.jpg)\n\n![乙](Photo.JPG)\n\n![丙](photo-480w.jpg)\n\n![丁](photo.jpg)\n"
+    root = bundle_site(make_site, body, {
+        f"{FOLDER}/.hidden.jpg": photo((300, 200)),
+        f"{FOLDER}/photo.jpg": photo((1000, 700)),
+        f"{FOLDER}/photo-480w.jpg": photo((480, 336)),  # where photo.jpg's copy goes
+        f"{FOLDER}/files/bad\nname.pdf": b"%PDF-1.4",
+    })  # fmt: skip
+    result = build_site(root)
+    shown = [str(p) for p in result.problems if p.is_error]
+    assert (
+        f"{FOLDER}/index.md:7: error: .hidden.jpg is a hidden or temporary file name"
+        in "\n".join(shown)
+    )
+    assert any("Photo.JPG is not in" in s and "but photo.jpg is: write the name with the same "
+               "capitals" in s for s in shown)  # fmt: skip
+    assert any(s.startswith(f"{FOLDER}/photo-480w.jpg: error: is published as news/2024-photo/"
+                            f"photo-480w.jpg, where sitegen also puts a copy of {FOLDER}/photo.jpg")
+               for s in shown)  # fmt: skip
+    assert any(s.startswith(f"{FOLDER}/files/bad\\nname.pdf: error: this file name holds a line "
+                            "break") for s in shown)  # fmt: skip
+    assert len(shown) == 4 and not (root / "public").exists()
+
+
+def test_a_build_killed_while_it_processes_photos_leaves_no_trace_in_the_next(make_site, tmp_path):
+    extra = {f"{FOLDER}/p{n}.jpg": photo((2400, 1600)) for n in range(6)}
+    body = BODY + "".join(f"\n![照片{n}](p{n}.jpg)\n" for n in range(6))
+    root = bundle_site(make_site, body, extra)
+    command = [sys.executable, "-c", "from sitegen.cli import run; run()", "build", str(root)]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)  # fmt: skip
+    time.sleep(1.0)  # loading, listing, then the photos: some copies stored, others not
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    assert not (root / "public/index.html").exists() or child.returncode == 0
+    assert build_site(root).ok
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("public", ".sitegen-cache"))
+    assert build_site(fresh).ok
+    assert snapshot(root / "public") == snapshot(fresh / "public")
