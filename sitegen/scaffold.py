@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shlex
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -191,5 +192,6 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wrote {(args.dir / rel).as_posix()}")
     for rel in done.skipped:
         print(f"skipped {(args.dir / rel).as_posix()}: it exists (never overwritten)")
-    print(f"next: cd {args.dir.as_posix()} && sitegen build && sitegen serve")
+    # Quoted for the shell: a folder name may hold a space (名 稱).
+    print(f"next: cd {shlex.quote(args.dir.as_posix())} && sitegen build && sitegen serve")
     return 0

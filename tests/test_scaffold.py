@@ -35,6 +35,13 @@ def test_init_writes_a_site_that_builds_strictly_and_passes_the_check(tmp_path, 
     assert [str(p) for p in report.problems] == []
 
 
+def test_the_next_step_printed_works_for_a_folder_with_a_space(tmp_path, capsys):
+    root = tmp_path / "職工 檔案"
+    assert main(["init", str(root)]) == 0
+    step = capsys.readouterr().out.strip().splitlines()[-1]
+    assert step == f"next: cd '{root.as_posix()}' && sitegen build && sitegen serve"
+
+
 def test_init_sets_the_language_and_categories_asked_for(tmp_path):
     root = tmp_path / "site"
     argv = ["init", str(root), "--script", "zh-Hans", "--category", "law:法律维权",
