@@ -16,7 +16,7 @@ import marshal
 import os
 import sys
 import zlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -230,7 +230,7 @@ def _article_to_plain(article: Article) -> tuple | None:
     (a date in an extra key, say): such a file is simply parsed again."""
     if not plain_value(dict(article.extra)):
         return None
-    values = [getattr(article, f.name) for f in _FIELDS]
+    values = list(article)
     values[_DATE] = (article.date.isoformat(), str(article.date.tzinfo))
     values[_EXTRA], values[_KEY_LINES] = dict(article.extra), dict(article.key_lines)
     return tuple(values)
@@ -243,12 +243,16 @@ def _article_from_plain(raw: tuple) -> Article:
     if zone and "/" in zone:  # keep the named zone so the record equals a fresh parse
         date = date.astimezone(_zone(zone))
     values[_DATE] = date
-    values[_EXTRA], values[_KEY_LINES] = FrozenMap(values[_EXTRA]), FrozenMap(values[_KEY_LINES])
+    values[_EXTRA], values[_KEY_LINES] = _frozen(values[_EXTRA]), _frozen(values[_KEY_LINES])
     return Article(*values)
 
 
-_FIELDS: Final = fields(Article)
-_NAMES: Final = [f.name for f in _FIELDS]
+def _frozen(values: dict) -> FrozenMap:
+    return FrozenMap(values) if values else _EMPTY  # most articles have no extra keys
+
+
+_EMPTY: Final = FrozenMap()
+_NAMES: Final = Article._fields
 _DATE = _NAMES.index("date")
 _EXTRA, _KEY_LINES = _NAMES.index("extra"), _NAMES.index("key_lines")
 

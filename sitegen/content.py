@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import yaml
 
 from sitegen.bundles import images_without_alt, is_bundle, normal_target, references
 from sitegen.config import SLUG_RE, Config
-from sitegen.frozen import FrozenMap, pickled_by_fields
+from sitegen.frozen import FrozenMap
 from sitegen.problems import Problem, SiteError, did_you_mean
 from sitegen.redirects import has_query, parameters, split
 from sitegen.yamltext import (
@@ -59,9 +59,14 @@ _DATE_FORMATS: Final = (
 )
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
-class Article:
+class Article(NamedTuple):
+    """One article's record: its front matter, where it is published, and its body's digest.
+
+    A named tuple rather than a frozen dataclass, as Page is (see sitegen/site.py): each
+    build makes one for every article from the cache, and a frozen dataclass's __init__
+    costs several times a tuple's.
+    """
+
     # Relative to the site root, as a POSIX string (content/law/union-services.md): pages carry
     # their articles into worker processes, and unpickling a Path parses it again each time.
     path: str
@@ -84,8 +89,8 @@ class Article:
     # Files the body names ((target, line), see sitegen/bundles.py): checked when the build
     # has listed every file, since they may come and go while the article stays the same.
     references: tuple[tuple[str, int], ...] = ()
-    extra: FrozenMap = field(default_factory=lambda: FrozenMap({}))
-    key_lines: FrozenMap = field(default_factory=lambda: FrozenMap({}))
+    extra: FrozenMap = FrozenMap()  # read-only: one empty map serves every article
+    key_lines: FrozenMap = FrozenMap()
 
 
 @dataclass(frozen=True, slots=True)

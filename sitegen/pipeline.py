@@ -457,7 +457,7 @@ def _pages_to_render(site: Site, previous: dict, intact: set) -> tuple[list, dic
     digests = template_digests(make_env(site.config), layouts, references)
     fresh = not previous
     todo, outputs, unchanged = [], {}, 0
-    names: dict[int, str] = {}  # the articles live as long as `site`, so ids stay theirs
+    names: dict = {}  # the articles live as long as `site`, so ids stay theirs
     for page, name in zip(site.pages, site.outputs, strict=True):
         key = page_key(page, digests, names)
         known = None if fresh else previous.get(name)
@@ -499,19 +499,17 @@ def _remove_other_caches(config: Config) -> None:
                     other.unlink(missing_ok=True)
 
 
-def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]) -> str:
+def page_key(page: Page, template_digests: dict[str, str], names: dict) -> str:
     """What a page is made from: its record (articles by path and digest) and its layout.
 
     `names` memoises each article's "path:digest" by id: a build computes a key for every
-    page, and most articles appear on several (their page, print view, neighbours, lists).
+    page, and most articles appear on several (their page, print view, neighbours, lists);
+    and, by (id, "page"), the part of an article page's key its print view shares.
     """
     if page.kind in _ARTICLE_KINDS:  # the most pages: a short key, all they vary by
         # (Their URL, title and breadcrumbs follow from the article and the settings.)
-        before, after = page.previous, page.next
         text = "\0".join((
-            page.kind, template_digests.get(page.template or "", ""), _name(page.article, names),
-            _name(before, names) if before else "-", _name(after, names) if after else "-",
-            page.files.key if page.files else "-",
+            page.kind, template_digests.get(page.template or "", ""), _article_part(page, names)
         ))  # fmt: skip
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
     pager = page.pager
@@ -534,7 +532,21 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict[int, str]
 _ARTICLE_KINDS: Final = frozenset(("article", "print"))
 
 
-def _name(article: Article, names: dict[int, str]) -> str:
+def _article_part(page: Page, names: dict) -> str:
+    """The part of an article page's key that its print view shares, made once for both."""
+    memo = (id(page.article), "page")
+    try:
+        return names[memo]
+    except KeyError:
+        before, after = page.previous, page.next
+        part = names[memo] = "\0".join((
+            _name(page.article, names), _name(before, names) if before else "-",
+            _name(after, names) if after else "-", page.files.key if page.files else "-",
+        ))  # fmt: skip
+        return part
+
+
+def _name(article: Article, names: dict) -> str:
     try:
         return names[id(article)]
     except KeyError:

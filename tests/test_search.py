@@ -6,14 +6,12 @@ static/js/search.js does; browser tests in tests/browser/ drive the real script.
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import hashlib
 import json
 import marshal
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -164,7 +162,7 @@ def test_ids_run_oldest_first_so_each_year_is_one_id_range(tmp_path):
 
 def test_a_newer_article_leaves_the_older_articles_doc_files_alone(tmp_path):
     # Long articles, as real ones are: one per doc file.
-    long = [replace(doc, text=doc.text * 40) for doc in (READING, WAGES, COOLING)]
+    long = [doc._replace(text=doc.text * 40) for doc in (READING, WAGES, COOLING)]
     write_index(long[:2], tmp_path)
     before = {p: p.read_bytes() for p in (tmp_path / "search/d").iterdir()}
     assert len(before) == 2
@@ -204,7 +202,7 @@ def test_an_edit_leaves_the_masks_of_the_sentences_it_did_not_touch_alone(tmp_pa
     """A new first sentence moves every later character, but not within its own run, so
     the later bigrams' masks stay as they were (and an edit rewrites few shards)."""
     before = SearchDoc("/law/m/", "調解", "2022-11-08", "law", "法律維權", "會員代表值班。")
-    after = replace(before, text="今日上午起，會員代表值班。")
+    after = before._replace(text="今日上午起，會員代表值班。")
     for doc, out in ((before, tmp_path / "a"), (after, tmp_path / "b")):
         write_index([doc], out)
     masks_before: dict[str, list[int]] = {}
@@ -402,7 +400,7 @@ def test_a_rebuild_indexes_only_the_block_whose_docs_changed(tmp_path, monkeypat
     write_index(docs, tmp_path / "one", cache=cache)
     assert len(indexed) > 3
     indexed.clear()
-    docs[13] = dataclasses.replace(docs[13], text="本期改為線上開放。")
+    docs[13] = docs[13]._replace(text="本期改為線上開放。")
     second = write_index(docs, tmp_path / "two", cache=cache)
     assert len(indexed) == 1
     indexed.clear()
@@ -444,7 +442,7 @@ def test_a_rebuild_reads_the_texts_of_one_block_and_leaves_its_other_doc_files(
     assert set(read) == block
     written_docs = {f.rel for f in second if f.written and f.rel.startswith("search/d/")}
     assert written_docs and written_docs <= {f"search/d/{i // per_chunk}.json.gz" for i in block}
-    plain = write_index([replace(d, text=texts[i]) for i, d in enumerate(docs())], tmp_path / "p")
+    plain = write_index([d._replace(text=texts[i]) for i, d in enumerate(docs())], tmp_path / "p")
     assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
 
 
@@ -469,7 +467,7 @@ def test_a_rebuild_compresses_only_the_shards_whose_bytes_changed(tmp_path, monk
     monkeypatch.setattr(
         gzip, "compress", lambda data, *a, **k: compressed.append(data) or real(data, *a, **k)
     )
-    docs[13] = replace(docs[13], text="本期改為線上開放。")
+    docs[13] = docs[13]._replace(text="本期改為線上開放。")
     second = write_index(docs, Place(tmp_path / "next", live), cache=cache)
     changed = [f.rel for f in second if f.rel in shards and f.sha != first[f.rel]]
     assert 0 < len(changed) < len(shards) / 2
@@ -495,7 +493,7 @@ def _edited_archive(tmp_path: Path, monkeypatch) -> tuple[list[SearchDoc], Path,
     ]  # fmt: skip
     cache, live = tmp_path / "cache", tmp_path / "live"
     write_index(docs, live, cache=cache)
-    docs[13] = replace(docs[13], text="今日上午起，" + docs[13].plain())
+    docs[13] = docs[13]._replace(text="今日上午起，" + docs[13].plain())
     return docs, cache, live
 
 
