@@ -46,6 +46,13 @@ class Pending:
             raise self._failure
         return self._answer
 
+    def cancel(self) -> None:
+        """Kill the child if its answer was never asked for, and reap it."""
+        if self._child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self.reap()
+
     def reap(self) -> None:
         """Wait for the child if that has not been done, whatever it answered."""
         with contextlib.suppress(ChildFailed):

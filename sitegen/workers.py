@@ -149,6 +149,11 @@ class Workers:
             self._pool = context.Pool(self.jobs, _start, (self._local.config,))
         return self._pool if items >= PARALLEL_FROM else None
 
+    @property
+    def forked(self) -> bool:
+        """Whether the worker processes run (else the work is done in this process)."""
+        return self._pool is not None
+
     def __enter__(self) -> Workers:
         return self
 

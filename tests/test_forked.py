@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import threading
 from pathlib import Path
@@ -9,11 +10,12 @@ from pathlib import Path
 import pytest
 
 import sitegen.forked
+import sitegen.pipeline
 import sitegen.scan
 from sitegen.forked import ChildFailed, Pending, beside
 from sitegen.pipeline import build_site
 from sitegen.scan import stat_files, stat_files_beside
-from tests.conftest import write_site
+from tests.conftest import MINIMAL_CONFIG, snapshot, write_site
 
 
 @pytest.fixture
@@ -31,6 +33,7 @@ def forking(monkeypatch) -> list[Pending]:
         return pending
 
     monkeypatch.setattr(sitegen.scan, "beside", recording)
+    monkeypatch.setattr(sitegen.pipeline, "beside", recording)
     return started
 
 
@@ -115,3 +118,62 @@ def test_builds_leave_no_child_behind_and_still_see_hand_edited_outputs(tmp_path
     assert build_site(root).ok  # a rebuild
     assert "正文" in page.read_text(encoding="utf-8")
     assert len(forking) == 2 and all(reaped(p) for p in forking)  # statted in children
+
+
+SEARCHED = MINIMAL_CONFIG.replace("search: false", "search: true")
+
+
+def searched_site(root: Path) -> Path:
+    return write_site(root, {
+        f"content/law/{n}.md": f"---\ntitle: 勞動合同第{n}問\ndate: 2018-09-{n + 10}\n"
+                               f"category: law\n---\n試用期工資不得低於最低工資標準{n}。\n"
+        for n in range(1, 6)
+    }, SEARCHED)  # fmt: skip
+
+
+def edit_and_rebuild(root: Path) -> dict[str, bytes]:
+    write_site(root, {"content/law/3.md": "---\ntitle: 勞動合同第3問\ndate: 2018-09-13\n"
+                      "category: law\n---\n加班費按工資基數計算，另有約定的除外。\n"})  # fmt: skip
+    assert build_site(root).ok
+    return snapshot(root / "public")
+
+
+def clean_build(root: Path) -> dict[str, bytes]:
+    assert build_site(root, root / "clean", clean=True).ok
+    return snapshot(root / "clean")
+
+
+def test_an_edits_search_index_is_made_in_a_child_as_a_clean_build_makes_it(tmp_path, forking):
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    forking.clear()
+    after = edit_and_rebuild(root)
+    assert len(forking) == 2 and all(reaped(p) for p in forking)  # outputs statted, index made
+    assert after == clean_build(root)
+    texts = [gzip.decompress(data).decode("utf-8") for name, data in after.items()
+             if name.startswith("search/d/")]  # fmt: skip
+    assert any("加班費" in text for text in texts) and not any("最低工資標準3" in t for t in texts)
+
+
+def test_when_the_search_child_dies_the_build_indexes_itself(tmp_path, forking, monkeypatch):
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+
+    def dying(function, *args):
+        return beside(os._exit, 9) if function is not sitegen.scan.stat_files else None
+
+    monkeypatch.setattr(sitegen.pipeline, "beside", dying)
+    assert edit_and_rebuild(root) == clean_build(root)
+
+
+def test_a_build_that_fails_leaves_no_search_child_running(tmp_path, forking, monkeypatch):
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sitegen.pipeline.Workers, "render", broken)
+    with pytest.raises(OSError):
+        edit_and_rebuild(root)
+    assert forking and all(reaped(p) for p in forking)
