@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -142,3 +145,14 @@ def test_a_plain_document_is_known_to_be_made_plain():
     md = make_markdown()
     to_html(md, "2023年5月1日，市總工會舉辦活動。\n\n## 一、概況\n\n- 甲項")
     assert made_plain(md)
+
+
+def test_making_the_converter_reads_no_installed_packages_metadata():
+    """Markdown looks an extension given by name up among every installed package's entry
+    points (importlib.metadata): 40 ms of each build, an edit's included."""
+    code = ("import sys; from sitegen.markup import make_markdown, to_html; "
+            "html = to_html(make_markdown(), '| a |\\n|---|\\n| 1 |\\n\\n文[^1]\\n\\n[^1]: 注'); "
+            "assert '<table>' in html and 'footnote' in html, html; "
+            "print('importlib.metadata' in sys.modules)")  # fmt: skip
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"
