@@ -758,8 +758,9 @@ def main(argv: list[str] | None = None) -> int:
         "0 where the outputs and caches are all in memory)",
     )  # fmt: skip
     parser.add_argument("--profile", type=int, metavar="N", help="only profile one N build")
-    parser.add_argument("--scripts", action="store_true",
-                        help="the site in two scripts against one (bench/two_scripts.py)")  # fmt: skip
+    parser.add_argument(
+        "--scripts", action="store_true", help="two scripts against one (bench/two_scripts.py)"
+    )
     args = parser.parse_args(argv)
     args.load = os.getloadavg()[0]  # other work on the machine shows up in wall times
     OUT.mkdir(exist_ok=True)
