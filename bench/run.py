@@ -758,6 +758,9 @@ def main(argv: list[str] | None = None) -> int:
         "0 where the outputs and caches are all in memory)",
     )  # fmt: skip
     parser.add_argument("--profile", type=int, metavar="N", help="only profile one N build")
+    parser.add_argument(
+        "--scripts", action="store_true", help="two scripts against one (bench/two_scripts.py)"
+    )
     args = parser.parse_args(argv)
     args.load = os.getloadavg()[0]  # other work on the machine shows up in wall times
     OUT.mkdir(exist_ok=True)
@@ -766,6 +769,10 @@ def main(argv: list[str] | None = None) -> int:
         profile(args.profile, args.seed)
         return 0
     sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
+    if args.scripts:
+        import two_scripts
+
+        return two_scripts.main(sizes, args)
     results = [bench_size(count, args) for count in sizes]
     table = report(results, args)
     (OUT / "results.md").write_text(table, encoding="utf-8")

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import markdown
     import nh3
 
+    from sitegen.convert import Converter
+
 _SCHEMA = "CREATE TABLE IF NOT EXISTS body (digest TEXT PRIMARY KEY, html TEXT, text TEXT)"
 _MADE_BY = "CREATE TABLE IF NOT EXISTS made_by (policy TEXT)"
 TRUSTED: Final = "trusted"  # the policy key of bodies kept as Markdown made them
@@ -84,19 +86,27 @@ class BodyStore:
     def get(self, article: Article) -> Body:
         if self._last is not None and self._last[0] == article.digest:
             return self._last[1]
-        try:
-            row = (
-                self._connect()
-                .execute("SELECT html, text FROM body WHERE digest = ?", (article.digest,))
-                .fetchone()
-            )
-        except sqlite3.DatabaseError:  # damaged under us: render, and keep the page right
-            row = None
+        row = self.stored(article.digest)
         body = Body(*row) if row else self.render(article)
         if not row:
             self._made.append((article.digest, body.html, body.stored_text))
         self._last = (article.digest, body)
         return body
+
+    def stored(self, key: str) -> tuple[str, str | None] | None:
+        """The (html, text) stored under `key`, or None."""
+        try:
+            return (
+                self._connect()
+                .execute("SELECT html, text FROM body WHERE digest = ?", (key,))
+                .fetchone()
+            )
+        except sqlite3.DatabaseError:  # damaged under us: render, and keep the page right
+            return None
+
+    def made(self, key: str, body: Body) -> None:
+        """Note a body made here under `key`, for `take_made` (see ConvertedBodies)."""
+        self._made.append((key, body.html, body.stored_text))
 
     def take_made(self) -> list[tuple[str, str, str | None]]:
         """Bodies rendered since the last call, as rows for `save` (in the one writer)."""
@@ -127,10 +137,12 @@ class BodyStore:
             self._db = None
 
     def forget(self, digests: set[str]) -> None:
-        """Remove the bodies of these source digests."""
+        """Remove the bodies of these source digests (and their conversions, "digest:t2s")."""
         if digests and self.path.exists():
             db = self._connect()
-            db.executemany("DELETE FROM body WHERE digest = ?", ((d,) for d in digests))
+            # ":" sorts after every hex digit and before "~": the key and its conversions.
+            db.executemany("DELETE FROM body WHERE digest = ? OR digest BETWEEN ? AND ?",
+                           ((d, d + ":", d + ":~") for d in digests))  # fmt: skip
             db.commit()
 
     def prune(self, keep: set[str]) -> None:
@@ -141,8 +153,33 @@ class BodyStore:
         db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (digest TEXT PRIMARY KEY)")
         db.execute("DELETE FROM keep")
         db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((d,) for d in keep))
-        db.execute("DELETE FROM body WHERE digest NOT IN (SELECT digest FROM keep)")
+        # Conversions ("digest:t2s") go with their source's body.
+        db.execute("DELETE FROM body WHERE substr(digest, 1, 64) NOT IN (SELECT digest FROM keep)")
         db.commit()
+
+
+class ConvertedBodies:
+    """The bodies of `store` in the site's second script (issue 16): each converted once per
+    source version and conversion, and kept in the same store as "<digest>:<conversion>",
+    so that an edit converts one article. Reads as a BodyStore does (`get`)."""
+
+    def __init__(self, store: BodyStore, converter: Converter) -> None:
+        self.store = store
+        self.converter = converter
+        self._last: tuple[str, Body] | None = None  # an article page and its print view
+
+    def get(self, article: Article) -> Body:
+        key = f"{article.digest}:{self.converter.conversion}"
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        row = self.store.stored(key)
+        if row:
+            body = Body(*row)
+        else:  # the text is made from the HTML when asked for: only feeds want it
+            body = Body(self.converter.html(self.store.get(article).html))
+            self.store.made(key, body)
+        self._last = (key, body)
+        return body
 
 
 def _open(path: Path, policy: str) -> sqlite3.Connection:

@@ -14,6 +14,7 @@ import yaml
 from sitegen.frozen import pickled_by_fields
 from sitegen.i18n import LABELS
 from sitegen.problems import Problem, did_you_mean
+from sitegen.script_settings import check_scripts
 from sitegen.yamltext import YamlRefused, YamlShapeError, error_line, error_text, load_mapping
 
 SITE_FILE = "site.yaml"
@@ -60,6 +61,10 @@ class Config:
     image_widths: tuple[int, ...] = (480, 960, 1600)  # of the copies of each photo, in px
     keep_exif: bool = False  # publish photos with their EXIF (GPS included) as taken
     image_originals: bool = True  # publish each photo as it came too, beside its copies
+    # The whole site once more in the other script (issue 16): () or (source, other).
+    scripts: tuple[str, ...] = ()
+    conversion: str = ""  # OpenCC's, source -> other; "" for scripts.default_conversion
+    no_convert: tuple[str, ...] = ()  # front-matter keys whose values stay as written
 
     @property
     def base_path(self) -> str:
@@ -91,6 +96,9 @@ _TYPES: dict[str, type] = {
     "image_widths": list,
     "keep_exif": bool,
     "image_originals": bool,
+    "scripts": list,
+    "conversion": str,
+    "no_convert": list,
 }
 
 
@@ -137,6 +145,7 @@ def check_settings(
         else:
             values[key] = value
     _check_values(values, report)
+    check_scripts(values, raw, report)
     categories = _read_categories(values.pop("categories", []), lines.get("categories"), problems)
     if any(p.is_error for p in problems):
         return None, problems

@@ -93,6 +93,18 @@ class Converter:
         _add_text(s, parts, slots)
         return self._fill(parts, slots)
 
+    def texts(self, items: list[str]) -> list[str]:
+        """Many texts as `text` converts each, in one OpenCC call (titles of every article)."""
+        parts: list[str] = []
+        slots: list[int] = []
+        bounds = []
+        for item in items:
+            start = len(parts)
+            _add_text(item, parts, slots)
+            bounds.append((start, len(parts)))
+        self._fill(parts, slots)
+        return ["".join(parts[start:end]) for start, end in bounds]
+
     def html(self, fragment: str) -> str:
         """The text of an HTML fragment (and alt and title values); markup, code and
         marked elements are kept byte for byte."""

@@ -63,6 +63,7 @@ _ZH_HANT: Final = {
     "search_needs_script": "搜索需要啟用 JavaScript。",
     "attachments": "附件",
     "attachment_of": "{type}，{size}",
+    "script_switch": "繁簡轉換",  # the title of the 繁/简 link (sites in two scripts)
 }
 
 _ZH_HANS: Final = {
@@ -108,6 +109,7 @@ _ZH_HANS: Final = {
     "search_by_date": "按日期",
     "search_by_relevance": "按相关度",
     "search_needs_script": "搜索需要启用 JavaScript。",
+    "script_switch": "繁简转换",
 }
 
 LABELS: Final = MappingProxyType(

@@ -47,6 +47,7 @@ from sitegen.render import (
     template_digests,
 )
 from sitegen.scan import Listing, signature, stat_files, stat_files_beside, walk
+from sitegen.scripts import static_files, with_scripts
 from sitegen.site import Page, Site, assemble, url_clashes, with_files
 from sitegen.theme import source_of, with_theme
 from sitegen.workers import Progress, SourceTask, Workers, bodies_path, body_store
@@ -143,6 +144,7 @@ def _sources_seen(config, problems, out, opts, start, outputs) -> BuildResult:
     )
     # The packaged theme's files count as inputs too: upgrading sitegen re-renders what changed.
     layouts, static = with_theme(layouts, LAYOUTS_DIR), with_theme(static, STATIC_DIR)
+    static = static_files(config, static)  # the 繁/简 switch's script only where it is used
     others = (layouts, static, settings, beside)
     problems += [_outside_problem(root, rel) for rel in outside]
     inputs = signature(files, *others, extra=fingerprint)
@@ -200,7 +202,7 @@ def _rebuild(
         listed = Listed(others[3], others[1], article_folders(files))
         prepared = assets.prepare(config, site.articles, listed, workers.map, out)
         problems += prepared.problems
-        site = with_files(site, prepared.files)
+        site = with_scripts(with_files(site, prepared.files))  # issue 16: sitegen/scripts.py
         live = output.read_manifest(out)
         if cache.outputs and (live is None or cache.generation != live.id):
             cache.outputs = {}  # the folder is not the one this cache describes: write it whole

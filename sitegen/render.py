@@ -56,6 +56,8 @@ from sitegen.i18n import labels_for
 from sitegen.markup import excerpt
 from sitegen.problems import Problem, SiteError
 from sitegen.redirects import render_map
+from sitegen.script_settings import prefix_of
+from sitegen.scripts import alternates, converter_of, is_page_path, other_config, short_name
 from sitegen.site import Page
 
 # xml.sax.saxutils has these, but importing it pulls in urllib.request and email (20 ms
@@ -84,26 +86,68 @@ class SiteContext:
     labels: MappingProxyType[str, str]
     # URLs already encoded: every page links the same navigation, and quote() is not free.
     _urls: dict[str, str] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    # A site in two scripts (sitegen/scripts.py): the URL prefix of this context's pages
+    # ("zh-hans/", or "" for the articles' own script), and (script, prefix) of both.
+    prefix: str = ""
+    scripts: tuple[tuple[str, str], ...] = ()
 
     @property
     def categories(self) -> tuple[Category, ...]:
         return self.config.categories
 
     def url(self, path: str) -> str:
-        """A site path ("/law/a/") as a link under the base path, percent-encoded."""
+        """A site path ("/law/a/") as a link under the base path, percent-encoded; in the
+        second script, a page's path leads to its twin under the script's prefix."""
         found = self._urls.get(path)
         if found is None:
-            found = _quote(self.config.base_path + path.lstrip("/"))
+            found = _quote(self.config.base_path + self._in_script(path))
             if len(self._urls) < 10_000:  # navigation and static files, not every article
                 self._urls[path] = found
         return found
 
     def abs_url(self, path: str) -> str:
-        return _quote(self.config.base_url + path.lstrip("/"))
+        return _quote(self.config.base_url + self._in_script(path))
+
+    def _in_script(self, path: str) -> str:
+        if self.prefix and is_page_path(path):
+            return self.prefix + path.lstrip("/")
+        return path.lstrip("/")
 
     def category_name(self, slug: str) -> str:
         found = self.config.category(slug)
         return found.name if found else slug
+
+    @property
+    def root_url(self) -> str:
+        """The site's base path, percent-encoded: the same in both scripts (`url("/")` is
+        the home page in this context's script)."""
+        return _quote(self.config.base_path)
+
+    @property
+    def other_script(self) -> str:
+        """The script of the twin of each page ("zh-Hans"), or "" in a site of one script."""
+        return next((s for s, _ in self.scripts if s != self.config.language), "")
+
+    @property
+    def script_name(self) -> str:
+        """This context's script as the switch names it (繁), or ""."""
+        return short_name(self.config.language) if self.scripts else ""
+
+    @property
+    def other_script_name(self) -> str:
+        return short_name(self.other_script) if self.scripts else ""
+
+    def switch_url(self, path: str) -> str:
+        """The link to the page at `path` in the other script."""
+        prefix = next((p for s, p in self.scripts if s != self.config.language), "")
+        return _quote(self.config.base_path + prefix + path.lstrip("/"))
+
+    def alternates(self, path: str) -> tuple[tuple[str, str], ...]:
+        """(hreflang, absolute URL) of the page at `path` in each script, and x-default
+        (the articles' own script); () in a site of one script."""
+        found = tuple((s, _quote(self.config.base_url + p + path.lstrip("/")))
+                      for s, p in self.scripts)  # fmt: skip
+        return (*found, ("x-default", found[0][1])) if found else ()
 
 
 class _SiteEnvironment(jinja2.Environment):
@@ -161,8 +205,9 @@ _NOT_FIXED: Final = object()
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 
 
-def make_env(config: Config) -> jinja2.Environment:
-    context = make_context(config)
+def make_env(config: Config, script: str = "") -> jinja2.Environment:
+    """The layouts' environment for the pages of `script` ("" for the articles' own)."""
+    context = make_context(config, script)
     env = _SiteEnvironment(
         loader=theme.layout_loader(config.root),  # the site's layouts/, then the packaged theme's
         undefined=jinja2.StrictUndefined,  # a layout typo fails loudly, with file and line
@@ -171,7 +216,7 @@ def make_env(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
         cache_size=-1,  # a plain dict: every page looks its layouts up again
-        bytecode_cache=_bytecode_cache(context),
+        bytecode_cache=_bytecode_cache(context, _layouts_name(config, script)),
     )
     # A global rather than a render argument: macros imported without `with context` see it
     # too, and Jinja then runs _macros.html once per process instead of once per page.
@@ -184,14 +229,21 @@ def make_env(config: Config) -> jinja2.Environment:
     return env
 
 
-def _bytecode_cache(site: SiteContext) -> jinja2.BytecodeCache | None:
+def _layouts_name(config: Config, script: str) -> str:
+    # The second script's folder is named after the first's: a full build keeps the
+    # folders whose names start with the current settings' (pipeline._remove_other_caches).
+    name = layouts_cache_name(make_context(config))
+    return name + "-" + prefix_of(script).rstrip("/") if script else name
+
+
+def _bytecode_cache(site: SiteContext, name: str) -> jinja2.BytecodeCache | None:
     """Compiled layouts, kept between builds: compiling them is a tenth of a small rebuild.
 
     Jinja keys each by the layout's source, but compiled code also holds values of the
     settings (constants above, and filters such as `url` on a constant string, which Jinja
     applies when it compiles): so a folder per settings.
     """
-    folder = site.config.root / CACHE_DIR / layouts_cache_name(site)
+    folder = site.config.root / CACHE_DIR / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only checkout: compile each time
@@ -210,8 +262,16 @@ def _quote(url: str) -> str:
     return url if _PLAIN_URL.fullmatch(url) else quote(url, safe=_SAFE_URL_CHARS)
 
 
-def make_context(config: Config) -> SiteContext:
-    return SiteContext(config, labels_for(config.language))
+def make_context(config: Config, script: str = "") -> SiteContext:
+    """The layouts' `site`: for the articles' own script, or for the second (`script`), with
+    that script's labels and the site's title and category names converted."""
+    scripts = alternates(config)
+    if not script:
+        return SiteContext(config, labels_for(config.language), scripts=scripts)
+    converter = converter_of(config)
+    assert converter is not None and script == config.scripts[1], script
+    converted = other_config(config, converter)
+    return SiteContext(converted, labels_for(script), prefix=prefix_of(script), scripts=scripts)
 
 
 def file_size(size: int) -> str:
@@ -236,7 +296,7 @@ def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: 
     if page.kind == "redirects":  # old URLs with a query string, for the 404 page and servers
         return render_map(page, site.config.base_path, site.url).encode("utf-8")
     if page.kind in ("article", "print") and page.article is not None:
-        body = _under_base_path(bodies.get(page.article).html, site.config.base_path)
+        body = _under_base_path(bodies.get(page.article).html, site.config.base_path, site.prefix)
         body = place(body, page.files, site.url, printed=page.kind == "print")
         page = page.with_body(Markup(body))
     try:
@@ -253,20 +313,24 @@ def render_page(env: jinja2.Environment, site: SiteContext, page: Page, bodies: 
         raise SiteError(_template_problem(env, page, exc, filename, lineno)) from None
 
 
-_ROOT_LINK: Final = re.compile(r'(<(?:a|img|source|link)\b[^>]*?\s(?:href|src)=")/(?!/)')
+_ROOT_LINK: Final = re.compile(r'(<(?:a|img|source|link)\b[^>]*?\s(?:href|src)=")/(?!/)([^"]*)')
 
 
-def _under_base_path(body: str, base_path: str) -> str:
+def _under_base_path(body: str, base_path: str, prefix: str = "") -> str:
     """Editors link other articles as /law/slug/: put such links under the site's base path.
 
     Done here, not when the Markdown is rendered, so stored bodies stay valid for any base URL.
     The base path goes into an attribute: percent-encoded as the layouts' links are, and
     escaped, so that no base URL can end the attribute (config refuses such URLs too).
+    In the second script (`prefix` "zh-hans/"), links to pages lead to their twins there.
     """
-    if base_path == "/":
+    if base_path == "/" and not prefix:
         return body
-    prefix = str(escape_markup(_quote(base_path)))
-    return _ROOT_LINK.sub(lambda m: m.group(1) + prefix, body)
+    base = str(escape_markup(_quote(base_path)))
+    if not prefix:
+        return _ROOT_LINK.sub(lambda m: m.group(1) + base + m.group(2), body)
+    return _ROOT_LINK.sub(lambda m: m.group(1) + base + (prefix if is_page_path("/" + m.group(2))
+                                                         else "") + m.group(2), body)  # fmt: skip
 
 
 def _what(page: Page) -> str:
@@ -362,8 +426,20 @@ def render_sitemap(site: SiteContext, page: Page) -> str:
     if page.template == "index":
         items = [f"<sitemap><loc>{escape(site.abs_url(u))}</loc></sitemap>" for u in page.children]
         return "\n".join([head, f"<sitemapindex {xmlns}>", *items, "</sitemapindex>", ""])
-    items = [f"<url><loc>{escape(site.abs_url(u))}</loc></url>" for u in page.children]
+    if site.scripts:
+        xmlns += ' xmlns:xhtml="http://www.w3.org/1999/xhtml"'
+        items = [_sitemap_twins(site, u) for u in page.children]
+    else:
+        items = [f"<url><loc>{escape(site.abs_url(u))}</loc></url>" for u in page.children]
     return "\n".join([head, f"<urlset {xmlns}>", *items, "</urlset>", ""])
+
+
+def _sitemap_twins(site: SiteContext, url: str) -> str:
+    """A page in each script, each naming both as alternates (as search engines ask)."""
+    found = site.alternates(url)[:-1]  # no x-default here: both are listed
+    links = "".join(f'<xhtml:link rel="alternate" hreflang="{s}" href={quoteattr(u)}/>'
+                    for s, u in found)  # fmt: skip
+    return "\n".join(f"<url><loc>{escape(u)}</loc>{links}</url>" for _, u in found)
 
 
 def template_digests(

@@ -25,6 +25,7 @@ from sitegen.i18n import labels_for
 from sitegen.problems import Problem
 from sitegen.redirects import FILES as REDIRECT_FILES
 from sitegen.redirects import MAP_JSON, has_query, lookup_key, old_urls, request_form, split
+from sitegen.script_settings import prefix_of
 
 SITEMAP_LIMIT: Final = 50_000  # URLs per sitemap file, as the sitemaps protocol allows
 
@@ -79,6 +80,9 @@ class Page(NamedTuple):
     files: ArticleFiles | None = None  # article and print view: the files the body names
     # Feeds: (article path, its first image) for the entries that have one.
     images: tuple[tuple[str, Resource], ...] = ()
+    # "" in the articles' own script; else the other one's (zh-Hans), whose copy of the site
+    # is under its prefix (see sitegen/scripts.py). `url` is the same in both.
+    script: str = ""
     body: str | None = None  # the article's HTML, filled in only while rendering
 
     def with_body(self, body: str) -> Page:
@@ -90,6 +94,8 @@ class Page(NamedTuple):
     def output(self) -> str:
         """The output file, relative to the output folder."""
         path = self.url.lstrip("/")
+        if self.script:
+            path = prefix_of(self.script) + path
         return path + "index.html" if path == "" or path.endswith("/") else path
 
 
@@ -130,7 +136,7 @@ def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> S
         pages += [
             Page("redirects", name, "redirects", entries=with_query) for name in REDIRECT_FILES
         ]
-    pages += _sitemaps(pages)
+    pages += sitemap_pages(pages)
     return Site(config, ordered, tuple(pages), tuple(page.output for page in pages))
 
 
@@ -286,10 +292,13 @@ def _aliases(ordered: tuple[Article, ...], labels) -> list[Page]:
     return pages
 
 
-def _sitemaps(pages: list[Page]) -> list[Page]:
+def sitemap_pages(pages: list[Page], copies: int = 1) -> list[Page]:
+    """The sitemap files and their index. `copies`: how often each URL of `pages` is listed
+    (a site in two scripts lists each twice, once per script: see render_sitemap)."""
+    per_file = SITEMAP_LIMIT // copies
     listed = [p.url for p in pages if p.canonical is None and p.kind in {
         "home", "category", "article", "archive", "year", "month"}]  # fmt: skip
-    chunks = [tuple(listed[i : i + SITEMAP_LIMIT]) for i in range(0, len(listed), SITEMAP_LIMIT)]
+    chunks = [tuple(listed[i : i + per_file]) for i in range(0, len(listed), per_file)]
     files = [Page("sitemap", f"/sitemap-{n}.xml", "sitemap", children=chunk)
              for n, chunk in enumerate(chunks or [()], start=1)]  # fmt: skip
     index = Page("sitemap", "/sitemap.xml", "sitemap index",

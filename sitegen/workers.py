@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Final
 
 from sitegen import __version__
-from sitegen.bodies import BodyStore
+from sitegen.bodies import BodyStore, ConvertedBodies
 from sitegen.cache import CACHE_DIR, SourceEntry
 from sitegen.config import Config
 from sitegen.content import parse_article
 from sitegen.markup import EXTENSIONS, TEXT_FORMAT
 from sitegen.output import Staging
 from sitegen.problems import Problem, SiteError
-from sitegen.render import make_env, render_page
+from sitegen.render import make_context, make_env, render_page
+from sitegen.scripts import converter_of
 from sitegen.site import Page
 
 PARALLEL_FROM: Final = 200  # fewer items than this are done faster in one process
@@ -54,7 +55,8 @@ def body_store(config: Config, backlink_title: str = "") -> BodyStore:
 class _Worker:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._renderer: tuple | None = None
+        self._store: BodyStore | None = None
+        self._renderers: dict[str, tuple] = {}  # by page.script: (env, context, bodies)
 
     def parse(self, task: SourceTask) -> SourceEntry | str:
         """A changed file's entry, or just its digest when its bytes are what the cache knows."""
@@ -74,12 +76,23 @@ class _Worker:
             raise
         return SourceEntry(stat, digest, parsed.article, parsed.problems)
 
-    def render(self, staging: Staging, page: Page, key: str, previous_sha: str | None) -> Rendered:
-        if self._renderer is None:
-            env = make_env(self.config)
+    def _renderer(self, script: str) -> tuple:
+        """The layouts, their `site` and the bodies for the pages of `script` (a site in two
+        scripts renders the second's pages with their own, and converted bodies)."""
+        found = self._renderers.get(script)
+        if found is None:
+            env = make_env(self.config, script)
             context = env.globals["site"]  # the layouts' `site`: one URL cache, not two
-            self._renderer = (env, context, body_store(self.config, context.labels["body"]))
-        env, context, bodies = self._renderer
+            if self._store is None:
+                self._store = body_store(self.config, make_context(self.config).labels["body"])
+            bodies = self._store
+            if script:
+                bodies = ConvertedBodies(self._store, converter_of(self.config))
+            found = self._renderers[script] = (env, context, bodies)
+        return found
+
+    def render(self, staging: Staging, page: Page, key: str, previous_sha: str | None) -> Rendered:
+        env, context, bodies = self._renderer(page.script)
         try:
             data = render_page(env, context, page, bodies)
         except SiteError as exc:
@@ -94,13 +107,14 @@ class _Worker:
         return page.output, (key, sha), staging.write(page.output, data), None
 
     def take_made(self) -> list[tuple[str, str, str | None]]:
-        return self._renderer[2].take_made() if self._renderer is not None else []
+        return self._store.take_made() if self._store is not None else []
 
     def close(self) -> None:
         # The parent forks a new pool for each build; no database connection may cross it.
-        if self._renderer is not None:
-            self._renderer[2].close()
-            self._renderer = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+            self._renderers = {}
 
 
 _WORKER: _Worker | None = None
