@@ -545,14 +545,20 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict) -> str:
 
     `names` memoises each article's "path:digest" by id: a build computes a key for every
     page, and most articles appear on several (their page, print view, neighbours, lists);
-    and, by (id, "page"), the part of an article page's key its print view shares.
+    and, by article path, the keys of article pages and print views and the part they share.
     """
     if page.kind in _ARTICLE_KINDS:  # the most pages: a short key, all they vary by
-        # (Their URL, title and breadcrumbs follow from the article and the settings.)
-        text = "\0".join((
-            page.kind, template_digests.get(page.template or "", ""), _article_part(page, names)
-        ))  # fmt: skip
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        # (Their URL, title and breadcrumbs follow from the article and the settings; in a
+        # site of two scripts, the twin's key is its original's, made once for both.)
+        memo = (page.kind, page.article.path)
+        found = names.get(memo)
+        if found is None:
+            text = "\0".join((
+                page.kind, template_digests.get(page.template or "", ""),
+                _article_part(page, names),
+            ))  # fmt: skip
+            found = names[memo] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return found
     pager = page.pager
     parts = [
         page.kind, page.url, page.title, page.template or "", page.target or "",
@@ -574,8 +580,9 @@ _ARTICLE_KINDS: Final = frozenset(("article", "print"))
 
 
 def _article_part(page: Page, names: dict) -> str:
-    """The part of an article page's key that its print view shares, made once for both."""
-    memo = (id(page.article), "page")
+    """The part of an article page's key that its print view (and their twins in the other
+    script, whose articles are other records of the same files) share, made once for all."""
+    memo = (page.article.path, "page")
     try:
         return names[memo]
     except KeyError:

@@ -20,8 +20,11 @@ build's fingerprint.
 from __future__ import annotations
 
 import dataclasses
+import marshal
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from sitegen.cache import CACHE_DIR, write_atomically
 from sitegen.config import Category, Config
 from sitegen.content import Article
 from sitegen.script_settings import SHORT_NAMES, default_conversion, prefix_of
@@ -58,30 +61,76 @@ def other_config(config: Config, converter: Converter) -> Config:
 
 
 def convert_articles(
-    articles: tuple[Article, ...], converter: Converter, keep: tuple[str, ...]
-) -> list[Article]:
+    articles: tuple[Article, ...], converter: Converter, keep: tuple[str, ...],
+    cache: Path | None = None,
+) -> list[Article]:  # fmt: skip
     """The articles with the text readers see in the other script (one OpenCC call for
-    all), except the front-matter keys named in `keep` (no_convert)."""
+    those not converted before), except the front-matter keys named in `keep` (no_convert).
+
+    With a `cache` file, each article's converted values are kept there by path and digest:
+    converting every title, source and summary took a tenth of a second of each build at
+    10 000 articles, an edit's included, where the articles that changed are all it needs.
+    """
     fields = [f for f in ("title", "subtitle", "source", "editor", "author", "summary")
               if f not in keep]  # fmt: skip
     tags = "tags" not in keep
+    tag = _cache_tag(converter, fields, tags)
+    known = _load_converted(cache, tag)
+    names = [f"{a.path}\0{a.digest}" for a in articles]
+    todo = [(name, a) for name, a in zip(names, articles, strict=True) if name not in known]
     texts: list[str] = []
-    for article in articles:
+    for _, article in todo:
         texts += [getattr(article, f) or "" for f in fields]
         if tags:
             texts += article.tags
     done = iter(converter.texts(texts))
-    converted = []
-    for article in articles:
-        changes = {}
-        for name in fields:
-            value = next(done)
-            if getattr(article, name) is not None:  # an absent key stays absent
-                changes[name] = value
-        if tags and article.tags:
-            changes["tags"] = tuple(next(done) for _ in article.tags)
-        converted.append(article._replace(**changes))
-    return converted
+    now = {name: known[name] for name in names if name in known}
+    for name, article in todo:
+        values = tuple(next(done) for _ in fields)
+        now[name] = (values, tuple(next(done) for _ in article.tags) if tags else ())
+    if cache is not None and (todo or len(now) != len(known)):
+        write_atomically(cache, marshal.dumps((tag, now)))
+    at = [Article._fields.index(f) for f in fields]
+    return [_converted(a, at, now[name]) for name, a in zip(names, articles, strict=True)]
+
+
+def _converted(article: Article, at: list[int], converted: tuple) -> Article:
+    """The article with its converted values at the positions `at` (an absent key stays
+    absent), and its converted tags. (By position: _replace goes by name, at three times
+    the cost, for every article of every build.)"""
+    texts, tags = converted
+    values = list(article)
+    for i, text in zip(at, texts, strict=True):
+        if values[i] is not None:
+            values[i] = text
+    if tags:
+        values[_TAGS] = tags
+    return Article(*values)
+
+
+_TAGS: Final = Article._fields.index("tags")
+
+
+def _cache_tag(converter: Converter, fields: list[str], tags: bool) -> str:
+    # OpenCC's dictionaries change between its versions: a new one converts afresh.
+    from opencc import __version__ as opencc_version
+
+    return f"converted 1 {converter.conversion} {opencc_version} {fields} {tags}"
+
+
+def _load_converted(cache: Path | None, tag: str) -> dict[str, tuple]:
+    """What convert_articles kept in `cache` for this tag (marshal: loading runs no code)."""
+    if cache is None:
+        return {}
+    try:
+        found, held = marshal.loads(cache.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return held if found == tag and type(held) is dict else {}
+
+
+_FILES: Final = Page._fields.index("files")
+assert Page._fields[_FILES:] == ("files", "images", "script", "body")
 
 
 def with_scripts(site: Site) -> Site:
@@ -91,7 +140,8 @@ def with_scripts(site: Site) -> Site:
         return site
     config = site.config
     script = config.scripts[1]
-    articles = convert_articles(site.articles, converter, config.no_convert)
+    cache = config.root / CACHE_DIR / f"converted-{converter.conversion}.bin"
+    articles = convert_articles(site.articles, converter, config.no_convert, cache)
     other = assemble(articles, other_config(config, converter))
     twins = {p.url: p for p in other.pages if p.kind not in NOT_TWINNED}
     pages: list[Page] = []
@@ -101,7 +151,8 @@ def with_scripts(site: Site) -> Site:
         pages.append(page)
         if page.kind not in NOT_TWINNED:
             twin = twins[page.url]
-            pages.append(twin._replace(script=script, files=page.files, images=page.images))
+            # As twin._replace(files=..., images=..., script=...), at a third of the cost.
+            pages.append(Page(*twin[:_FILES], page.files, page.images, script))
     pages += sitemap_pages([p for p in pages if not p.script], copies=2)
     return dataclasses.replace(site, pages=tuple(pages), outputs=tuple(p.output for p in pages))
 

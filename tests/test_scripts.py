@@ -203,14 +203,26 @@ def test_an_edit_converts_one_article_and_a_second_build_converts_none(make_site
         converted.append(fragment)
         return original(self, fragment)
 
+    texts: list[str] = []
+    original_texts = Converter.texts
+
+    def counting_texts(self, items):
+        texts.extend(items)
+        return original_texts(self, items)
+
     monkeypatch.setattr(Converter, "html", counting)
+    monkeypatch.setattr(Converter, "texts", counting_texts)
     assert build_site(root).ok
     assert len(converted) == 5  # each body once, for its page, print view and feeds
+    assert all(f"第{i}篇發展報告" in texts for i in range(5))
     converted.clear()
+    texts.clear()
     path = root / "content/law/a2.md"
     path.write_text(path.read_text(encoding="utf-8").replace("正文", "新正文"), encoding="utf-8")
     result = build_site(root)
     assert result.ok and converted == ["<p>第2篇新正文，發展頭髮。</p>"]
+    titles = [t for t in texts if t.endswith("篇發展報告")]
+    assert titles == ["第2篇發展報告"]  # the other articles' titles were kept from last time
     assert "zh-hans/law/a2/index.html" in result.written
     assert "第2篇新正文，发展头发。" in read(root / "public", "zh-hans/law/a2/index.html")
     converted.clear()
