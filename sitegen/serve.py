@@ -37,7 +37,7 @@ from sitegen.scan import is_temporary
 
 EVENTS: Final = "/__sitegen__/events"
 WATCHED: Final = ("content", "layouts", "static", "site.yaml")
-DEBOUNCE: Final = 0.15  # seconds of quiet before a rebuild: a git checkout is one burst
+DEBOUNCE: Final = 0.1  # seconds of quiet before a rebuild: a git checkout is one burst
 LONG_POLL: Final = 20.0
 STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 _NOT_FOUND: Final = """<!doctype html>
@@ -188,6 +188,7 @@ class DevServer:
         self._state = BuildState(0, 0, ())
         self._changed = threading.Condition()
         self._dirty = False
+        self._last_change = 0.0  # time.monotonic() of the last source event
         self._stopping = False
         self.httpd = _HTTPServer((host, port), _handler_for(self))
         self._observer = None
@@ -230,6 +231,7 @@ class DevServer:
     def mark_dirty(self) -> None:
         with self._changed:
             self._dirty = True
+            self._last_change = time.monotonic()
             self._changed.notify_all()
 
     def wait_for_build(self, build: int, timeout: float) -> BuildState:
@@ -273,14 +275,16 @@ class DevServer:
             self.rebuild()
 
     def _settle(self) -> None:
-        # Wait until no event has come for DEBOUNCE seconds, then build once for the burst.
+        """Wait until DEBOUNCE seconds have passed since the last event, then build once for
+        the burst. (Counted from the last event: an editor's save is several, and waiting a
+        whole DEBOUNCE again after each one that came during the wait cost up to twice it.)"""
         while True:
             with self._changed:
-                self._dirty = False
-            time.sleep(DEBOUNCE)
-            with self._changed:
-                if not self._dirty:
+                quiet = time.monotonic() - self._last_change
+                if quiet >= DEBOUNCE or self._stopping:
+                    self._dirty = False
                     return
+            time.sleep(DEBOUNCE - quiet)
 
 
 def _make_observer(root: Path, on_change, out: Path, poll: bool):

@@ -381,3 +381,40 @@ def get_response(server: DevServer, path: str) -> bytes:
     data = connection.getresponse().read()
     connection.close()
     return data
+
+
+class FakeClock:
+    """time.monotonic and time.sleep for sitegen.serve, with events scheduled at set times."""
+
+    def __init__(self, server: DevServer, events: list[float]) -> None:
+        self.now = 0.0
+        self.server = server
+        self.events = sorted(events)
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        until = self.now + seconds
+        while self.events and self.events[0] <= until:
+            self.now = self.events.pop(0)
+            self.server.mark_dirty()
+        self.now = until
+
+
+def test_a_burst_of_events_is_built_once_its_last_event_is_old_enough(make_site, monkeypatch):
+    """An editor's save is several file events a few milliseconds apart: the build starts one
+    quiet interval after the last of them, not one interval after each that came meanwhile."""
+    import sitegen.serve as serve
+
+    server = DevServer(make_site({"content/law/a.md": article("甲", "2018-09-21")}), port=0)
+    try:
+        clock = FakeClock(server, [0.004, 0.012])
+        monkeypatch.setattr(serve.time, "monotonic", clock.monotonic)
+        monkeypatch.setattr(serve.time, "sleep", clock.sleep)
+        server.mark_dirty()  # the save's first event, at 0
+        server._settle()
+        assert clock.now == pytest.approx(0.012 + serve.DEBOUNCE)
+        assert not clock.events
+    finally:
+        server.stop()
