@@ -167,26 +167,22 @@ class Staging:
         the live site's file, which must not change. Plain strings and os calls: a clean
         build writes 20 000 files, and pathlib's and open()'s objects cost more per file.
         """
-        fd = self._new_file(output)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            info = os.fstat(fd)
-        finally:
-            os.close(fd)
-        return info.st_mtime_ns, info.st_size
+        return self._put(output, (data,))
 
     def copy(self, output: str, source: str) -> tuple[int, int]:
         """Stage `output` as a copy of the file `source`, in pieces: an attachment may be a
         video of hundreds of megabytes, which `write` would hold in memory whole."""
+        with open(source, "rb") as handle:
+            return self._put(output, iter(lambda: handle.read(1 << 20), b""))
+
+    def _put(self, output: str, blocks) -> tuple[int, int]:
+        """Write `blocks` (bytes) into a new file for `output`: its (mtime_ns, size)."""
         fd = self._new_file(output)
         try:
-            with open(source, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    view = memoryview(block)
-                    while view:
-                        view = view[os.write(fd, view) :]
+            for block in blocks:
+                view = memoryview(block)
+                while view:
+                    view = view[os.write(fd, view) :]
             info = os.fstat(fd)
         finally:
             os.close(fd)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Final
 from sitegen.cache import CACHE_DIR, write_atomically
 from sitegen.config import Category, Config
 from sitegen.content import Article
-from sitegen.script_settings import SHORT_NAMES, default_conversion, prefix_of
+from sitegen.script_settings import CONVERTED_KEYS, SHORT_NAMES, default_conversion, prefix_of
 from sitegen.site import Page, Site, assemble, sitemap_pages
 
 if TYPE_CHECKING:
@@ -71,8 +71,7 @@ def convert_articles(
     converting every title, source and summary took a tenth of a second of each build at
     10 000 articles, an edit's included, where the articles that changed are all it needs.
     """
-    fields = [f for f in ("title", "subtitle", "source", "editor", "author", "summary")
-              if f not in keep]  # fmt: skip
+    fields = [f for f in CONVERTED_KEYS if f != "tags" and f not in keep]
     tags = "tags" not in keep
     tag = _cache_tag(converter, fields, tags)
     known = _load_converted(cache, tag)
