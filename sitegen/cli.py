@@ -117,6 +117,10 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     build.add_argument("--clean", action="store_true",
                        help="ignore the build cache and render every page")  # fmt: skip
+    build.add_argument("--verify", action="store_true",
+                       help="read every file of the output folder and write again any "
+                       "that was edited or deleted by hand (a plain build trusts its "
+                       "record)")  # fmt: skip
     build.add_argument(
         "--jobs", type=int, default=default_jobs(), help="processes (default: cores, %(default)s)"
     )
@@ -173,7 +177,7 @@ def _build(args: argparse.Namespace) -> int:
         return 2
     result = build_site(
         args.site, args.out, strict=args.strict, drafts=args.drafts, jobs=args.jobs,
-        clean=args.clean, progress=progress_printer(), waiting=_say,
+        clean=args.clean, verify=args.verify, progress=progress_printer(), waiting=_say,
     )  # fmt: skip
     report_build(result)
     if result.refused is not None:

@@ -224,7 +224,7 @@ def begin(
     (put by hand into public/ deep down, and swapped out with it) go to `claimed.aside`."""
     spare = spare_of(out)
     fresh = fresh or live is None or not out.is_dir()
-    mine = _manifest_id(spare)
+    mine = manifest_id(spare)
     remade = fresh or mine not in (live.id, live.previous)
     strays = _put_aside(spare, live, claimed) if remade and spare.is_dir() else ()
     # Half made from here until commit writes a manifest again: a kill in between leaves a
@@ -307,7 +307,7 @@ def _bring_up(out: Path, spare: Path, live: Manifest, mine: str | None) -> None:
         _link(out / rel, spare / rel)
 
 
-def _manifest_id(folder: Path) -> str | None:
+def manifest_id(folder: Path) -> str | None:
     """The id of a tree's manifest, from its first lines only."""
     try:
         with open(folder / MANIFEST, "rb") as handle:

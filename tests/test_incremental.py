@@ -130,17 +130,34 @@ def test_a_build_with_nothing_to_do_stops_early_but_still_reports_warnings(tmp_p
     assert not build_site(root, strict=True).ok
 
 
-def test_a_hand_edited_output_is_noticed_and_rebuilt(tmp_path):
+def test_verify_notices_an_output_edited_or_deleted_by_hand_and_writes_it_again(tmp_path):
     root = new_site(tmp_path)
     build_site(root)
     page = root / "public/law/a0/index.html"
     original = page.read_bytes()
     page.write_bytes(b"edited by hand")
-    assert build_site(root).written == ("law/a0/index.html",)
+    assert build_site(root, verify=True).written == ("law/a0/index.html",)
     assert page.read_bytes() == original
     page.unlink()
-    build_site(root)
+    assert build_site(root, verify=True).written == ("law/a0/index.html",)
     assert page.read_bytes() == original
+
+
+def test_a_plain_build_trusts_its_record_but_notices_a_section_deleted_by_hand(tmp_path):
+    """Without --verify the outputs are not statted one by one (see pipeline._intact): a
+    top-level folder gone is noticed, by the no-change check and by an edit build alike."""
+    root = new_site(tmp_path)
+    build_site(root)
+    before = snapshot(root / "public")
+    shutil.rmtree(root / "public/law")
+    result = build_site(root)
+    assert result.ok and "law/a0/index.html" in result.written
+    assert snapshot(root / "public") == before
+    shutil.rmtree(root / "public/law")
+    apply(root, ("edit", 1))
+    assert build_site(root).ok
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
 
 
 def test_a_second_build_with_no_change_writes_nothing(tmp_path):
@@ -317,7 +334,7 @@ def test_a_cache_that_lies_about_outputs_is_still_safe_when_files_are_missing(tm
     root = new_site(tmp_path)
     build_site(root)
     (root / "public/law/a0/index.html").unlink()
-    build_site(root)
+    assert build_site(root, verify=True).ok
     assert (root / "public/law/a0/index.html").exists()
 
 
@@ -445,5 +462,5 @@ def test_an_output_edited_by_hand_is_still_rewritten_whatever_its_time(tmp_path)
     page = root / "public/law/a0/index.html"
     page.write_text("edited by hand", encoding="utf-8")
     fresh_clone_times(root)
-    assert build_site(root).ok
+    assert build_site(root, verify=True).ok
     assert "edited by hand" not in page.read_text(encoding="utf-8")
