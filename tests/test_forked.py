@@ -14,7 +14,7 @@ import sitegen.pipeline
 import sitegen.scan
 from sitegen.forked import ChildFailed, Pending, beside
 from sitegen.pipeline import build_site
-from sitegen.scan import stat_files, stat_files_beside
+from sitegen.scan import SPLIT_AT, walk
 from tests.conftest import MINIMAL_CONFIG, snapshot, write_site
 
 
@@ -76,7 +76,7 @@ def test_an_answer_marshal_cannot_carry_is_a_failure(forking):
     assert reaped(pending)
 
 
-def test_no_child_is_forked_while_other_threads_run():
+def test_no_child_is_forked_while_other_threads_run(tmp_path):
     """serve runs a server and a watcher thread: a forked child could inherit a lock one of
     them holds, so the work is done in the process itself."""
     stop = threading.Event()
@@ -84,25 +84,55 @@ def test_no_child_is_forked_while_other_threads_run():
     thread.start()
     try:
         assert beside(sorted, [2, 1]) is None
-        assert stat_files_beside(Path("."), ["pyproject.toml"])() == stat_files(
-            Path("."), ["pyproject.toml"]
-        )
+        root = archive(tmp_path)
+        assert walk(root, "content") == serial_walk(root)
     finally:
         stop.set()
         thread.join()
 
 
-def test_outputs_are_statted_alike_in_a_child_or_here(tmp_path, forking, monkeypatch):
-    for name in ("a.html", "law/b.html", "law/中文.html"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(name, encoding="utf-8")
-    names = ["a.html", "law/b.html", "law/中文.html", "gone.html"]
-    expected = stat_files(tmp_path, names)
-    assert sorted(expected) == ["a.html", "law/b.html", "law/中文.html"]
-    assert stat_files_beside(tmp_path, names)() == expected
-    assert len(forking) == 1
+def archive(root: Path, categories: int = 3, years: int = 30) -> Path:
+    """content/ with more folders than one process walks alone: category/year/articles,
+    with an editor's swap file and a hidden file that are never sources."""
+    for c in range(categories):
+        for y in range(years):
+            folder = root / "content" / f"cat{c}" / str(1995 + y)
+            folder.mkdir(parents=True)
+            for n in range(2):
+                (folder / f"勞動{n}.md").write_text(f"{c}-{y}-{n}", encoding="utf-8")
+            (folder / ".勞動0.md.swp").write_bytes(b"vim")
+            (folder / ".DS_Store").write_bytes(b"mac")
+    return root
+
+
+def serial_walk(root: Path, outside: list | None = None) -> dict:
+    """The walk in one process, as a site too small to split is walked."""
+    top = root / "content"
+    return sitegen.scan._Walk(f"{root}/", str(top), "", outside).run([(str(top), "content")])
+
+
+def test_a_large_folder_is_walked_by_two_processes_as_by_one(tmp_path, forking, monkeypatch):
+    root = archive(tmp_path)
+    expected = serial_walk(root)
+    assert len(expected) == 3 * 30 * 2 > SPLIT_AT
+    assert not any(".swp" in name or "DS_Store" in name for name in expected)
+    assert walk(root, "content") == expected
+    assert len(forking) == 1 and reaped(forking[0])
     monkeypatch.setattr(sitegen.scan, "beside", lambda *args: beside(fails, "killed"))
-    assert stat_files_beside(tmp_path, names)() == expected  # the child failed: statted here
+    assert walk(root, "content") == expected  # the child failed: walked here
+
+
+def test_links_in_a_large_folder_follow_the_rules_of_the_walk_in_one_process(tmp_path, forking):
+    root = archive(tmp_path)
+    (root / "content/cat2/2020/外面").symlink_to("/etc")
+    (root / "content/cat1/again").symlink_to(root / "content/cat0/1999")
+    (root / "content/cat1/again2").symlink_to(root / "content/cat0/1999")
+    found, outside = walk(root, "content", outside=(noted := [])), noted
+    assert outside == ["content/cat2/2020/外面"]
+    assert found == serial_walk(root, [])
+    assert not any(
+        name.startswith(("content/cat1/again/", "content/cat1/again2/")) for name in found
+    )  # a folder inside the walked one: read under its own name
 
 
 SEARCHED = MINIMAL_CONFIG.replace("search: false", "search: true")
@@ -145,7 +175,7 @@ def test_when_the_search_child_dies_the_build_indexes_itself(tmp_path, forking, 
     assert build_site(root).ok
 
     def dying(function, *args):
-        return beside(os._exit, 9) if function is not sitegen.scan.stat_files else None
+        return beside(os._exit, 9)
 
     monkeypatch.setattr(sitegen.pipeline, "beside", dying)
     assert edit_and_rebuild(root) == clean_build(root)
