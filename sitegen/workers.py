@@ -127,6 +127,7 @@ def _start(config: Config) -> None:
     # `serve` turns into an interrupt), so a worker prints no traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent's fork
     _WORKER = _Worker(config)
 
 
@@ -160,7 +161,14 @@ class Workers:
         """The pool if `items` are worth spreading over processes, forked if need be."""
         if self._pool is None and self.jobs > 1 and items >= PARALLEL_FROM:
             context = multiprocessing.get_context("fork")
-            self._pool = context.Pool(self.jobs, _start, (self._local.config,))
+            # Ctrl+C held back while the workers fork: one arriving before a worker ignores
+            # it would raise in the Python code that runs first in the child (logging's
+            # after-fork hook) and print a traceback. Here it is answered once forked.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self._pool = context.Pool(self.jobs, _start, (self._local.config,))
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return self._pool if items >= PARALLEL_FROM else None
 
     @property
