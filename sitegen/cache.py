@@ -31,7 +31,7 @@ from sitegen.problems import Problem
 from sitegen.scan import Listing
 
 CACHE_DIR: Final = ".sitegen-cache"
-SCHEMA: Final = 5
+SCHEMA: Final = 6
 PARTS: Final = 64  # files the source entries are spread over (by name)
 
 
@@ -54,6 +54,9 @@ class BuildCache:
     loaded: dict[str, tuple[SourceEntry, tuple]] = field(default_factory=dict, repr=False)
     warning: str | None = None  # why an existing cache was not used
     generation: str | None = None  # the manifest id of the output folder this cache describes
+    # What article pages are made from besides their own articles and neighbours (see
+    # pipeline._plan): while it is the same, such a page of an unchanged article keeps its key.
+    plan: str = ""
     # The token of each part file of source entries (None: no entries), as loaded.
     parts: list[str | None] = field(default_factory=list)
 
@@ -76,14 +79,14 @@ def load_cache(root: Path, fingerprint: str, out: Path) -> BuildCache:
     path = cache_file(root, out)
     empty = BuildCache(fingerprint, str(out))
     try:
-        header, found, last_out, generation, parts, outputs = marshal.loads(path.read_bytes())
+        header, found, last_out, generation, parts, outputs, plan = marshal.loads(path.read_bytes())
         if header != _HEADER or found != fingerprint:
             empty.warning = "settings, Python or sitegen version changed since the last build"
             return empty
         if last_out != str(out):
             empty.warning = f"last build went to {last_out}"
             return empty
-        _check_shapes(generation, parts, outputs)
+        _check_shapes(generation, parts, outputs, plan)
         loaded = {p: (_source_from_plain(e), e) for p, e in _read_parts(path, parts).items()}
     except FileNotFoundError:
         return empty
@@ -92,7 +95,7 @@ def load_cache(root: Path, fingerprint: str, out: Path) -> BuildCache:
         return empty
     sources = {p: entry for p, (entry, _) in loaded.items()}
     return BuildCache(fingerprint, str(out), sources, outputs, loaded,
-                      generation=generation, parts=parts)  # fmt: skip
+                      generation=generation, parts=parts, plan=plan)  # fmt: skip
 
 
 def _read_parts(path: Path, parts: list) -> dict[str, tuple]:
@@ -112,11 +115,11 @@ def _read_parts(path: Path, parts: list) -> dict[str, tuple]:
     return entries
 
 
-def _check_shapes(generation: object, parts: object, outputs: object) -> None:
+def _check_shapes(generation: object, parts: object, outputs: object, plan: object) -> None:
     """Raise ValueError unless the cache's records have the shapes the build relies on (a
     damaged or hand-made cache must cost a full build, never a wrong site or a crash).
     (map and set: C loops, a few milliseconds for the 30 000 records of a large site.)"""
-    if not isinstance(generation, str) or type(outputs) is not dict:
+    if not isinstance(generation, str) or type(outputs) is not dict or type(plan) is not str:
         raise ValueError("records of the wrong type")
     if (
         type(parts) is not list
@@ -151,7 +154,8 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             continue
         parts[number] = token = os.urandom(8).hex()
         write_atomically(_part_file(path, number), marshal.dumps((_HEADER, token, held[number])))
-    data = (_HEADER, cache.fingerprint, cache.out, cache.generation, parts, cache.outputs)
+    data = (_HEADER, cache.fingerprint, cache.out, cache.generation, parts, cache.outputs,
+            cache.plan)  # fmt: skip
     write_atomically(path, marshal.dumps(data))
     _listing_file(path).unlink(missing_ok=True)  # an earlier version's, stale from now on
 

@@ -464,3 +464,24 @@ def test_an_output_edited_by_hand_is_still_rewritten_whatever_its_time(tmp_path)
     fresh_clone_times(root)
     assert build_site(root, verify=True).ok
     assert "edited by hand" not in page.read_text(encoding="utf-8")
+
+
+def test_an_article_leaving_a_category_rejoins_its_old_neighbours_links(tmp_path):
+    """Article pages of unchanged articles keep their recorded keys (pipeline._kept_key)
+    only while the order of the categories is the same: here it is not, and the pages on
+    either side of the article that left must now link to each other."""
+    root = new_site(tmp_path, count=0)
+    for name, day in (("a", 1), ("b", 2), ("c", 3)):
+        write(root, name, f"文章{name}", f"2018-05-0{day} 10:00", "law")
+    assert build_site(root).ok
+    older = root / "public/law/a/index.html"
+    assert "/law/b/" in older.read_text(encoding="utf-8")
+    moved = root / "content/law/b.md"
+    moved.write_text(moved.read_text(encoding="utf-8").replace("category: law", "category: news"),
+                     encoding="utf-8")  # fmt: skip
+    result = build_site(root)
+    assert result.ok and "law/a/index.html" in result.written
+    page = older.read_text(encoding="utf-8")
+    assert "/law/c/" in page and "/law/b/" not in page
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")

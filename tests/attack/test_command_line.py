@@ -323,18 +323,23 @@ def test_a_date_in_year_one_is_an_error_with_its_line(site):
 
 def damage_cache(root: Path, kind: str) -> None:
     for path in (root / ".sitegen-cache").glob("cache-*.bin"):
-        header, fingerprint, out, generation, entries, outputs = marshal.loads(path.read_bytes())
+        header, fingerprint, out, generation, entries, outputs, plan = marshal.loads(
+            path.read_bytes()
+        )
         data = {
             "junk": b"\x00\xffnot a cache\x13" * 40,
-            "foreign": marshal.dumps((header, "x", "y", "z", {"a": 1}, {})),
-            "entries": marshal.dumps((header, fingerprint, out, generation, {"a": 1}, outputs)),
+            "foreign": marshal.dumps((header, "x", "y", "z", {"a": 1}, {}, "")),
+            "entries": marshal.dumps((header, fingerprint, out, generation, {"a": 1}, outputs,
+                                      plan)),
             "outputs": marshal.dumps((header, fingerprint, out, generation, entries,
-                                      {"law/a/index.html": "no pair"})),
+                                      {"law/a/index.html": "no pair"}, plan)),
+            "plan": marshal.dumps((header, fingerprint, out, generation, entries, outputs,
+                                   {"plan": plan})),
         }[kind]  # fmt: skip
         path.write_bytes(data)
 
 
-@pytest.mark.parametrize("kind", ["junk", "foreign", "entries", "outputs"])
+@pytest.mark.parametrize("kind", ["junk", "foreign", "entries", "outputs", "plan"])
 def test_a_damaged_build_cache_costs_a_full_build_with_a_warning(site, tmp_path, kind):
     damage_cache(site, kind)
     write(site, "content/law/a.md", article("甲修訂", "2018-09-21"))
@@ -345,9 +350,11 @@ def test_a_damaged_build_cache_costs_a_full_build_with_a_warning(site, tmp_path,
 def forge_outputs(root: Path, extra: dict[str, tuple[str, str]]) -> None:
     """A cache of the right header, settings and shape that claims more outputs."""
     for path in (root / ".sitegen-cache").glob("cache-*.bin"):
-        header, fingerprint, out, generation, entries, outputs = marshal.loads(path.read_bytes())
+        header, fingerprint, out, generation, entries, outputs, plan = marshal.loads(
+            path.read_bytes()
+        )
         path.write_bytes(marshal.dumps((header, fingerprint, out, generation, entries,
-                                        {**outputs, **extra})))  # fmt: skip
+                                        {**outputs, **extra}, plan)))  # fmt: skip
 
 
 def test_a_cache_that_claims_a_file_sitegen_did_not_write_never_gets_it_deleted(site):
