@@ -398,10 +398,10 @@ def _write_site(
     staging = output.begin(out, live, fresh, kept, claimed)
     # Only what the live manifest says sitegen wrote is ever removed (the cache is a hint).
     ours = live.files if live is not None and not fresh else frozenset()
-    # Outputs gone go first: a file may stand where a new page needs a folder.
-    pages = set(site.outputs)
-    staging.remove(o for o in previous if o in ours and o not in static and o not in pages
-                   and o not in published and not o.startswith("search/"))  # fmt: skip
+    # Outputs gone go first: a file may stand where a new page needs a folder. (Set
+    # differences: C loops over the 210 000 outputs of 100 000 articles, not Python ones.)
+    gone = sorted(previous.keys() - claimed.outputs)
+    staging.remove(o for o in gone if o in ours and not o.startswith("search/"))
     with _SearchIndex(site, staging, previous, intact, sources, workers) as search:
         todo, outputs, unchanged = _pages_to_render(site, previous, intact, same)
         rendered = workers.render(staging, todo, opts.progress)
@@ -418,7 +418,7 @@ def _write_site(
         index, entries = search.result()
         written += index
         outputs.update(entries)
-    removed = sorted(o for o in previous if o in ours and o not in outputs)
+    removed = sorted(o for o in previous.keys() - outputs.keys() if o in ours)
     cache.generation = output.commit(staging, written, removed, outputs).id
     cache.outputs = outputs
     new = kept - staging.live.kept if staging.live else kept
