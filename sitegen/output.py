@@ -175,6 +175,19 @@ class Staging:
         with open(source, "rb") as handle:
             return self._put(output, iter(lambda: handle.read(1 << 20), b""))
 
+    def take(self, output: str, source: Path) -> None:
+        """Stage `output` by moving the file `source` (made by another process) into place:
+        a new directory entry, so a shared inode is never written through either."""
+        target = self.target(output)
+        parent = os.path.dirname(target)
+        if parent not in self.made:
+            os.makedirs(parent, exist_ok=True)
+            self.made.add(parent)
+        try:
+            os.replace(source, target)
+        except OSError:  # another file system (an --out elsewhere): copied instead
+            self.copy(output, str(source))
+
     def _put(self, output: str, blocks) -> tuple[int, int]:
         """Write `blocks` (bytes) into a new file for `output`: its (mtime_ns, size)."""
         fd = self._new_file(output)

@@ -192,3 +192,32 @@ def test_a_build_that_fails_leaves_no_search_child_running(tmp_path, forking, mo
     with pytest.raises(OSError):
         edit_and_rebuild(root)
     assert forking and all(reaped(p) for p in forking)
+    assert not list((root / ".sitegen-cache").glob("search-child-*"))
+
+
+def test_an_error_found_while_the_search_child_works_stops_it_and_leaves_the_site(
+    tmp_path, forking
+):
+    """The child starts as soon as the site is assembled, before URL clashes are looked
+    for: a clash must stop it, remove its folder and leave public/ as it was."""
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    before = snapshot(root / "public")
+    forking.clear()
+    write_site(root, {"content/law/9.md": "---\ntitle: 重複\ndate: 2018-09-30\ncategory: law\n"
+                      "slug: '1'\n---\n加班費。\n"})  # fmt: skip
+    result = build_site(root)
+    assert not result.ok and any("also claimed" in p.message for p in result.problems)
+    assert len(forking) == 1 and all(reaped(p) for p in forking)
+    assert not list((root / ".sitegen-cache").glob("search-child-*"))
+    assert snapshot(root / "public") == before
+
+
+def test_a_killed_builds_search_folder_is_removed_by_the_next_build(tmp_path, forking):
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    stale = root / ".sitegen-cache/search-child-k1ll3d/search/s/0.bin"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half written")
+    assert edit_and_rebuild(root) == clean_build(root)
+    assert not list((root / ".sitegen-cache").glob("search-child-*"))
