@@ -183,6 +183,14 @@ class Workers:
         if self._pool is not None:
             self._pool.close()
             self._pool.join()
+            # The pool's __del__ runs Python code: a Ctrl+C landing in it would be printed
+            # as an ignored exception, with a traceback, and lost. Held back while the pool
+            # goes, it is answered right after.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self._pool = None
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def _chunks(self, items: list) -> list[list]:
         size = max(8, min(256, len(items) // (self.jobs * 8) or 1))
