@@ -44,7 +44,7 @@ import os
 import re
 import unicodedata
 from array import array
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -245,10 +245,14 @@ def write_index(
     work = partial(index_block, place, per_chunk, shards, cache)
     # One block (an edit's) is indexed here: sooner than sent to a worker and back.
     done = (mapper if len(todo) > 1 else map)(work, map(_job, todo))
-    parts = dict(zip((block.first for block in todo), done, strict=True))
-    shard_files = _splice_shards(blocks, parts, record, place, cache)
+    arriving = zip((block.first for block in todo), done, strict=True)
+    parts: dict[int, _Part] = {}
+    shard_files = None
+    if _may_splice(blocks, len(todo), record, cache, place):
+        parts.update(arriving)
+        shard_files = _splice_shards(blocks, parts, record, place, cache)
     if shard_files is None:
-        shard_files = _join_shards(blocks, parts, shards, record, place, cache, work)
+        shard_files = _join_shards(blocks, (parts, arriving), shards, record, (place, cache), work)
     if cache is not None:
         _prune_cache(cache, {block.digest for block in blocks})
     files = [file for block in blocks for file in _files_of(block, parts, known)]
@@ -424,11 +428,8 @@ def _splice_shards(
     a changed block's segment differs are read, and there only its segment is replaced.
     (An edit changes one block, and its new words reach a few dozen of the 512 shards at
     10 000 articles; joining every shard from every block's segments took longer.) None
-    when the last build's index cannot be spliced: its blocks do not line up with these,
-    half of them or more changed, or a live shard or cached block is missing."""
-    if (record is None or cache is None or place.live is None or len(blocks) != len(record.blocks)
-            or 2 * len(parts) > len(blocks)):  # fmt: skip
-        return None
+    when a live shard or cached block is missing (the caller checked `_may_splice`)."""
+    assert record is not None and cache is not None
     changed = _changed_shards(blocks, parts, record, cache)
     if changed is None:
         return None
@@ -451,6 +452,15 @@ def _splice_shards(
     ]  # fmt: skip
     _store_record(cache, _Record(record.shards, blocks_after, shas))
     return files
+
+
+def _may_splice(
+    blocks: list[_Block], changed: int, record: _Record | None, cache: Path | None, place: Place
+) -> bool:
+    """Whether the last build's index may be spliced: its blocks line up with these, and
+    fewer than half of them changed."""
+    return not (record is None or cache is None or place.live is None
+                or len(blocks) != len(record.blocks) or 2 * changed > len(blocks))  # fmt: skip
 
 
 def _changed_shards(
@@ -487,51 +497,70 @@ def _splice_shard(
         segment = parts[block.first][0][n] if block.first in parts else old
         if segment:
             segments.append(segment)
-    return _put_shard(place, n, segments) if at == len(before) else None
+    if at != len(before):
+        return None
+    return _put_shard(place, n, varint(len(segments)) + b"".join(segments))
 
 
 def _join_shards(
-    blocks: list[_Block], parts: dict[int, _Part], shards: int, record: _Record | None,
-    place: Place, cache: Path | None, work: Callable[[_Job], _Part],
+    blocks: list[_Block], given: tuple[dict[int, _Part], Iterator[tuple[int, _Part]]],
+    shards: int, record: _Record | None, where: tuple[Place, Path | None],
+    work: Callable[[_Job], _Part],
 ) -> list[IndexFile]:  # fmt: skip
-    """Every shard joined from every block's segments: the changed blocks', the others' from
-    the cache (indexed again if they are not there). A shard whose bytes are those the live
-    site holds is not compressed again."""
-    segments: list[list[bytes]] = [[] for _ in range(shards)]
+    """Every shard joined from every block's segments: the changed blocks' (in `given`: at
+    hand, or `arriving` from the workers in block order), the others' from the cache
+    (indexed again if they are not there). A shard whose bytes are those the live site
+    holds is not compressed again.
+
+    Each block's segments are appended to their shards as the block comes, and let go of:
+    a clean build of 100 000 articles held 2.4 million segments (90 MB, and as much again
+    in objects' headers) until the last block was indexed. The blocks that arrive keep only
+    their doc chunk files in `parts` (see _files_of).
+    """
+    place, cache = where
+    parts, arriving = given
+    waiting = next(arriving, None)
+    joined = [bytearray() for _ in range(shards)]
+    counts = [0] * shards
     layout = []
     for block in blocks:
         part = parts.get(block.first)
+        if part is None and waiting is not None and waiting[0] == block.first:
+            part, waiting = waiting[1], next(arriving, None)
+            parts[block.first] = ([], part[1])
         if part is None and cache is not None:
             part = _load_part(cache / f"{block.digest}.bin")
         if part is None:  # the last build's, but its cache file is gone
             part = work(_job(block))
         for shard, segment in enumerate(part[0]):
             if segment:  # the block has keys of this shard
-                segments[shard].append(segment)
+                joined[shard] += segment
+                counts[shard] += 1
         layout.append((block.digest, [(f.rel, f.sha) for f in part[1]], _lengths(part[0])))
     known = dict(enumerate(record.shas)) if record is not None else {}
     # zlib and hashlib let go of the GIL: shards are compressed on all cores.
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        done = list(pool.map(partial(_write_shard, place, known), enumerate(segments)))
+        done = list(pool.map(partial(_write_shard, place, known, joined, counts), range(shards)))
     _store_record(cache, _Record(shards, layout, [shas for _, shas in done]))
     return [file for file, _ in done]
 
 
 def _write_shard(
-    place: Place, known: dict[int, tuple[str, str]], shard: tuple[int, list[bytes]]
-) -> tuple[IndexFile, tuple[str, str]]:
-    number, segments = shard
-    return _put_shard(place, number, segments, known.get(number))
+    place: Place, known: dict[int, tuple[str, str]], joined: list[bytearray], counts: list[int],
+    number: int,
+) -> tuple[IndexFile, tuple[str, str]]:  # fmt: skip
+    raw = varint(counts[number]) + joined[number]
+    joined[number] = bytearray()  # written: let go of it
+    return _put_shard(place, number, raw, known.get(number))
 
 
 def _put_shard(
-    place: Place, number: int, segments: list[bytes], before: tuple[str, str] | None = None
+    place: Place, number: int, raw: bytes, before: tuple[str, str] | None = None
 ) -> tuple[IndexFile, tuple[str, str]]:
-    """Shard `number`'s file (its segment count and segments, gzipped), and the sha256 of
-    its bytes before and after gzip. Not compressed again when `before` says the live site
-    holds these bytes already."""
+    """Shard `number`'s file (`raw`: its segment count and segments), gzipped, and the
+    sha256 of its bytes before and after gzip. Not compressed again when `before` says the
+    live site holds these bytes already."""
     rel = _shard_rel(number)
-    raw = varint(len(segments)) + b"".join(segments)
     raw_sha = hashlib.sha256(raw).hexdigest()
     if before is not None and before[0] == raw_sha and place.holds(rel, before[1]):
         return IndexFile(rel, before[1], False), before
