@@ -13,7 +13,7 @@ from typing import Final, NoReturn
 
 from sitegen import __version__
 from sitegen.pipeline import BuildResult, build_site, default_jobs
-from sitegen.problems import Problem, did_you_mean
+from sitegen.problems import Problem, did_you_mean, internal_error, system_error
 
 # Sub-commands defined beside the code they run; a module is imported only when its command
 # is asked for (or for --help), so `sitegen build` does not pay for the importer's imports.
@@ -67,22 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sitegen: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if debug:
+            raise
+        said = system_error(exc)
+        print(said or internal_error(exc), file=sys.stderr)
+        return 1 if said else 3
     except Exception as exc:
         if debug:
             raise
         print(internal_error(exc), file=sys.stderr)
         return 3
-
-
-def internal_error(exc: BaseException) -> str:
-    """One line for an exception that no input should cause: what failed, where, and how to
-    get the traceback. (Where: the notes the build adds to an exception, naming the file
-    it was working on.)"""
-    where = "; ".join(getattr(exc, "__notes__", ()))
-    where = f" {where}" if where else ""
-    return (f"sitegen: internal error{where}: {exc.__class__.__name__}: {exc}. This is a bug in "
-            "sitegen, not in your site (a build leaves the last complete site in place). Run the "
-            "same command with --debug for the traceback, and report it.")  # fmt: skip
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

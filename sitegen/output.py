@@ -197,6 +197,9 @@ class Staging:
                 while view:
                     view = view[os.write(fd, view) :]
             info = os.fstat(fd)
+        except OSError as exc:  # a full disk, say: the message must name the file
+            exc.filename = exc.filename or self.target(output)
+            raise
         finally:
             os.close(fd)
         return info.st_mtime_ns, info.st_size

@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sitegen.cache import CACHE_DIR
 from sitegen.pipeline import BuildResult, build_site, default_jobs
+from sitegen.problems import internal_error, system_error
 from sitegen.scan import is_temporary
 
 EVENTS: Final = "/__sitegen__/events"
@@ -240,9 +241,19 @@ class DevServer:
             self._changed.wait_for(lambda: self._state.build != build or self._stopping, timeout)
             return self._state
 
-    def rebuild(self) -> BuildResult:
-        result = build_site(self.root, self.out, drafts=self.drafts, jobs=default_jobs(),
-                            waiting=_say_waiting)  # fmt: skip
+    def rebuild(self) -> BuildResult | None:
+        try:
+            result = build_site(self.root, self.out, drafts=self.drafts, jobs=default_jobs(),
+                                waiting=_say_waiting)  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 (the server goes on serving the last good site)
+            said = system_error(exc) if isinstance(exc, OSError) else None
+            print(said or internal_error(exc), file=sys.stderr)
+            print("build failed: the last good site is still served", file=sys.stderr)
+            with self._changed:
+                self._state = BuildState(self._state.epoch, self._state.build + 1,
+                                         (said or internal_error(exc),))  # fmt: skip
+                self._changed.notify_all()
+            return None
         problems = tuple(str(p) for p in result.problems if p.is_error)
         for problem in result.problems:
             print(problem, file=sys.stderr)

@@ -418,3 +418,33 @@ def test_a_burst_of_events_is_built_once_its_last_event_is_old_enough(make_site,
         assert not clock.events
     finally:
         server.stop()
+
+
+def test_a_full_disk_while_serving_is_named_and_the_last_good_site_stays_served(
+    make_site, capsys, monkeypatch
+):
+    """A rebuild that the machine refuses (the disk is full) is reported like a failed
+    build, naming the file; the rebuild loop lives on and the last good site is served."""
+    import errno
+
+    import sitegen.serve
+
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    server = DevServer(root, port=0)
+    try:
+        server.start()
+        assert get(server, "/law/a/")[0] == 200
+
+        def full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device", str(root / "public/x.html"))
+
+        monkeypatch.setattr(sitegen.serve, "build_site", full)
+        assert server.rebuild() is None
+        state = server.state
+        assert state.epoch == 1 and state.build == 2 and "no space left" in state.problems[0]
+        assert get(server, "/law/a/")[0] == 200
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    assert "x.html: error: no space left on the device" in err and "Traceback" not in err
+    assert "the last good site is still served" in err

@@ -572,3 +572,25 @@ def test_a_static_file_whose_name_holds_a_line_break_is_an_error_not_a_published
     write(site, "static/a\nb.css", "p {}")
     failed(build(site), 1, r"^static/a\\nb\.css: error: this file name holds a line break")
     assert exact(site / "public") == public
+
+
+def limited_files(limit: int) -> None:
+    """In the child: files may grow to `limit` bytes, then writes fail with EFBIG (the
+    signal that would kill the process instead is ignored), as on a full disk."""
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_a_build_the_machine_refuses_to_write_names_the_file_and_leaves_the_site(site):
+    public = exact(site / "public")
+    write(site, "content/law/a.md", article("甲修訂", "2018-09-21", body="正文。" * 2000))
+    done = subprocess.run([*SITEGEN, "build"], cwd=site, capture_output=True, text=True,
+                          timeout=60, preexec_fn=lambda: limited_files(4096))  # fmt: skip
+    failed(done, 1, r"^\S+: error: a file is larger than this process may write: raise the "
+           r"limit \(ulimit -f\)")  # fmt: skip
+    assert "internal error" not in done.stderr
+    assert exact(site / "public") == public
+    ok(build(site))
+    assert "甲修訂" in (site / "public/law/a/index.html").read_text(encoding="utf-8")
