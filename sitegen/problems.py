@@ -7,6 +7,7 @@ every problem at once; `SiteError` stops work on a single file only.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -77,10 +78,8 @@ _SYSTEM_ERRORS: Final = (
 def system_error(exc: OSError) -> str | None:
     """One line for a refusal of the machine's (a full disk, a read-only folder): the file,
     what happened, what to do; None for any other OSError (a bug of sitegen's, then)."""
-    import errno
-
     for names, what, fix in _SYSTEM_ERRORS:
-        if exc.errno in {getattr(errno, name, None) for name in names}:
+        if errno.errorcode.get(exc.errno) in names:
             where = f"{exc.filename}: " if exc.filename else ""
             return f"{where}error: {what}: {fix}"
     return None

@@ -246,12 +246,11 @@ class DevServer:
             result = build_site(self.root, self.out, drafts=self.drafts, jobs=default_jobs(),
                                 waiting=_say_waiting)  # fmt: skip
         except Exception as exc:  # noqa: BLE001 (the server goes on serving the last good site)
-            said = system_error(exc) if isinstance(exc, OSError) else None
-            print(said or internal_error(exc), file=sys.stderr)
+            said = (system_error(exc) if isinstance(exc, OSError) else None) or internal_error(exc)
+            print(said, file=sys.stderr)
             print("build failed: the last good site is still served", file=sys.stderr)
             with self._changed:
-                self._state = BuildState(self._state.epoch, self._state.build + 1,
-                                         (said or internal_error(exc),))  # fmt: skip
+                self._state = BuildState(self._state.epoch, self._state.build + 1, (said,))
                 self._changed.notify_all()
             return None
         problems = tuple(str(p) for p in result.problems if p.is_error)
