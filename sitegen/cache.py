@@ -137,10 +137,11 @@ def _check_shapes(generation: object, parts: object, outputs: object, plan: obje
         raise ValueError("a record of the wrong shape")
 
 
-def save_cache(root: Path, cache: BuildCache) -> None:
+def save_cache(root: Path, cache: BuildCache) -> list[str | None]:
     """Write the cache: the parts whose source entries changed, then the file naming them
     (so a build stopped in between leaves parts the cache does not name: see _read_parts).
-    An edit so rewrites a sixty-fourth of the entries, not all of them."""
+    An edit so rewrites a sixty-fourth of the entries, not all of them. Returns the token
+    of each part file, as a cache loaded from it would hold them."""
     path = cache_file(root, Path(cache.out))
     parts = list(cache.parts) if len(cache.parts) == PARTS else [None] * PARTS
     changed = _changed_parts(cache) if cache.parts else set(range(PARTS))
@@ -162,6 +163,42 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             cache.plan)  # fmt: skip
     write_atomically(path, marshal.dumps(data))
     _listing_file(path).unlink(missing_ok=True)  # an earlier version's, stale from now on
+    return parts
+
+
+class BuildMemory:
+    """The record of the last build, kept by a long-lived process (`serve`) so that its next
+    build need not read it back from disk (0.07 s at 10 000 articles, 0.8 s at 100 000).
+
+    A build takes the record out and gives it back only once it has saved it, so a failed
+    or interrupted build leaves nothing to take: the next one reads the disk. It is used
+    only while the cache file is the very one this process saved last: another process's
+    build into the same folder in between means reading that one instead.
+    """
+
+    def __init__(self) -> None:
+        self._cache: BuildCache | None = None
+        self._token: tuple[int, int, int] | None = None
+
+    def take(self, root: Path, fingerprint: str, out: Path) -> BuildCache | None:
+        cache, token, self._cache, self._token = self._cache, self._token, None, None
+        if cache is None or cache.fingerprint != fingerprint or cache.out != str(out):
+            return None
+        return cache if _file_token(cache_file(root, out)) == token else None
+
+    def keep(self, root: Path, cache: BuildCache, parts: list[str | None]) -> None:
+        """Hold `cache`, just saved (`parts`: what save_cache returned), as loading the
+        saved files would give it (the same entries, not copies: see _changed_parts)."""
+        cache.loaded, cache.parts, cache.warning = dict(cache.sources), parts, None
+        self._cache, self._token = cache, _file_token(cache_file(root, Path(cache.out)))
+
+
+def _file_token(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 def _changed_parts(cache: BuildCache) -> set[int]:

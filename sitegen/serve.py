@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from sitegen.cache import CACHE_DIR
+from sitegen.cache import CACHE_DIR, BuildMemory
 from sitegen.pipeline import BuildResult, build_site, default_jobs
 from sitegen.problems import internal_error, system_error
 from sitegen.scan import is_temporary
@@ -187,6 +187,7 @@ class DevServer:
         self.drafts = drafts
         self.poll = poll
         self._state = BuildState(0, 0, ())
+        self._memory = BuildMemory()  # the last build's record, not read back from disk
         self._changed = threading.Condition()
         self._dirty = False
         self._last_change = 0.0  # time.monotonic() of the last source event
@@ -242,35 +243,44 @@ class DevServer:
             return self._state
 
     def rebuild(self) -> BuildResult | None:
+        shown = []  # the new site was announced as soon as it was in place
+
+        def published() -> None:
+            self._announce(True, ())
+            shown.append(True)
+
         try:
             result = build_site(self.root, self.out, drafts=self.drafts, jobs=default_jobs(),
-                                waiting=_say_waiting)  # fmt: skip
+                                waiting=_say_waiting, memory=self._memory,
+                                published=published)  # fmt: skip
         except Exception as exc:  # noqa: BLE001 (the server goes on serving the last good site)
             said = (system_error(exc) if isinstance(exc, OSError) else None) or internal_error(exc)
             print(said, file=sys.stderr)
             print("build failed: the last good site is still served", file=sys.stderr)
-            with self._changed:
-                self._state = BuildState(self._state.epoch, self._state.build + 1, (said,))
-                self._changed.notify_all()
+            self._announce(False, (said,))
             return None
-        problems = tuple(str(p) for p in result.problems if p.is_error)
         for problem in result.problems:
             print(problem, file=sys.stderr)
         if result.refused is not None:
             print(f"sitegen serve: {result.refused}", file=sys.stderr)
-        with self._changed:
-            epoch = self._state.epoch + 1 if result.ok else self._state.epoch
-            self._state = BuildState(epoch, self._state.build + 1, problems)
-            self._changed.notify_all()
+        if not shown:
+            self._announce(result.ok, tuple(str(p) for p in result.problems if p.is_error))
         if result.ok:
             print(f"rebuilt: {len(result.written)} written in {result.seconds:.2f} s",
                   file=sys.stderr)  # fmt: skip
-        elif epoch == 0:
+        elif self._state.epoch == 0:
             print("build failed: fix the problems above; the site is served once it builds",
                   file=sys.stderr)  # fmt: skip
         else:
             print("build failed: the last good site is still served", file=sys.stderr)
         return result
+
+    def _announce(self, good: bool, problems: tuple[str, ...]) -> None:
+        """Count a build; a good one starts a new epoch, which reloads the open tabs."""
+        with self._changed:
+            epoch = self._state.epoch + 1 if good else self._state.epoch
+            self._state = BuildState(epoch, self._state.build + 1, problems)
+            self._changed.notify_all()
 
     def _rebuild_loop(self) -> None:
         while True:

@@ -11,11 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen import pipeline
-from sitegen.cache import CACHE_DIR, SCHEMA
+from sitegen.cache import CACHE_DIR, SCHEMA, BuildMemory
 from sitegen.pipeline import build_site
 from sitegen.theme import THEME_DIR
 from tests.conftest import MINIMAL_CONFIG, article, snapshot
@@ -90,16 +91,20 @@ OPS = st.tuples(
 )  # fmt: skip
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["record on disk", "record in memory"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(OPS, min_size=1, max_size=3), min_size=1, max_size=4))
-def test_incremental_builds_equal_clean_builds_after_any_edits(batches):
+def test_incremental_builds_equal_clean_builds_after_any_edits(kept, batches):
+    """(`kept`: the builds share a BuildMemory, as `serve`'s do, instead of reading their
+    record back from disk.)"""
+    memory = BuildMemory() if kept else None
     with tempfile.TemporaryDirectory() as tmp:
         root = new_site(Path(tmp))
-        assert build_site(root).ok
+        assert build_site(root, memory=memory).ok
         for batch in batches:
             for op in batch:
                 apply(root, op)
-            assert build_site(root).ok
+            assert build_site(root, memory=memory).ok
             # A clean build of a copy of the sources, so that no cache is shared.
             clean = Path(tmp) / "clean"
             shutil.copytree(root, clean, ignore=shutil.ignore_patterns(CACHE_DIR, "public"))
@@ -282,6 +287,72 @@ def cached(root: Path) -> dict[str, tuple]:
     for part in (root / CACHE_DIR).glob("sources-*.bin"):
         entries.update(marshal.loads(part.read_bytes())[2])
     return entries
+
+
+def _counting_loads(monkeypatch) -> list[Path]:
+    """Every reading of a build record from disk, from now on (its root)."""
+    loads: list[Path] = []
+    load = pipeline.load_cache
+
+    def counted(root, *args):
+        loads.append(root)
+        return load(root, *args)
+
+    monkeypatch.setattr(pipeline, "load_cache", counted)
+    return loads
+
+
+def test_a_record_kept_in_memory_is_used_until_another_build_writes_the_folder(
+    tmp_path, monkeypatch
+):
+    """serve's builds hand their record to the next one in memory; a build by another
+    process into the same folder in between (a second serve) means reading its record."""
+    root, memory = new_site(tmp_path, count=6), BuildMemory()
+    assert build_site(root, memory=memory).ok
+    loads = _counting_loads(monkeypatch)
+    apply(root, ("edit", 2))
+    assert build_site(root, memory=memory).written
+    apply(root, ("retitle", 3))
+    assert build_site(root, memory=memory).written
+    assert loads == []
+    apply(root, ("add", 4))
+    assert build_site(root).ok  # another process's build: no memory of its own here
+    apply(root, ("edit", 5))
+    assert build_site(root, memory=memory).ok
+    assert len(loads) == 2
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
+def test_a_failed_build_leaves_nothing_in_memory_for_the_next_one(tmp_path, monkeypatch):
+    root, memory = new_site(tmp_path, count=4), BuildMemory()
+    assert build_site(root, memory=memory).ok
+    loads = _counting_loads(monkeypatch)
+    good = (root / "content/law/a0.md").read_text(encoding="utf-8")
+    (root / "content/law/a0.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    assert not build_site(root, memory=memory).ok
+    (root / "content/law/a0.md").write_text(good + "\n改正。\n", encoding="utf-8")
+    assert build_site(root, memory=memory).ok
+    assert loads == [root]  # the failed build took the record; the next one read it back
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
+def test_the_new_site_is_announced_in_place_before_the_record_is_saved(tmp_path):
+    root = new_site(tmp_path, count=3)
+    assert build_site(root).ok
+    record = next((root / CACHE_DIR).glob("cache-*.bin"))
+    saved = record.stat().st_mtime_ns
+    apply(root, ("edit", 0))
+    seen = []
+
+    def published():
+        page = (root / "public/law/a0/index.html").read_text(encoding="utf-8")
+        seen.append(("新增段落0" in page, record.stat().st_mtime_ns == saved))
+
+    assert build_site(root, published=published).ok
+    assert seen == [(True, True)]
+    assert record.stat().st_mtime_ns != saved
 
 
 def _part_times(root: Path) -> dict[str, int]:

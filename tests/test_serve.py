@@ -448,3 +448,33 @@ def test_a_full_disk_while_serving_is_named_and_the_last_good_site_stays_served(
     err = capsys.readouterr().err
     assert "x.html: error: no space left on the device" in err and "Traceback" not in err
     assert "the last good site is still served" in err
+
+
+def test_serve_keeps_its_record_in_memory_and_builds_what_sitegen_build_builds(
+    make_site, monkeypatch
+):
+    """serve's rebuilds take the last build's record from memory, not from disk, and still
+    give, byte for byte, the site that `sitegen build` gives (search index included)."""
+    from sitegen import pipeline
+    from sitegen.pipeline import build_site
+    from tests.conftest import MINIMAL_CONFIG, snapshot
+
+    files = {f"content/law/a{n}.md": article(f"標題{n}", f"2018-09-2{n}") for n in range(4)}
+    root = make_site(files, MINIMAL_CONFIG.replace("search: false", "search: true"))
+    server = DevServer(root, port=0)
+    try:
+        assert server.rebuild().ok
+        loads = []
+        load = pipeline.load_cache
+        monkeypatch.setattr(pipeline, "load_cache", lambda *a: loads.append(a) or load(*a))
+        edits = (("a1", "標題1", "改寫的正文。"), ("a2", "新標題", "正文。"),
+                 ("a9", "新文章", "後記。"))  # fmt: skip
+        for name, title, body in edits:
+            path = root / f"content/law/{name}.md"
+            path.write_text(article(title, "2018-09-25", body=body), encoding="utf-8")
+            assert server.rebuild().written
+        assert loads == [] and server.state.epoch == 4
+    finally:
+        server.stop()
+    assert build_site(root).ok
+    assert snapshot(server.out) == snapshot(root / "public")
