@@ -38,8 +38,10 @@ from sitegen.scan import is_temporary
 
 EVENTS: Final = "/__sitegen__/events"
 WATCHED: Final = ("content", "layouts", "static", "site.yaml")
-DEBOUNCE: Final = 0.1  # seconds of quiet before a rebuild: a git checkout is one burst
+DEBOUNCE: Final = 0.05  # seconds of quiet before a rebuild: a git checkout is one burst
 LONG_POLL: Final = 20.0
+# Seconds a good build waits, before it saves its record, for the open tabs to reload.
+TABS_RELOAD: Final = 1.0
 STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 _NOT_FOUND: Final = """<!doctype html>
 <html><head><meta charset="utf-8"><title>404 Not Found</title></head>
@@ -192,6 +194,8 @@ class DevServer:
         self._dirty = False
         self._last_change = 0.0  # time.monotonic() of the last source event
         self._stopping = False
+        self._polling = 0  # long polls waiting for the next build: about one per open tab
+        self._back = 0  # long polls since the last build that ask about it: tabs reloaded
         self.httpd = _HTTPServer((host, port), _handler_for(self))
         self._observer = None
         self._threads: list[threading.Thread] = []
@@ -239,15 +243,29 @@ class DevServer:
     def wait_for_build(self, build: int, timeout: float) -> BuildState:
         """The state after a build newer than `build`, or the current one at the timeout."""
         with self._changed:
-            self._changed.wait_for(lambda: self._state.build != build or self._stopping, timeout)
+            if build == self._state.build:
+                self._back += 1
+                self._changed.notify_all()
+            self._polling += 1
+            try:
+                self._changed.wait_for(
+                    lambda: self._state.build != build or self._stopping, timeout
+                )
+            finally:
+                self._polling -= 1
             return self._state
 
     def rebuild(self) -> BuildResult | None:
         shown = []  # the new site was announced as soon as it was in place
 
         def published() -> None:
-            self._announce(True, ())
+            tabs = self._announce(True, ())
             shown.append(True)
+            # The tabs reload while this thread waits: saving the record and freeing the
+            # last one hold the interpreter lock that serving the pages needs (the reload
+            # took 0.15 s instead of 0.07 at 10 000 articles).
+            with self._changed:
+                self._changed.wait_for(lambda: self._back >= tabs or self._stopping, TABS_RELOAD)
 
         try:
             result = build_site(self.root, self.out, drafts=self.drafts, jobs=default_jobs(),
@@ -275,12 +293,15 @@ class DevServer:
             print("build failed: the last good site is still served", file=sys.stderr)
         return result
 
-    def _announce(self, good: bool, problems: tuple[str, ...]) -> None:
-        """Count a build; a good one starts a new epoch, which reloads the open tabs."""
+    def _announce(self, good: bool, problems: tuple[str, ...]) -> int:
+        """Count a build; a good one starts a new epoch, which reloads the open tabs. Returns
+        how many tabs were waiting to hear of it."""
         with self._changed:
             epoch = self._state.epoch + 1 if good else self._state.epoch
             self._state = BuildState(epoch, self._state.build + 1, problems)
+            self._back = 0
             self._changed.notify_all()
+            return self._polling
 
     def _rebuild_loop(self) -> None:
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import queue
@@ -478,3 +479,39 @@ def test_serve_keeps_its_record_in_memory_and_builds_what_sitegen_build_builds(
         server.stop()
     assert build_site(root).ok
     assert snapshot(server.out) == snapshot(root / "public")
+
+
+def test_open_tabs_reload_before_the_build_saves_its_record(make_site):
+    """A good build announces itself as soon as the site is in place, and saves its record
+    only once the tabs that were waiting have come back for the new site (their reload
+    then has the process to itself)."""
+    from sitegen.cache import cache_file
+
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    server = DevServer(root, port=0)
+    try:
+        server.start()
+        record = cache_file(root.resolve(), server.out.resolve())
+        saved = record.stat().st_mtime_ns
+        seen = []
+
+        def tab() -> None:
+            state = events(server, server.state.build)  # the injected script's long poll
+            time.sleep(0.3)  # a slow reload
+            seen.append(record.stat().st_mtime_ns == saved)
+            seen.append("新的正文" in get(server, "/law/a/")[1])
+            with contextlib.suppress(OSError):  # the server may stop while this one waits
+                events(server, state["build"])  # the reloaded page polls again
+
+        threading.Thread(target=tab, daemon=True).start()
+        deadline = time.monotonic() + 10
+        while server._polling == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (root / "content/law/a.md").write_text(
+            article("甲", "2018-09-21", body="新的正文。"), "utf-8"
+        )
+        while record.stat().st_mtime_ns == saved and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert seen == [True, True]
+    finally:
+        server.stop()
