@@ -12,9 +12,12 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import select
 import signal
+import struct
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 _MASKS = hasattr(signal, "pthread_sigmask")
@@ -28,11 +31,24 @@ class Pending:
     """A child's answer to come: `result()` waits for it (and reaps the child) the first
     time, and gives the same answer, or raises the same ChildFailed, every time after."""
 
-    def __init__(self, pid: int, reader: int) -> None:
+    def __init__(self, pid: int, reader: int, feed: int | None = None) -> None:
         self.pid = pid
         self._child: tuple[int, int] | None = (pid, reader)
+        self._feed = feed  # the pipe `send` writes to, for a child started with `fed`
         self._answer: Any = None
         self._failure: ChildFailed | None = None
+
+    def send(self, value: Any) -> None:
+        """Hand `value` (of types marshal keeps) to a child started with `fed`, once. A
+        child that is gone is not an error here: `result()` says it failed."""
+        feed, self._feed = self._feed, None
+        assert feed is not None, "send() is for a child started with fed=True, and once"
+        data = marshal.dumps(value)
+        try:
+            with os.fdopen(feed, "wb") as pipe:
+                pipe.write(struct.pack("<Q", len(data)) + data)
+        except OSError:
+            pass
 
     def result(self) -> Any:
         if self._child is not None:
@@ -48,6 +64,9 @@ class Pending:
 
     def cancel(self) -> None:
         """Kill the child if its answer was never asked for, and reap it."""
+        if self._feed is not None:
+            os.close(self._feed)
+            self._feed = None
         if self._child is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -59,9 +78,12 @@ class Pending:
             self.result()
 
 
-def beside(function: Callable[..., Any], *args: Any) -> Pending | None:
+def beside(function: Callable[..., Any], *args: Any, fed: bool = False) -> Pending | None:
     """Start function(*args) in a forked child, whose answer `Pending.result()` gives.
 
+    With `fed`, the child may start before all it needs is known: it runs
+    function(*args, receive), and `receive()` waits for what the parent hands over later
+    with `Pending.send` (the child is killed if that never comes).
     None when fork is missing or fails, or when this process runs other threads (`serve`:
     a child could inherit a lock one of them holds and wait for it forever): the caller
     then does the work itself. The result must be made of types marshal keeps.
@@ -72,6 +94,12 @@ def beside(function: Callable[..., Any], *args: Any) -> Pending | None:
         reader, writer = os.pipe()
     except OSError:
         return None
+    try:
+        feed = os.pipe() if fed else None
+    except OSError:
+        os.close(reader)
+        os.close(writer)
+        return None
     # Ctrl+C reaches the whole process group: the child must ignore it from its first
     # instruction (else Python's own after-fork code may print a traceback), so interrupts
     # wait until it has said so, and the parent answers them alone.
@@ -80,18 +108,41 @@ def beside(function: Callable[..., Any], *args: Any) -> Pending | None:
         pid = os.fork()
     except OSError:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        os.close(reader)
-        os.close(writer)
+        for fd in (reader, writer, *(feed or ())):
+            os.close(fd)
         return None
     if pid == 0:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         os.close(reader)
+        if feed is not None:
+            os.close(feed[1])
+            args = (*args, partial(_receive, feed[0], os.getppid()))
         _answer(writer, function, args)  # never returns
     os.close(writer)
-    pending = Pending(pid, reader)
+    if feed is not None:
+        os.close(feed[0])
+    pending = Pending(pid, reader, feed[1] if feed else None)
     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return pending
+
+
+def _receive(reader: int, parent: int) -> Any:
+    """In a fed child: what the parent sent. (Read by length, not to the end of the pipe:
+    worker processes the parent forks later hold its other end too. For the same reason a
+    parent that died is noticed by the child's new parent, not by the end of the pipe.)"""
+    data = bytearray()
+    with os.fdopen(reader, "rb", buffering=0) as pipe:
+        while len(data) < 8 or len(data) < 8 + struct.unpack("<Q", data[:8])[0]:
+            if not select.select([pipe], [], [], 1.0)[0]:
+                if os.getppid() != parent:
+                    raise ChildFailed("the build that started this child is gone")
+                continue
+            chunk = pipe.read(1 << 20)
+            if not chunk:
+                raise ChildFailed("the build sent nothing")
+            data += chunk
+    return marshal.loads(memoryview(data)[8:])
 
 
 def _answer(writer: int, function: Callable[..., Any], args: tuple) -> None:

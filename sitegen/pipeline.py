@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from sitegen import __version__, assets, output
 from sitegen.bodies import BodyStore
@@ -171,8 +171,17 @@ def _rebuild(
     # Workers fork before the cache is read, so that they do not each count its memory;
     # after a few edits none are forked unless the work turns out large.
     few = not opts.clean and _few_edits_since(last_build_time(root, out), files, others)
-    with Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers:
+    with (
+        _SearchIndex(config, files, few) as search,
+        Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers,
+    ):
         cache = _last_record(root, out, fingerprint, opts)
+        live = output.read_manifest(out)
+        if cache.outputs and (live is None or cache.generation != live.id):
+            cache.outputs = {}  # the folder is not the one this cache describes: write it whole
+            cache.warning = f"{out} is not as the last build left it (was a build stopped?)"
+        intact = _intact(out, cache, opts.verify)
+        fresh = not cache.outputs or live is None or not out.is_dir()  # as output.begin says
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
         site = assemble(articles, config)
@@ -180,26 +189,20 @@ def _rebuild(
         prepared = assets.prepare(config, site.articles, listed, workers.map, out)
         problems += prepared.problems
         site = with_scripts(with_files(site, prepared.files))  # issue 16: sitegen/scripts.py
+        search.send(site, (cache.outputs, intact), (out, fresh), workers)
         plan = _plan(seen.surroundings, sources, site)
         same = _same_sources(cache, sources) if cache.plan == plan else None
-        live = output.read_manifest(out)
-        if cache.outputs and (live is None or cache.generation != live.id):
-            cache.outputs = {}  # the folder is not the one this cache describes: write it whole
-            cache.warning = f"{out} is not as the last build left it (was a build stopped?)"
-        intact = _intact(out, cache, opts.verify)
-        fresh = not cache.outputs or live is None or not out.is_dir()  # as output.begin says
-        with _SearchIndex(site, (cache.outputs, intact, files), (out, fresh), workers) as search:
-            found = output.foreign_files(out, live, full=opts.verify or not cache.outputs)
-            claims = _claimed_files(others[1], found, prepared.published)
-            problems += url_clashes(site, claims, _reserved(config))
-            if opts.strict:
-                problems = [_as_error(p) for p in problems]
-            if any(p.is_error for p in problems):
-                return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
-            result = _write_site(
-                site, cache, (out, live), opts, (workers, search), (intact, same),
-                (files, others[1], found, prepared.published),
-            )  # fmt: skip
+        found = output.foreign_files(out, live, full=opts.verify or not cache.outputs)
+        claims = _claimed_files(others[1], found, prepared.published)
+        problems += url_clashes(site, claims, _reserved(config))
+        if opts.strict:
+            problems = [_as_error(p) for p in problems]
+        if any(p.is_error for p in problems):
+            return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
+        result = _write_site(
+            site, cache, (out, live), opts, (workers, search), (intact, same),
+            (files, others[1], found, prepared.published),
+        )  # fmt: skip
     if result.ok:
         if opts.published is not None:
             opts.published()
@@ -458,39 +461,58 @@ def _write_site(
 class _SearchIndex:
     """The search index's part of a build.
 
-    When the build works in this process alone (an edit), the index is made in a forked
-    child from the moment the site is assembled, while this process checks it and renders
-    the pages: an edit's re-indexing (0.2 s at 10 000 articles, 1.4 s at 100 000) then
-    takes the second core. The child writes into a folder of its own under .sitegen-cache/
-    (the spare tree is not ready yet), whose files are moved into the spare when the
-    result is asked for. Otherwise, or if the child fails, the index is made here then.
+    When the build is to work in this process alone (an edit: `alone`), the index is made
+    in a forked child while this process reads and checks the site and renders the pages:
+    an edit's re-indexing (0.2 s at 10 000 articles, 1.4 s at 100 000) then takes the
+    second core. The child starts before the last build's record is loaded, and imports
+    numpy and readies its tables meanwhile (0.06 s); `send` hands it the record of the
+    index files and the articles once the site is assembled. (Started any later, it
+    shares the record's memory with this process, and each page of it that this process
+    then touches is copied: assembling 10 000 articles took twice as long.) It writes into
+    a folder of its own under .sitegen-cache/ (the spare tree is not ready yet), whose
+    files are moved into the spare when the result is asked for. Otherwise, or if the
+    child fails, the index is made here then.
     """
 
-    def __init__(self, site: Site, record: tuple, where: tuple[Path, bool],
-                 workers: Workers) -> None:  # fmt: skip
-        self._work = partial(_write_search, site, *record) if site.config.search else None
-        self._where = where  # the output folder; whether the spare starts empty
+    def __init__(self, config: Config, sources: Listing, alone: bool) -> None:
+        self._config, self._sources = config, sources
+        self._sent: tuple | None = None  # (held, rows, where, mapper): see send
         self._pending, self._folder = None, None
-        # (A child cannot use the worker processes: where they run, they do the indexing.)
-        if self._work is not None and not workers.forked:
-            self._start(site.config.root / CACHE_DIR)
-        self._mapper = workers.map
+        if config.search and alone:
+            self._start(config.root / CACHE_DIR)
 
     def _start(self, cache: Path) -> None:
         for stale in cache.glob(f"{_SEARCH_TEMP}*"):  # a killed build's (builds take a lock)
             shutil.rmtree(stale, ignore_errors=True)
         cache.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=_SEARCH_TEMP, dir=cache))
-        out, fresh = self._where
-        self._pending = beside(self._work, folder, None if fresh else out, map)
+        self._pending = beside(_search_child, self._config, self._sources, folder, fed=True)
         if self._pending is None:
             shutil.rmtree(folder, ignore_errors=True)
         else:
             self._folder = folder
 
+    def send(self, site: Site, record: tuple[dict, Container[str]], where: tuple[Path, bool],
+             workers: Workers) -> None:  # fmt: skip
+        """What the index is made from: the site; the last build's outputs and those
+        intact; the output folder and whether the spare starts empty; and the workers,
+        which index the blocks if they were forked after all (a child cannot use them)."""
+        if not self._config.search:
+            return
+        held, rows = _search_record(*record), _search_rows(site)
+        out, fresh = where
+        self._sent = (held, rows, where, workers.map)
+        if self._pending is not None and workers.forked:
+            self._pending.cancel()
+            self._pending = None
+        elif self._pending is not None:
+            self._pending.send((held, rows, None if fresh else str(out)))
+
     def result(self, staging: output.Staging) -> tuple[list[str], dict[str, tuple[str, str]]]:
-        if self._work is None:
+        if not self._config.search:
             return [], {}
+        assert self._sent is not None, "send() comes first"
+        held, rows, (_, fresh), mapper = self._sent
         if self._pending is not None:
             pending, self._pending = self._pending, None
             try:
@@ -498,12 +520,13 @@ class _SearchIndex:
             except ChildFailed:
                 pass  # indexed here instead
             else:
-                if staging.fresh == self._where[1]:  # else its files were not judged alike
+                if staging.fresh == fresh:  # else its files were not judged alike
                     for rel in written:
                         staging.take(rel, self._folder / rel)
                     return written, entries
         live = None if staging.fresh else staging.out
-        return self._work(staging.folder, live, self._mapper)
+        return _write_search(self._config, held, rows, self._sources, (staging.folder, live),
+                             mapper)  # fmt: skip
 
     def __enter__(self) -> _SearchIndex:
         return self
@@ -697,43 +720,78 @@ def _copy_files(
     return written
 
 
+def _search_rows(site: Site) -> list[tuple[str, str, str, str, str, str]]:
+    """What the index needs of each article, as plain values a child can be sent: path,
+    digest, URL (the site path), title, date and category."""
+    return [(a.path, a.digest, a.url, a.title, a.date.date().isoformat(), a.category)
+            for a in site.articles]  # fmt: skip
+
+
+def _search_record(previous: dict, intact: Container[str]) -> tuple[dict, dict]:
+    """The last build's record of the index files (output -> (key, sha256)), and the
+    sha256 of those the output folder holds as it left them."""
+    record = {o: e for o, e in previous.items() if o.startswith("search/")}
+    return record, {o: e[1] for o, e in record.items() if o in intact}
+
+
+def _search_child(
+    config: Config, sources: Listing, folder: Path, receive: Callable
+) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """The index, in the child _SearchIndex starts: numpy and its tables made ready, then
+    the index once `receive` gives what it is made from."""
+    from sitegen import postings  # imports numpy, a third of an edit's indexing at 10 000
+
+    postings.get_ready()
+    held, rows, live = receive()
+    return _write_search(config, held, rows, sources, (folder, live and Path(live)), map)
+
+
 def _write_search(
-    site: Site, previous, intact, sources: Listing, folder: Path, live: Path | None,
-    mapper: Callable,
+    config: Config, held: tuple[dict, dict], rows: list[tuple], sources: Listing,
+    where: tuple[Path, Path | None], mapper: Callable,
 ) -> tuple[list[str], dict[str, tuple[str, str]]]:  # fmt: skip
     """The search index, made again only when an article, or the site's settings, changed:
-    the index files written into `folder`, and the output record of every index file.
+    the index files written into the folder `where` names, and the output record of every
+    index file.
 
-    Index files whose bytes the `live` site already holds are not written (most doc chunks
-    and some shards after an edit); without one (a fresh build) every one is written.
-    `mapper` spreads the indexing of blocks of documents (over worker processes, say).
+    Index files whose bytes the live site (`where`'s second) already holds are not
+    written (most doc chunks and some shards after an edit); without one (a fresh build)
+    every one is written. `held`: what _search_record says; `rows`: what _search_rows
+    says. `mapper` spreads the indexing of blocks of documents (over worker processes, say).
     """
     from sitegen.search import FORMAT, Place, SearchDoc, write_index
 
-    parts = [repr(site.config)] + [f"{a.path}:{a.digest}" for a in site.articles]
+    record, shas = held
+    parts = [repr(config)] + [f"{path}:{digest}" for path, digest, *_ in rows]
     key = "search:" + hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
-    old = {o: e for o, e in previous.items() if e[0] == key}
-    if old and all(o in intact for o in old):
+    old = {o: e for o, e in record.items() if e[0] == key}
+    if old and all(o in shas for o in old):
         return [], old
-    context = make_context(site.config)
-    held = {o: e[1] for o, e in previous.items() if o.startswith("search/") and o in intact}
-    place = Place(folder, live, held)
-    blocks = site.config.root / CACHE_DIR / f"search-{FORMAT}"
-    names = {slug: context.category_name(slug) for slug in {a.category for a in site.articles}}
-    with body_store(site.config, context.labels["body"]) as bodies:
+    context = make_context(config)
+    place = Place(*where, shas)
+    blocks = config.root / CACHE_DIR / f"search-{FORMAT}"
+    names = {slug: context.category_name(slug) for slug in {row[5] for row in rows}}
+    with body_store(config, context.labels["body"]) as bodies:
         tag = bodies.path.stem  # texts follow from the source and the Markdown settings
         docs = [
-            SearchDoc(context.url(a.url), a.title, a.date.date().isoformat(), a.category,
-                      names[a.category], partial(_text_of, bodies, a),
-                      f"{tag}:{a.digest}", sources[a.path][1])
-            for a in site.articles
+            SearchDoc(context.url(url), title, date, category, names[category],
+                      partial(_text_of, bodies, _BodyOf(path, digest)), f"{tag}:{digest}",
+                      sources[path][1])
+            for path, digest, url, title, date, category in rows
         ]  # fmt: skip
         index = write_index(docs, place, mapper, blocks)
     return [file.rel for file in index if file.written], {f.rel: (key, f.sha) for f in index}
 
 
-def _text_of(bodies: BodyStore, article: Article) -> str:
-    return bodies.get(article).text
+class _BodyOf(NamedTuple):
+    """An article as the body store reads it (by digest; rendered from its file if need be)."""
+
+    path: str
+    digest: str
+
+
+def _text_of(bodies: BodyStore, article: _BodyOf) -> str:
+    return bodies.get(article).text  # type: ignore[arg-type] (it reads these two fields)
 
 
 def default_jobs() -> int:

@@ -56,6 +56,12 @@ def normalise(texts: list[str]) -> list[str]:
     return _texts(points, field, len(texts))
 
 
+def get_ready() -> None:
+    """Make what every block needs (the tables of characters) before the first block comes:
+    a build's search child does it while the site is read."""
+    _forms()
+
+
 @cache
 def _forms() -> _Forms:
     return _Forms(Normalizer.from_file())  # one per process: it learns each character once

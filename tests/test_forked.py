@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,8 @@ def forking(monkeypatch) -> list[Pending]:
     started: list[Pending] = []
     real = sitegen.forked.beside
 
-    def recording(function, *args):
-        pending = real(function, *args)
+    def recording(function, *args, **kwargs):
+        pending = real(function, *args, **kwargs)
         if pending is not None:
             started.append(pending)
         return pending
@@ -74,6 +75,58 @@ def test_an_answer_marshal_cannot_carry_is_a_failure(forking):
     with pytest.raises(ChildFailed):
         pending.result()
     assert reaped(pending)
+
+
+def test_a_fed_child_gets_what_is_sent_later_even_with_another_process_holding_the_pipe(
+    forking,
+):
+    """A child may start before its input is known. Worker processes forked after it hold
+    the pipe's other end too, so it must not wait for the pipe's end, only for the input."""
+    pending = beside(lambda receive: sorted(receive()), fed=True)
+    assert pending is not None
+    holder = os.fork()  # as a worker pool forked later would
+    if holder == 0:
+        time.sleep(30)
+        os._exit(0)
+    try:
+        pending.send(["甲", "乙", "丙" * 100_000])  # more than a pipe holds at once
+        answer = []
+        waiting = threading.Thread(target=lambda: answer.append(pending.result()), daemon=True)
+        waiting.start()
+        waiting.join(20)
+        assert answer == [["丙" * 100_000, "乙", "甲"]]
+    finally:
+        os.kill(holder, 9)
+        os.waitpid(holder, 0)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # reparented: perhaps nobody reaps it here
+
+
+def test_a_fed_child_whose_build_died_before_sending_leaves(forking):
+    """A build killed (kill -9) between starting its search child and sending it the site:
+    the child notices that its parent is gone and leaves, rather than wait forever."""
+    reader, writer = os.pipe()
+    middle = os.fork()
+    if middle == 0:  # the build
+        os.close(reader)
+        pending = beside(lambda receive: receive(), fed=True)
+        os.write(writer, str(pending.pid if pending else 0).encode())
+        os._exit(9)
+    os.close(writer)
+    child = int(os.read(reader, 32) or 0)
+    os.close(reader)
+    os.waitpid(middle, 0)
+    assert child
+    deadline = time.monotonic() + 20
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(child)
 
 
 def test_no_child_is_forked_while_other_threads_run(tmp_path):
@@ -174,8 +227,8 @@ def test_when_the_search_child_dies_the_build_indexes_itself(tmp_path, forking, 
     root = searched_site(tmp_path / "site")
     assert build_site(root).ok
 
-    def dying(function, *args):
-        return beside(os._exit, 9)
+    def dying(function, *args, **kwargs):
+        return beside(lambda receive: os._exit(9), fed=True)
 
     monkeypatch.setattr(sitegen.pipeline, "beside", dying)
     assert edit_and_rebuild(root) == clean_build(root)
