@@ -775,7 +775,7 @@ def _write_search(
         tag = bodies.path.stem  # texts follow from the source and the Markdown settings
         docs = [
             SearchDoc(context.url(url), title, date, category, names[category],
-                      partial(_text_of, bodies, _BodyOf(path, digest)), f"{tag}:{digest}",
+                      partial(_text_of, bodies, path, digest), f"{tag}:{digest}",
                       sources[path][1])
             for path, digest, url, title, date, category in rows
         ]  # fmt: skip
@@ -790,8 +790,8 @@ class _BodyOf(NamedTuple):
     digest: str
 
 
-def _text_of(bodies: BodyStore, article: _BodyOf) -> str:
-    return bodies.get(article).text  # type: ignore[arg-type] (it reads these two fields)
+def _text_of(bodies: BodyStore, path: str, digest: str) -> str:
+    return bodies.get(_BodyOf(path, digest)).text  # type: ignore[arg-type] (it reads these)
 
 
 def default_jobs() -> int:

@@ -268,13 +268,13 @@ class _Block:
 
 
 def _block(first: int, docs: list[SearchDoc], per_chunk: int, shards: int) -> _Block:
-    digest = hashlib.sha256(f"{FORMAT} {first} {per_chunk} {shards}\n".encode())
+    lines = [f"{FORMAT} {first} {per_chunk} {shards}"]
     for doc in docs:
         text = doc.version or doc.text
         assert isinstance(text, str), "a doc whose text is a function needs a version"
-        digest.update("\0".join((doc.url, doc.title, doc.date, doc.category, text)).encode())
-        digest.update(b"\n")
-    return _Block(first, docs, digest.hexdigest())
+        lines.append(f"{doc.url}\0{doc.title}\0{doc.date}\0{doc.category}\0{text}")
+    lines.append("")  # each line ends with a line break
+    return _Block(first, docs, hashlib.sha256("\n".join(lines).encode()).hexdigest())
 
 
 def _kept(block: _Block, known: dict[str, list], place: Place) -> bool:
