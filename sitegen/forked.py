@@ -17,7 +17,6 @@ import signal
 import struct
 import threading
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 _MASKS = hasattr(signal, "pthread_sigmask")
@@ -38,19 +37,26 @@ class Pending:
         self._answer: Any = None
         self._failure: ChildFailed | None = None
 
-    def send(self, value: Any) -> None:
-        """Hand `value` (of types marshal keeps) to a child started with `fed`, once. A
-        child that is gone is not an error here: `result()` says it failed."""
-        feed, self._feed = self._feed, None
-        assert feed is not None, "send() is for a child started with fed=True, and once"
+    def send(self, value: Any, more: bool = False) -> None:
+        """Hand `value` (of types marshal keeps) to a child started with `fed`; `more`: other
+        values follow. A child that is gone is not an error here: `result()` says it failed."""
+        assert self._feed is not None, "send() is for a child started with fed=True"
         data = marshal.dumps(value)
         try:
-            with os.fdopen(feed, "wb") as pipe:
-                pipe.write(struct.pack("<Q", len(data)) + data)
+            os.write(self._feed, struct.pack("<Q", len(data)))
+            with memoryview(data) as left:
+                while left:
+                    left = left[os.write(self._feed, left) :]
         except OSError:
             pass
+        if not more:
+            os.close(self._feed)
+            self._feed = None
 
     def result(self) -> Any:
+        if self._feed is not None:  # a fed child waiting for more would wait forever
+            os.close(self._feed)
+            self._feed = None
         if self._child is not None:
             pid, reader = self._child
             self._child = None
@@ -82,8 +88,8 @@ def beside(function: Callable[..., Any], *args: Any, fed: bool = False) -> Pendi
     """Start function(*args) in a forked child, whose answer `Pending.result()` gives.
 
     With `fed`, the child may start before all it needs is known: it runs
-    function(*args, receive), and `receive()` waits for what the parent hands over later
-    with `Pending.send` (the child is killed if that never comes).
+    function(*args, receive), and each `receive()` waits for the next value the parent hands
+    over with `Pending.send` (the child is killed if that never comes).
     None when fork is missing or fails, or when this process runs other threads (`serve`:
     a child could inherit a lock one of them holds and wait for it forever): the caller
     then does the work itself. The result must be made of types marshal keeps.
@@ -117,7 +123,7 @@ def beside(function: Callable[..., Any], *args: Any, fed: bool = False) -> Pendi
         os.close(reader)
         if feed is not None:
             os.close(feed[1])
-            args = (*args, partial(_receive, feed[0], os.getppid()))
+            args = (*args, _Inbox(feed[0], os.getppid()))
         _answer(writer, function, args)  # never returns
     os.close(writer)
     if feed is not None:
@@ -127,22 +133,33 @@ def beside(function: Callable[..., Any], *args: Any, fed: bool = False) -> Pendi
     return pending
 
 
-def _receive(reader: int, parent: int) -> Any:
-    """In a fed child: what the parent sent. (Read by length, not to the end of the pipe:
-    worker processes the parent forks later hold its other end too. For the same reason a
-    parent that died is noticed by the child's new parent, not by the end of the pipe.)"""
-    data = bytearray()
-    with os.fdopen(reader, "rb", buffering=0) as pipe:
-        while len(data) < 8 or len(data) < 8 + struct.unpack("<Q", data[:8])[0]:
-            if not select.select([pipe], [], [], 1.0)[0]:
-                if os.getppid() != parent:
+class _Inbox:
+    """In a fed child: `receive()` gives the next value the parent sent. (Read by length, not
+    to the end of the pipe: worker processes the parent forks later hold its other end too.
+    For the same reason a parent that died is noticed by the child's new parent, not by the
+    end of the pipe.)"""
+
+    def __init__(self, reader: int, parent: int) -> None:
+        self._reader, self._parent = reader, parent
+        self._data = bytearray()
+
+    def __call__(self) -> Any:
+        size = struct.unpack("<Q", self._take(8))[0]
+        return marshal.loads(self._take(size))
+
+    def _take(self, size: int) -> bytes:
+        while len(self._data) < size:
+            if not select.select([self._reader], [], [], 1.0)[0]:
+                if os.getppid() != self._parent:
                     raise ChildFailed("the build that started this child is gone")
                 continue
-            chunk = pipe.read(1 << 20)
+            chunk = os.read(self._reader, 1 << 20)
             if not chunk:
-                raise ChildFailed("the build sent nothing")
-            data += chunk
-    return marshal.loads(memoryview(data)[8:])
+                raise ChildFailed("the build sent no more")
+            self._data += chunk
+        taken = bytes(self._data[:size])
+        del self._data[:size]
+        return taken
 
 
 def _answer(writer: int, function: Callable[..., Any], args: tuple) -> None:

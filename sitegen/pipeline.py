@@ -182,6 +182,7 @@ def _rebuild(
             cache.warning = f"{out} is not as the last build left it (was a build stopped?)"
         intact = _intact(out, cache, opts.verify)
         fresh = not cache.outputs or live is None or not out.is_dir()  # as output.begin says
+        search.prepare((cache.outputs, intact), (out, fresh))
         sources, articles = read_sources(config, cache, opts.drafts, workers, files)
         problems += [p for entry in sources.values() for p in entry.problems]
         site = assemble(articles, config)
@@ -189,7 +190,7 @@ def _rebuild(
         prepared = assets.prepare(config, site.articles, listed, workers.map, out)
         problems += prepared.problems
         site = with_scripts(with_files(site, prepared.files))  # issue 16: sitegen/scripts.py
-        search.send(site, (cache.outputs, intact), (out, fresh), workers)
+        search.send(site, workers)
         plan = _plan(seen.surroundings, sources, site)
         same = _same_sources(cache, sources) if cache.plan == plan else None
         found = output.foreign_files(out, live, full=opts.verify or not cache.outputs)
@@ -465,18 +466,20 @@ class _SearchIndex:
     in a forked child while this process reads and checks the site and renders the pages:
     an edit's re-indexing (0.2 s at 10 000 articles, 1.4 s at 100 000) then takes the
     second core. The child starts before the last build's record is loaded, and imports
-    numpy and readies its tables meanwhile (0.06 s); `send` hands it the record of the
-    index files and the articles once the site is assembled. (Started any later, it
-    shares the record's memory with this process, and each page of it that this process
-    then touches is copied: assembling 10 000 articles took twice as long.) It writes into
-    a folder of its own under .sitegen-cache/ (the spare tree is not ready yet), whose
-    files are moved into the spare when the result is asked for. Otherwise, or if the
-    child fails, the index is made here then.
+    numpy and readies its tables meanwhile (0.06 s); `prepare` hands it the record of the
+    index files once it is loaded, and `send` the articles once the site is assembled.
+    (Started any later, it shares the record's memory with this process, and each page of
+    it that this process then touches is copied: assembling 10 000 articles took twice as
+    long.) It writes into a folder of its own under .sitegen-cache/ (the spare tree is not
+    ready yet), whose files are moved into the spare when the result is asked for.
+    Otherwise, or if the child fails, the index is made here then.
     """
 
     def __init__(self, config: Config, sources: Listing, alone: bool) -> None:
         self._config, self._sources = config, sources
-        self._sent: tuple | None = None  # (held, rows, where, mapper): see send
+        self._ready: tuple | None = None  # see prepare
+        self._rows: list[tuple] | None = None  # see send
+        self._mapper: Callable = map
         self._pending, self._folder = None, None
         if config.search and alone:
             self._start(config.root / CACHE_DIR)
@@ -492,27 +495,35 @@ class _SearchIndex:
         else:
             self._folder = folder
 
-    def send(self, site: Site, record: tuple[dict, Container[str]], where: tuple[Path, bool],
-             workers: Workers) -> None:  # fmt: skip
-        """What the index is made from: the site; the last build's outputs and those
-        intact; the output folder and whether the spare starts empty; and the workers,
-        which index the blocks if they were forked after all (a child cannot use them)."""
+    def prepare(self, record: tuple[dict, Container[str]], where: tuple[Path, bool]) -> None:
+        """The last build's outputs and those intact; the output folder and whether the
+        spare starts empty. (Sent to the child while the site is read and assembled.)"""
         if not self._config.search:
             return
-        held, rows = _search_record(*record), _search_rows(site)
-        out, fresh = where
-        self._sent = (held, rows, where, workers.map)
+        held = _search_record(*record)
+        self._ready = (held, where)
+        if self._pending is not None:
+            out, fresh = where
+            self._pending.send((held, None if fresh else str(out)), more=True)
+
+    def send(self, site: Site, workers: Workers) -> None:
+        """The site, once assembled, and the workers, which index the blocks if they were
+        forked after all (a child cannot use them)."""
+        if not self._config.search:
+            return
+        self._rows = _search_rows(site)
+        self._mapper = workers.map
         if self._pending is not None and workers.forked:
             self._pending.cancel()
             self._pending = None
         elif self._pending is not None:
-            self._pending.send((held, rows, None if fresh else str(out)))
+            self._pending.send(self._rows)
 
     def result(self, staging: output.Staging) -> tuple[list[str], dict[str, tuple[str, str]]]:
         if not self._config.search:
             return [], {}
-        assert self._sent is not None, "send() comes first"
-        held, rows, (_, fresh), mapper = self._sent
+        assert self._ready is not None and self._rows is not None, "prepare, send, result"
+        held, (_, fresh) = self._ready
         if self._pending is not None:
             pending, self._pending = self._pending, None
             try:
@@ -525,8 +536,8 @@ class _SearchIndex:
                         staging.take(rel, self._folder / rel)
                     return written, entries
         live = None if staging.fresh else staging.out
-        return _write_search(self._config, held, rows, self._sources, (staging.folder, live),
-                             mapper)  # fmt: skip
+        return _write_search(self._config, held, self._rows, self._sources,
+                             (staging.folder, live), self._mapper)  # fmt: skip
 
     def __enter__(self) -> _SearchIndex:
         return self
@@ -742,8 +753,8 @@ def _search_child(
     from sitegen import postings  # imports numpy, a third of an edit's indexing at 10 000
 
     postings.get_ready()
-    held, rows, live = receive()
-    return _write_search(config, held, rows, sources, (folder, live and Path(live)), map)
+    held, live = receive()
+    return _write_search(config, held, receive(), sources, (folder, live and Path(live)), map)
 
 
 def _write_search(

@@ -82,22 +82,34 @@ def test_a_fed_child_gets_what_is_sent_later_even_with_another_process_holding_t
 ):
     """A child may start before its input is known. Worker processes forked after it hold
     the pipe's other end too, so it must not wait for the pipe's end, only for the input."""
-    pending = beside(lambda receive: sorted(receive()), fed=True)
+    pending = beside(lambda receive: [receive(), sorted(receive())], fed=True)
     assert pending is not None
     holder = os.fork()  # as a worker pool forked later would
     if holder == 0:
         time.sleep(30)
         os._exit(0)
     try:
+        pending.send("第一批", more=True)
         pending.send(["甲", "乙", "丙" * 100_000])  # more than a pipe holds at once
         answer = []
         waiting = threading.Thread(target=lambda: answer.append(pending.result()), daemon=True)
         waiting.start()
         waiting.join(20)
-        assert answer == [["丙" * 100_000, "乙", "甲"]]
+        assert answer == [["第一批", ["丙" * 100_000, "乙", "甲"]]]
     finally:
         os.kill(holder, 9)
         os.waitpid(holder, 0)
+
+
+def test_a_fed_child_asked_for_its_answer_before_its_last_input_fails_instead_of_waiting(
+    forking,
+):
+    pending = beside(lambda receive: [receive(), receive()], fed=True)
+    assert pending is not None
+    pending.send("只有一批", more=True)
+    with pytest.raises(ChildFailed):
+        pending.result()
+    assert reaped(pending)
 
 
 def _gone(pid: int) -> bool:
