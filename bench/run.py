@@ -1,7 +1,7 @@
 """Time sitegen on generated archives of 1 000, 10 000 and 100 000 articles (issue 5).
 
     python bench/run.py [--sizes 1000,10000,100000] [--repeat 3] [--pelican] [--hugo] [--jobs N]
-                        [--no-search] [--out-root DIR] [--clean-only] [--profile N]
+                        [--no-search] [--out-root DIR] [--clean-only] [--serve] [--profile N]
 
 For each size: clean full build, no-change rebuild, one-article edit, one new article and
 one template edit, each timed as its own `sitegen build` process and reported as the
@@ -9,6 +9,8 @@ median of the repeats, with the files each edit wrote, the peak RSS (and PSS) of
 process tree, pages per second and the core count. `--pelican` builds the same corpus
 with Pelican side by side: one clean Pelican build after each clean sitegen build, and
 `--hugo` with Hugo likewise (issue 18; the Hugo site is written by bench/hugo_site.py).
+`--serve` then times `sitegen serve` from an editor's save until an open Chromium tab
+shows it (bench/serve_latency.py), so that one table holds every target of issue 18.
 The clean builds come first, then the rebuilds; old outputs are moved aside and deleted
 at the end, and the page cache is written back before each timed build (see `Disk`).
 Corpora, outputs and the Pelican and Hugo venvs live in bench/out/.
@@ -46,6 +48,10 @@ HERE: Final = Path(__file__).resolve().parent
 OUT: Final = HERE / "out"
 PAGE_SIZE: Final = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_EVERY: Final = 0.02  # seconds between RSS samples
+# PSS is read every fifth sample only: for it the kernel walks every page of each process
+# (/proc/PID/smaps_rollup), and reading it every 20 ms took a core's time from the build
+# being timed (a 10 000-article edit, which uses both cores, measured 0.05 s slower).
+PSS_EVERY: Final = 5
 # The same as the `sitegen` console script, but sure to use this Python's sitegen.
 SITEGEN: Final = "import sys; from sitegen.cli import run; sys.argv[0] = 'sitegen'; run()"
 PROFILE: Final = """
@@ -142,7 +148,8 @@ class RssSampler(threading.Thread):
                 pids = tree_pids(self.pid)
             total = sum(stat[1] for pid in pids if (stat := _stat(pid)) is not None)
             self.peak = max(self.peak, total)
-            self.peak_pss = max(self.peak_pss, sum(map(_pss, pids)))
+            if count % PSS_EVERY == 0:
+                self.peak_pss = max(self.peak_pss, sum(map(_pss, pids)))
             self.done.wait(SAMPLE_EVERY)
 
 
@@ -289,6 +296,7 @@ class SizeResult:
     pelican_cached: float | None = None
     hugo: list[Measured] = field(default_factory=list)
     hugo_pages: int = 0
+    serve: list[float] = field(default_factory=list)  # save to shown, body edits (--serve)
 
     def seconds(self, step: str) -> float:
         return statistics.median(s.seconds for s in self.steps[step])
@@ -734,8 +742,10 @@ def target_rows(results: list[SizeResult], search: bool = True) -> list[str]:
             shown = f"{ours:.2f} s vs {hugo:.2f} s ({hugo / ours:.2f}x)"
             checks.append((f"10 000 clean build {label} ≤ Hugo's clean build", shown, ours <= hugo))
         checks += _rebuild_checks(r, "10 000", 0.5)
+        checks += _serve_checks(r, "10 000", 0.3)
     if (r := by_size.get(100_000)) is not None:
         checks += _rebuild_checks(r, "100 000", 1.0)
+        checks += _serve_checks(r, "100 000", 1.0)
         # PSS: a forked child shares its parent's pages, which RSS would count twice.
         peak = max(r.peak_pss, default=0) or max(r.peak_rss)
         checks.append(("100 000 peak memory (PSS of the tree) ≤ 1 GB (issue 18)", _mb(peak),
@@ -758,6 +768,15 @@ def _rebuild_checks(r: SizeResult, size: str, limit: float) -> list[tuple[str, s
             shown = f"{seconds:.2f} s (CPU {r.cpu(step):.2f} s)"
             checks.append((f"{size} {label} ≤ {most:g} s (issue 18)", shown, seconds <= most))
     return checks
+
+
+def _serve_checks(r: SizeResult, size: str, limit: float) -> list[tuple[str, str, bool]]:
+    if not r.serve:
+        return []
+    median = statistics.median(r.serve)
+    shown = f"{median:.2f} s ({', '.join(f'{s:.2f}' for s in r.serve)})"
+    return [(f"{size} serve: save to shown in an open tab ≤ {limit:g} s (issue 18)", shown,
+             median <= limit)]  # fmt: skip
 
 
 def report(results: list[SizeResult], args: argparse.Namespace) -> str:
@@ -827,7 +846,21 @@ def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
     if args.pelican:
         pelican_cached(corpus, result)
     disk.empty([])
+    if args.serve:
+        result.serve = serve_rounds(count, args)
     return result
+
+
+def serve_rounds(count: int, args: argparse.Namespace) -> list[float]:
+    """Issue 18's serve latency (bench/serve_latency.py): from an editor's save until an
+    open Chromium tab shows it, body edits only, `--repeat` rounds (at least 3)."""
+    import serve_latency
+
+    print("  sitegen serve, an open tab:", file=sys.stderr)
+    latency = argparse.Namespace(size=count, seed=args.seed, port=0, no_title=True,
+                                 rounds=max(3, args.repeat))  # fmt: skip
+    body, _ = serve_latency.latency_rounds(latency)
+    return [r.seconds for r in body]
 
 
 def compile_sitegen() -> None:
@@ -861,6 +894,10 @@ def main(argv: list[str] | None = None) -> int:
         "--settle", type=float, default=SETTLE, metavar="SECONDS",
         help=f"wait after deleting outputs before a clean build (default {SETTLE:.0f}; "
         "0 where the outputs and caches are all in memory)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--serve", action="store_true",
+        help="also time sitegen serve, save to shown in headless Chromium (serve_latency.py)",
     )  # fmt: skip
     parser.add_argument("--profile", type=int, metavar="N", help="only profile one N build")
     parser.add_argument(

@@ -199,6 +199,14 @@ def _median(values: list[float | None]) -> str:
 
 
 def measure_latency(args: argparse.Namespace) -> list[str]:
+    body, titles = latency_rounds(args)
+    lines = summary("edit the body", body, args.size)
+    return lines + (summary("edit the title", titles, args.size) if titles else [])
+
+
+def latency_rounds(args: argparse.Namespace) -> tuple[list[Round], list[Round]]:
+    """The body rounds and the title rounds (none with args.no_title) on a served corpus of
+    args.size articles. (bench/run.py --serve calls this too.)"""
     corpus, _ = run.prepare_corpus(args.size, args.seed)
     path = corpus.site / corpus.edited.path
     port = args.port or free_port()
@@ -211,12 +219,10 @@ def measure_latency(args: argparse.Namespace) -> list[str]:
                 print(f"  first build served after {first:.1f} s: {url}", file=sys.stderr)
                 watch = EpochWatch(f"http://127.0.0.1:{port}/")
                 watch.start()
-                body, titles = in_browser(url, path, args, logged, watch)
+                return in_browser(url, path, args, logged, watch)
         finally:
             # After the server stopped: the restored text is what its next start builds.
             path.write_text(corpus.edited.text, encoding="utf-8")
-    lines = summary("edit the body", body, args.size)
-    return lines + (summary("edit the title", titles, args.size) if titles else [])
 
 
 def in_browser(url: str, path: Path, args: argparse.Namespace, log: Path, watch: EpochWatch):

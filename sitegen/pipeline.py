@@ -14,7 +14,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Container, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -271,6 +270,8 @@ def _intact(out: Path, cache: BuildCache, verify: bool) -> _UnderTop | set[str]:
     """
     if not verify:
         return _UnderTop(out)
+    from concurrent.futures import ThreadPoolExecutor  # (6 ms that a plain build does without)
+
     names = list(cache.outputs)
     with ThreadPoolExecutor(2) as pool:  # reading and hashing let go of the interpreter lock
         digests = pool.map(partial(_digest_of, out), names, chunksize=256)
@@ -796,11 +797,12 @@ def _write_search(
     names = {slug: context.category_name(slug) for slug in {row[5] for row in rows}}
     with body_store(config, context.labels["body"]) as bodies:
         tag = bodies.path.stem  # texts follow from the source and the Markdown settings
+        urls = context.urls(row[2] for row in rows)
         docs = [
-            SearchDoc(context.url(url), title, date, category, names[category],
+            SearchDoc(url, title, date, category, names[category],
                       partial(_text_of, bodies, path, digest), f"{tag}:{digest}",
                       sources[path][1])
-            for path, digest, url, title, date, category in rows
+            for url, (path, digest, _, title, date, category) in zip(urls, rows, strict=True)
         ]  # fmt: skip
         index = write_index(docs, place, mapper, blocks)
     return [file.rel for file in index if file.written], {f.rel: (key, f.sha) for f in index}

@@ -34,6 +34,7 @@ import hashlib
 import marshal
 import re
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -104,6 +105,12 @@ class SiteContext:
             if len(self._urls) < 10_000:  # navigation and static files, not every article
                 self._urls[path] = found
         return found
+
+    def urls(self, paths: Iterable[str]) -> list[str]:
+        """`url` of each of many site paths (of pages), without the memo: for the search
+        index's list of every article."""
+        base, in_script = self.config.base_path, self._in_script
+        return [_quote(base + in_script(path)) for path in paths]
 
     def abs_url(self, path: str) -> str:
         return _quote(self.config.base_url + self._in_script(path))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import signal
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -160,6 +159,8 @@ class Workers:
     def _pool_for(self, items: int):
         """The pool if `items` are worth spreading over processes, forked if need be."""
         if self._pool is None and self.jobs > 1 and items >= PARALLEL_FROM:
+            import multiprocessing  # (5 ms of every edit's start, which needs no pool)
+
             context = multiprocessing.get_context("fork")
             # Ctrl+C held back while the workers fork: one arriving before a worker ignores
             # it would raise in the Python code that runs first in the child (logging's

@@ -1,0 +1,37 @@
+"""bench/run.py's table of issue 18's targets: the serve rows come from --serve's rounds."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.fixture(scope="module")
+def run() -> ModuleType:
+    """bench/ is not a package: its scripts import each other by name."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCH))
+        return importlib.import_module("run")
+
+
+def test_serve_rounds_are_judged_by_their_median_against_each_sizes_target(run) -> None:
+    small = run.SizeResult(10_000, peak_rss=[250 * 2**20], serve=[0.31, 0.27, 0.29])
+    large = run.SizeResult(100_000, peak_rss=[900 * 2**20], serve=[1.4, 0.9, 1.2])
+    rows = run.target_rows([small, large])
+    served = [row for row in rows if "serve" in row]
+    assert served == [
+        "| 10 000 serve: save to shown in an open tab ≤ 0.3 s (issue 18) "
+        "| 0.29 s (0.31, 0.27, 0.29) | yes |",
+        "| 100 000 serve: save to shown in an open tab ≤ 1 s (issue 18) "
+        "| 1.20 s (1.40, 0.90, 1.20) | **no** |",
+    ]
+
+
+def test_without_serve_rounds_the_table_has_no_serve_row(run) -> None:
+    rows = run.target_rows([run.SizeResult(10_000, peak_rss=[250 * 2**20])])
+    assert rows and not any("serve" in row for row in rows)
