@@ -251,7 +251,7 @@ def begin(
     if fresh:
         spare.mkdir(parents=True)
     elif remade:
-        _link_tree(out, spare)
+        _link_tree(out, spare, with_manifest=False)  # half made until commit writes one
     else:
         _bring_up(out, spare, live, mine)
         for rel in live.kept - kept:  # deleted from the live site since
@@ -341,16 +341,16 @@ def _link(source: Path, target: Path) -> None:
         os.link(source, target, follow_symlinks=False)
 
 
-def _link_tree(source: Path, target: Path) -> None:
+def _link_tree(source: Path, target: Path, with_manifest: bool = True) -> None:
     """A copy of `source` made of hard links (folders are new, files shared). The manifest
-    comes last: a copy cut short by a kill must not claim to be whole."""
+    comes last, if at all: a copy cut short by a kill must not claim to be whole."""
     for path, _dirs, files in os.walk(source):
         here = Path(target, os.path.relpath(path, source))
         here.mkdir(parents=True, exist_ok=True)
         for name in files:
             if name != MANIFEST or path != str(source):
                 os.link(os.path.join(path, name), here / name, follow_symlinks=False)
-    if (source / MANIFEST).exists():
+    if with_manifest and (source / MANIFEST).exists():
         os.link(source / MANIFEST, target / MANIFEST)
 
 
@@ -374,6 +374,9 @@ def commit(staging: Staging, changed: Iterable[str], removed: Iterable[str],
         os.urandom(8).hex(), live.id if live and not staging.fresh else "-",
         tuple(changed), tuple(removed), frozenset(files), staging.kept, top,
     )  # fmt: skip
+    # A new file, never written through: were it a hard link to the live manifest, the old
+    # tree would take the new tree's id, and the next build would trust it as up to date.
+    _unlink(staging.folder / MANIFEST)
     (staging.folder / MANIFEST).write_bytes(manifest.encode())
     swap(staging.folder, staging.out)
     if staging.fresh:
