@@ -10,6 +10,7 @@ pipe. Not a thread: the interpreter lock lets only one of two Python threads run
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import marshal
 import os
 import select
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 _MASKS = hasattr(signal, "pthread_sigmask")
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class ChildFailed(Exception):
@@ -110,6 +112,7 @@ def beside(function: Callable[..., Any], *args: Any, fed: bool = False) -> Pendi
     # instruction (else Python's own after-fork code may print a traceback), so interrupts
     # wait until it has said so, and the parent answers them alone.
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:
@@ -119,6 +122,7 @@ def beside(function: Callable[..., Any], *args: Any, fed: bool = False) -> Pendi
         return None
     if pid == 0:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _end_with(parent)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         os.close(reader)
         if feed is not None:
@@ -131,6 +135,19 @@ def beside(function: Callable[..., Any], *args: Any, fed: bool = False) -> Pendi
     pending = Pending(pid, reader, feed[1] if feed else None)
     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return pending
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel kill this child when its parent ends (Linux). A child of a build
+    killed by kill -9 would otherwise finish its work for nothing, holding the build lock
+    it inherited, so that the next build waited for it (a second at 100 000 articles)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the child ends when it next waits
+        return
+    if os.getppid() != parent:  # the parent ended before prctl took effect
+        os._exit(1)
 
 
 class _Inbox:

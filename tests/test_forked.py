@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -138,6 +140,28 @@ def test_a_fed_child_whose_build_died_before_sending_leaves(forking):
     deadline = time.monotonic() + 20
     while not _gone(child) and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert _gone(child)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_child_at_work_ends_with_the_build_that_forked_it(forking):
+    """A build killed (kill -9) while its child works: the child ends at once, instead of
+    finishing work nobody will read while it holds the build lock it inherited."""
+    reader, writer = os.pipe()
+    middle = os.fork()
+    if middle == 0:  # the build
+        os.close(reader)
+        pending = beside(time.sleep, 60)
+        os.write(writer, str(pending.pid if pending else 0).encode())
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.close(writer)
+    child = int(os.read(reader, 32) or 0)
+    os.close(reader)
+    os.waitpid(middle, 0)
+    assert child
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _gone(child)
 
 
