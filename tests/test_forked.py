@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -122,36 +123,14 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")  # reparented: perhaps nobody reaps it here
 
 
-def test_a_fed_child_whose_build_died_before_sending_leaves(forking):
-    """A build killed (kill -9) between starting its search child and sending it the site:
-    the child notices that its parent is gone and leaves, rather than wait forever."""
+def _gone_after_its_build_is_killed(start: Callable[[], Pending | None], within: float) -> bool:
+    """Fork a build that starts a child with `start` and is then killed (kill -9); whether
+    that child is gone within `within` seconds."""
     reader, writer = os.pipe()
     middle = os.fork()
     if middle == 0:  # the build
         os.close(reader)
-        pending = beside(lambda receive: receive(), fed=True)
-        os.write(writer, str(pending.pid if pending else 0).encode())
-        os._exit(9)
-    os.close(writer)
-    child = int(os.read(reader, 32) or 0)
-    os.close(reader)
-    os.waitpid(middle, 0)
-    assert child
-    deadline = time.monotonic() + 20
-    while not _gone(child) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _gone(child)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
-def test_a_child_at_work_ends_with_the_build_that_forked_it(forking):
-    """A build killed (kill -9) while its child works: the child ends at once, instead of
-    finishing work nobody will read while it holds the build lock it inherited."""
-    reader, writer = os.pipe()
-    middle = os.fork()
-    if middle == 0:  # the build
-        os.close(reader)
-        pending = beside(time.sleep, 60)
+        pending = start()
         os.write(writer, str(pending.pid if pending else 0).encode())
         os.kill(os.getpid(), signal.SIGKILL)
     os.close(writer)
@@ -159,10 +138,23 @@ def test_a_child_at_work_ends_with_the_build_that_forked_it(forking):
     os.close(reader)
     os.waitpid(middle, 0)
     assert child
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + within
     while not _gone(child) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _gone(child)
+    return _gone(child)
+
+
+def test_a_fed_child_whose_build_died_before_sending_leaves(forking):
+    """A build killed between starting its search child and sending it the site: the child
+    notices that its parent is gone and leaves, rather than wait forever."""
+    assert _gone_after_its_build_is_killed(lambda: beside(lambda receive: receive(), fed=True), 20)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_child_at_work_ends_with_the_build_that_forked_it(forking):
+    """A build killed while its child works: the child ends at once, instead of finishing
+    work nobody will read while it holds the build lock it inherited."""
+    assert _gone_after_its_build_is_killed(lambda: beside(time.sleep, 60), 10)
 
 
 def test_no_child_is_forked_while_other_threads_run(tmp_path):
