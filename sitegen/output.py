@@ -374,10 +374,10 @@ def commit(staging: Staging, changed: Iterable[str], removed: Iterable[str],
         os.urandom(8).hex(), live.id if live and not staging.fresh else "-",
         tuple(changed), tuple(removed), frozenset(files), staging.kept, top,
     )  # fmt: skip
-    # A new file, never written through: were it a hard link to the live manifest, the old
-    # tree would take the new tree's id, and the next build would trust it as up to date.
-    _unlink(staging.folder / MANIFEST)
-    (staging.folder / MANIFEST).write_bytes(manifest.encode())
+    # A new file like every other the build writes (see Staging.write): written through a
+    # hard link to the live manifest, it gave the old tree the new tree's id, and the next
+    # build took that tree as up to date.
+    staging.write(MANIFEST, manifest.encode())
     swap(staging.folder, staging.out)
     if staging.fresh:
         # The spare now holds the old site, all of it stale: make it the new one's twin
