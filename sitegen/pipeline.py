@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -575,10 +576,10 @@ def _pages_to_render(
     """The pages whose key (what they are made from) changed since the last build, or
     whose file is not as that build left it; the outputs of the others; their number.
 
-    `same`: the sources unchanged since the last build, when nothing else article pages
-    are made from changed either (see _plan); an article page or print view of such an
-    article between two such neighbours keeps its recorded key, which is not computed
-    again (1 s of an edit at 100 000 articles).
+    `same`: the sources unchanged since the last build, when nothing else pages are made
+    from changed either (see _plan); an article page or print view of such an article
+    between two such neighbours, and a list of only such articles, keeps its recorded key,
+    which is not computed again (1.3 s of an edit at 100 000 articles).
     """
     layouts = {p.template for p in site.pages if p.template and p.kind not in ("feed", "sitemap")}
     references = site.config.root / CACHE_DIR / "layout-references.marshal"
@@ -602,20 +603,28 @@ def _pages_to_render(
 
 
 def _kept_key(page: Page, same: set[str]) -> bool:
-    """Whether an article page's key is the one recorded: it, and its neighbours, are
-    sources unchanged since the last build (whose order, _plan says, is the same)."""
-    if page.kind not in _ARTICLE_KINDS or page.article.path not in same:
+    """Whether a page's key is the one recorded, as _plan allows: an article page whose
+    article and neighbours are sources unchanged since the last build, or a list whose
+    articles all are. (A list's articles follow from the order and the months, which
+    the plan holds, so the same ones stand in the same places; the key of each of the
+    10 000 lists of 100 000 articles cost 0.3 s of an edit to compute again.)"""
+    kind = page.kind
+    if kind in _ARTICLE_KINDS:
+        if page.article.path not in same:
+            return False
+        before, after = page.previous, page.next
+        return (before is None or before.path in same) and (after is None or after.path in same)
+    if kind not in _LISTS or not page.entries or not same.issuperset(map(_PATH, page.entries)):
         return False
-    before, after = page.previous, page.next
-    return (before is None or before.path in same) and (after is None or after.path in same)
+    return all(same.issuperset(map(_PATH, group)) for _, group in page.groups)  # the home page's
 
 
 def _plan(surroundings: str, sources: dict[str, SourceEntry], site: Site) -> str:
-    """What an article page is made from besides its article and its neighbours' records:
-    the settings, layouts, static files and the files beside the articles (their
-    signature), which sources there are (a draft's folder is an article folder too), and
-    which articles neighbour which (the order of each category)."""
-    order = [f"{article.category}\0{article.path}" for article in site.articles]
+    """What an article page or a list is made from besides its articles' records: the
+    settings, layouts, static files and the files beside the articles (their signature),
+    which sources there are (a draft's folder is an article folder too), and the order of
+    the articles, with each one's category and month (which lists it is on, and where)."""
+    order = [f"{a.category}\0{a.path}\0{a.date.year}-{a.date.month}" for a in site.articles]
     parts = (surroundings, "\0".join(sources), "\0".join(order))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
@@ -692,6 +701,10 @@ def page_key(page: Page, template_digests: dict[str, str], names: dict) -> str:
 
 
 _ARTICLE_KINDS: Final = frozenset(("article", "print"))
+# Lists made only of the order (see _plan): not the sitemaps, whose URLs follow from slugs,
+# nor the archive's months and years, or the redirects and the 404 page, which show no articles.
+_LISTS: Final = frozenset(("home", "category", "month", "feed"))
+_PATH: Final = attrgetter("path")  # (mapped in C over a list's articles)
 
 
 def _article_part(page: Page, names: dict) -> str:

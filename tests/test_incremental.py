@@ -185,6 +185,48 @@ def test_editing_one_article_writes_only_the_pages_that_show_it(tmp_path):
     assert "search/meta.json" in result.written  # the index holds the new text
 
 
+def test_an_edit_computes_keys_only_for_the_pages_that_show_its_article(tmp_path, monkeypatch):
+    """The lists and article pages around an edited body keep their recorded keys
+    (pipeline._kept_key): at 100 000 articles computing them all again cost a second."""
+    root = new_site(tmp_path, count=12)
+    assert build_site(root).ok
+    target = root / "content/law/a4.md"
+    target.write_text(target.read_text(encoding="utf-8") + "\n補充說明。\n", encoding="utf-8")
+    keyed = []
+    real = pipeline.page_key
+    monkeypatch.setattr(pipeline, "page_key", lambda page, *a: keyed.append(page) or real(page, *a))
+    assert build_site(root).ok
+    shown = {(page.kind, page.url) for page in keyed}
+    assert ("article", "/law/a4/") in shown and ("print", "/law/a4/print.html") in shown
+    assert ("feed", "/law/feed.xml") in shown  # lists the edited article
+    for page in keyed:  # (the archive's months, the sitemaps and such are always keyed)
+        if page.kind in ("article", "print", "category", "month", "home", "feed"):
+            shows = [page.article, page.previous, page.next, *page.entries]
+            shows += [a for _, group in page.groups for a in group]
+            assert "content/law/a4.md" in {a.path for a in shows if a}, page.url
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
+def test_an_article_moved_into_another_month_in_its_place_leaves_the_old_months_list(tmp_path):
+    """Its place in the order is the same, so every list of the month it left shows only
+    unchanged articles: their recorded keys must not be trusted (the months are in _plan)."""
+    root = new_site(tmp_path, count=0)
+    for name, date in (("c", "2018-03-20"), ("a", "2018-03-31"), ("b", "2018-04-02")):
+        write(root, name, f"文章{name}", f"{date} 10:00", "law")
+    assert build_site(root).ok
+    march = root / "public/archive/2018/03/index.html"
+    assert "/law/a/" in march.read_text(encoding="utf-8")
+    moved = root / "content/law/a.md"
+    moved.write_text(moved.read_text(encoding="utf-8").replace("2018-03-31", "2018-04-01"),
+                     encoding="utf-8")  # fmt: skip
+    assert build_site(root).ok
+    assert "/law/a/" not in march.read_text(encoding="utf-8")
+    assert "/law/a/" in (root / "public/archive/2018/04/index.html").read_text(encoding="utf-8")
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
 def test_editing_the_print_layout_rewrites_only_print_views(tmp_path):
     root = new_site(tmp_path)
     build_site(root)
