@@ -163,10 +163,22 @@ def timed_round(seen: Watched, path: Path, edit: Callable[[Path, str], str], mar
     seen.page.wait_for_function(SHOWS, arg=text, polling="raf", timeout=SHOWN_WITHIN * 1000)
     seconds = time.perf_counter() - written_at
     announced = seen.watch.since(written_at)
-    builds = REBUILT.findall(seen.log.read_text(encoding="utf-8", errors="replace"))[before:]
+    builds = rebuilt_since(seen.log, before)
     if not builds:
         return Round(seconds, announced, None, None)
     return Round(seconds, announced, float(builds[-1][1]), int(builds[-1][0]))
+
+
+def rebuilt_since(log: Path, before: int, within: float = 30.0) -> list[tuple[str, str]]:
+    """The server's "rebuilt" lines after the first `before`. The tab can show the edit
+    before the line is printed (after the record is saved: a second at 100 000 articles),
+    so it is waited for a while."""
+    deadline = time.perf_counter() + within
+    while True:
+        builds = REBUILT.findall(log.read_text(encoding="utf-8", errors="replace"))[before:]
+        if builds or time.perf_counter() > deadline:
+            return builds
+        time.sleep(0.05)
 
 
 def rounds(seen: Watched, path: Path, edit, count: int, label: str) -> list[Round]:
