@@ -276,10 +276,36 @@ def test_a_build_that_fails_leaves_no_search_child_running(tmp_path, forking, mo
     assert not list((root / ".sitegen-cache").glob("search-child-*"))
 
 
+def test_the_search_child_has_the_articles_before_the_site_is_assembled(
+    tmp_path, forking, monkeypatch
+):
+    """It indexes them while this process assembles the site and keys its pages (0.65 s
+    of an edit at 100 000 articles), and the index is still the one a clean build makes."""
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    sent: list[object] = []
+    at_assembly: list[int] = []  # how many values the child had been sent
+    real_send, real_assemble = Pending.send, sitegen.pipeline.assemble
+
+    def send(self, value, more=False):
+        sent.append(value)
+        real_send(self, value, more)
+
+    def assemble(*args):
+        at_assembly.append(len(sent))
+        return real_assemble(*args)
+
+    monkeypatch.setattr(Pending, "send", send)
+    monkeypatch.setattr(sitegen.pipeline, "assemble", assemble)
+    assert edit_and_rebuild(root) == clean_build(root)
+    assert at_assembly[0] == 2  # the record of the index files, then the articles
+    assert [row[0] for row in sent[1]] == [f"content/law/{n}.md" for n in range(1, 6)]
+
+
 def test_an_error_found_while_the_search_child_works_stops_it_and_leaves_the_site(
     tmp_path, forking
 ):
-    """The child starts as soon as the site is assembled, before URL clashes are looked
+    """The child has the articles as soon as they are read, before URL clashes are looked
     for: a clash must stop it, remove its folder and leave public/ as it was."""
     root = searched_site(tmp_path / "site")
     assert build_site(root).ok
