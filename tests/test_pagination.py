@@ -139,3 +139,19 @@ def test_adding_an_article_leaves_every_numbered_page_but_the_newest_unchanged(m
     assert {int(k.split("/")[0]) for k in changed} <= allowed
     assert f"{newest}/index.html" in changed
     assert 999 in titles(root, f"law/page/{newest}/index.html")
+
+
+def test_lists_go_newest_first_by_the_instant_and_by_file_name_for_the_same_one(make_site):
+    """第2篇 is dated with an offset: 10:00 in London is 18:00 in the site's zone, so it is
+    the newest. 第1篇 and 第3篇 share a time, and keep the order of their file names."""
+    files = {
+        "content/law/n1.md": article("第1篇", "2018-01-01 12:00"),
+        "content/law/n2.md": article("第2篇", "2018-01-01T10:00:00+00:00"),
+        "content/law/n3.md": article("第3篇", "2018-01-01 12:00"),
+        "content/law/n4.md": article("第4篇", "2018-01-01 17:59"),
+    }
+    root = make_site(files)
+    assert build_site(root).ok
+    assert titles(root, "law/page/1/index.html")[:3] == [4, 1, 3]  # oldest page: 3 of them
+    assert titles(root, "law/index.html")[0] == 2
+    assert titles(root, "archive/2018/01/index.html") == [2, 4, 1]
