@@ -5,6 +5,7 @@ not depend on each other (statting the outputs while the cache loads, indexing t
 while pages render). `beside` runs one such part in a child made by fork, which shares the
 parent's records without copying them, and hands back its result, marshalled, through a
 pipe. Not a thread: the interpreter lock lets only one of two Python threads run at once.
+`companion` starts a child that lives on and works on request (`sitegen serve`'s builder).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import signal
 import struct
 import threading
 from collections.abc import Callable
+from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 _MASKS = hasattr(signal, "pthread_sigmask")
@@ -108,22 +110,12 @@ def beside(function: Callable[..., Any], *args: Any, fed: bool = False) -> Pendi
         os.close(reader)
         os.close(writer)
         return None
-    # Ctrl+C reaches the whole process group: the child must ignore it from its first
-    # instruction (else Python's own after-fork code may print a traceback), so interrupts
-    # wait until it has said so, and the parent answers them alone.
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    parent = os.getpid()
-    try:
-        pid = os.fork()
-    except OSError:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    pid, blocked = _fork()
+    if pid is None:
         for fd in (reader, writer, *(feed or ())):
             os.close(fd)
         return None
     if pid == 0:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _end_with(parent)
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         os.close(reader)
         if feed is not None:
             os.close(feed[1])
@@ -135,6 +127,96 @@ def beside(function: Callable[..., Any], *args: Any, fed: bool = False) -> Pendi
     pending = Pending(pid, reader, feed[1] if feed else None)
     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return pending
+
+
+class Companion:
+    """A long-lived forked child that works for this process on request (see `companion`)."""
+
+    def __init__(self, pid: int, connection: Connection) -> None:
+        self.pid = pid
+        self._connection: Connection | None = connection
+
+    def send(self, value: Any) -> None:
+        """Hand `value` (any picklable value) to the child; ChildFailed if it is gone."""
+        try:
+            self._live().send(value)
+        except (OSError, ValueError) as exc:
+            raise ChildFailed(f"the child is gone ({exc})") from exc
+
+    def receive(self) -> Any:
+        """The child's next value; ChildFailed if it ended instead (killed, say)."""
+        try:
+            return self._live().recv()
+        except (EOFError, OSError) as exc:
+            raise ChildFailed("the child is gone") from exc
+
+    def close(self) -> None:
+        """Tell the child to end (by closing the connection) and wait for it."""
+        if self._connection is None:
+            return
+        self._connection.close()
+        self._connection = None
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+    def _live(self) -> Connection:
+        if self._connection is None:
+            raise ChildFailed("closed")
+        return self._connection
+
+
+def companion(function: Callable[..., Any], *args: Any) -> Companion | None:
+    """Start function(connection, *args) in a forked child that works for this process until
+    this process closes the connection (`receive` in the child then raises EOFError), or ends.
+
+    Forked only while this process runs no other thread, as `beside`; None otherwise, or when
+    fork is missing or fails. The child ignores Ctrl+C, which reaches the whole process group:
+    this process answers it, and closes the connection once the child's work is done.
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1 or not _MASKS:
+        return None
+    try:
+        ours, theirs = Pipe()
+    except OSError:
+        return None
+    pid, blocked = _fork()
+    if pid is None:
+        ours.close()
+        theirs.close()
+        return None
+    if pid == 0:
+        ours.close()
+        code = 1
+        try:
+            function(theirs, *args)
+            code = 0
+        except BaseException:  # noqa: BLE001 (the parent sees the connection end: ChildFailed)
+            pass
+        finally:
+            os._exit(code)
+    theirs.close()
+    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    return Companion(pid, ours)
+
+
+def _fork() -> tuple[int | None, set]:
+    """fork(); pid None if it failed. Ctrl+C reaches the whole process group: the child must
+    ignore it from its first instruction (else Python's own after-fork code may print a
+    traceback), so interrupts wait until it has said so, and the parent answers them alone,
+    once it lets them through again (signal.pthread_sigmask(SIG_SETMASK, the second value))
+    holding what it needs to stop the child. The child also ends with the parent."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    parent = os.getpid()
+    try:
+        pid = os.fork()
+    except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        return None, blocked
+    if pid == 0:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _end_with(parent)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    return pid, blocked
 
 
 def _end_with(parent: int) -> None:

@@ -4,6 +4,8 @@ One watchdog observer feeds a debounced rebuild thread; every good build bumps a
 that the injected script long-polls, and a failed build keeps the last good site served
 while its problems show in the terminal and as an overlay in the browser. The dev build
 goes to .sitegen-cache/serve/ with the reload script in it; public/ is never touched.
+The builds run in a builder process forked before the server's threads start (see
+DevServer.start), which keeps the last build's record in memory.
 
 It answers as a static host would: the site's own 404.html for what it does not have (and
 for folders without an index.html: no listings), 403 for anything outside the built site,
@@ -23,15 +25,18 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Final
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sitegen.cache import CACHE_DIR, BuildMemory
+from sitegen.forked import ChildFailed, Companion, companion
 from sitegen.pipeline import BuildResult, build_site, default_jobs
 from sitegen.problems import internal_error, system_error
 from sitegen.scan import is_temporary
@@ -190,6 +195,8 @@ class DevServer:
         self.poll = poll
         self._state = BuildState(0, 0, ())
         self._memory = BuildMemory()  # the last build's record, not read back from disk
+        self._builder: Companion | None = None  # see start()
+        self._building = threading.Lock()  # one build at a time talks to the builder
         self._changed = threading.Condition()
         self._dirty = False
         self._last_change = 0.0  # time.monotonic() of the last source event
@@ -210,6 +217,12 @@ class DevServer:
         return self._state
 
     def start(self) -> None:
+        # Builds run in a process of their own, forked before this one starts its threads:
+        # it may fork the search child and the workers (a process with other threads may
+        # not: a child could inherit a lock one of them holds), and keeps the last build's
+        # record in its memory. Without fork, builds run here, as they do in tests that
+        # drive rebuild() without start().
+        self._builder = companion(_builder, self.root, self.out, self.drafts, self.httpd.fileno())
         self.rebuild()
         self._observer = _make_observer(self.root, self.mark_dirty, self.out, self.poll)
         self._observer.start()
@@ -233,6 +246,9 @@ class DevServer:
             if thread.is_alive():  # a build in progress: let it finish and keep its cache
                 print("sitegen serve: stopping after the build in progress", file=sys.stderr)
                 thread.join()
+        if self._builder is not None:
+            self._builder.close()  # it ends once it reads that the connection is closed
+            self._builder = None
 
     def mark_dirty(self) -> None:
         with self._changed:
@@ -267,12 +283,9 @@ class DevServer:
             with self._changed:
                 self._changed.wait_for(lambda: self._back >= tabs or self._stopping, TABS_RELOAD)
 
-        try:
-            result = build_site(self.root, self.out, drafts=self.drafts, jobs=default_jobs(),
-                                waiting=_say_waiting, memory=self._memory,
-                                published=published)  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 (the server goes on serving the last good site)
-            said = (system_error(exc) if isinstance(exc, OSError) else None) or internal_error(exc)
+        result = self._build(published)
+        if isinstance(result, str):  # it raised: the server goes on serving the last good site
+            said = result
             print(said, file=sys.stderr)
             print("build failed: the last good site is still served", file=sys.stderr)
             self._announce(False, (said,))
@@ -292,6 +305,23 @@ class DevServer:
         else:
             print("build failed: the last good site is still served", file=sys.stderr)
         return result
+
+    def _build(self, published: Callable[[], None]) -> BuildResult | str:
+        """A build, by the builder process if there is one, else here; what it raised, said
+        in one line, if it raised. A builder that is gone (killed) is not asked again.
+        (One at a time: the rebuild loop's, and one asked for directly, as tests do.)"""
+        with self._building:
+            builder = self._builder
+            if builder is not None:
+                try:
+                    return _ask(builder, published)
+                except ChildFailed:
+                    self._builder = None
+                    builder.close()
+                    print("sitegen serve: the build process ended; building in this one from "
+                          "now on", file=sys.stderr)  # fmt: skip
+            return _build_here(self.root, self.out, self.drafts, self._memory, _say_waiting,
+                               published)  # fmt: skip
 
     def _announce(self, good: bool, problems: tuple[str, ...]) -> int:
         """Count a build; a good one starts a new epoch, which reloads the open tabs. Returns
@@ -500,3 +530,54 @@ def _escapes(url_path: str) -> bool:
 
 def _say_waiting(message: str) -> None:
     print(f"sitegen serve: {message}", file=sys.stderr, flush=True)
+
+
+def _build_here(root: Path, out: Path, drafts: bool, memory: BuildMemory,
+                waiting: Callable[[str], None],
+                published: Callable[[], None]) -> BuildResult | str:  # fmt: skip
+    """The build in this process; what it raised, said in one line, if it raised."""
+    try:
+        return build_site(root, out, drafts=drafts, jobs=default_jobs(), waiting=waiting,
+                          memory=memory, published=published)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 (said, and the last good site stays served)
+        return (system_error(exc) if isinstance(exc, OSError) else None) or internal_error(exc)
+
+
+def _ask(builder: Companion, published: Callable[[], None]) -> BuildResult | str:
+    """One build by the builder process: what it says while it builds is said here (it may
+    write to a terminal this process's output was redirected from), and the tabs reload
+    before it saves its record, as they do for a build in this process."""
+    builder.send("build")
+    while True:
+        kind, value = builder.receive()
+        if kind == "waiting":
+            _say_waiting(value)
+        elif kind == "published":
+            published()
+            builder.send("go on")
+        else:
+            return value
+
+
+def _builder(connection: Connection, root: Path, out: Path, drafts: bool, listening: int) -> None:
+    """The builder process: a build for each request, with the last one's record kept in
+    memory, until the server closes the connection."""
+    os.close(listening)  # the server's port is the server's: it must close with it
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as Ctrl+C: the server ends this process
+    memory = BuildMemory()
+
+    def published() -> None:
+        connection.send(("published", None))
+        connection.recv()  # the open tabs have reloaded (or the server gave up waiting)
+
+    while True:
+        try:
+            connection.recv()
+        except EOFError:
+            return
+        waiting = partial(_tell, connection, "waiting")
+        connection.send(("done", _build_here(root, out, drafts, memory, waiting, published)))
+
+
+def _tell(connection: Connection, kind: str, value: str) -> None:
+    connection.send((kind, value))

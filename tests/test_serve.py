@@ -432,14 +432,19 @@ def test_a_full_disk_while_serving_is_named_and_the_last_good_site_stays_served(
 
     root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
     server = DevServer(root, port=0)
+    builds = []
+    real = sitegen.serve.build_site
+
+    def full_after_the_first(*args, **kwargs):  # (set before the builder process forks)
+        builds.append(args)
+        if len(builds) == 1:
+            return real(*args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device", str(root / "public/x.html"))
+
+    monkeypatch.setattr(sitegen.serve, "build_site", full_after_the_first)
     try:
         server.start()
         assert get(server, "/law/a/")[0] == 200
-
-        def full(*args, **kwargs):
-            raise OSError(errno.ENOSPC, "No space left on device", str(root / "public/x.html"))
-
-        monkeypatch.setattr(sitegen.serve, "build_site", full)
         assert server.rebuild() is None
         state = server.state
         assert state.epoch == 1 and state.build == 2 and "no space left" in state.problems[0]
@@ -515,3 +520,140 @@ def test_open_tabs_reload_before_the_build_saves_its_record(make_site):
         assert seen == [True, True]
     finally:
         server.stop()
+
+
+def _children(pid: int) -> set[int]:
+    """The processes `pid` forked and has not reaped (Linux's /proc)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found |= {int(n) for n in (task / "children").read_text().split()}
+    return found
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":  # ended, waiting to be reaped by its parent
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def builder_forks(monkeypatch):
+    """The builder process is forked, as `sitegen serve` forks it, even if an earlier test
+    in this run left a thread behind (which would rightly stop the fork)."""
+    import sitegen.forked
+
+    monkeypatch.setattr(sitegen.forked.threading, "active_count", lambda: 1)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_serve_builds_in_a_process_of_its_own_and_ends_it_when_it_stops(
+    make_site, monkeypatch, builder_forks
+):
+    """The builds (the search child's fork with them) happen in a builder process forked
+    before the server's threads, which keeps the record in its memory: this process never
+    builds, and the site is still byte for byte what `sitegen build` makes."""
+    import os
+
+    import sitegen.serve
+    from sitegen.pipeline import build_site
+    from tests.conftest import MINIMAL_CONFIG, snapshot
+
+    files = {f"content/law/a{n}.md": article(f"標題{n}", f"2018-09-2{n}") for n in range(4)}
+    root = make_site(files, MINIMAL_CONFIG.replace("search: false", "search: true"))
+    server = DevServer(root, port=0)
+    before = _children(os.getpid())
+    try:
+        server.start()
+        (builder,) = _children(os.getpid()) - before
+        here = []  # builds in this process (the builder forked before this was set)
+        monkeypatch.setattr(sitegen.serve, "build_site", lambda *a, **k: here.append(a))
+        for name, title in (("a1", "新標題"), ("a9", "新文章")):
+            path = root / f"content/law/{name}.md"
+            path.write_text(article(title, "2018-09-25", body="改寫的正文。"), encoding="utf-8")
+            assert server.rebuild().written
+        assert here == [] and server.state.epoch == 3
+        assert "新文章" in get(server, "/law/a9/")[1]
+    finally:
+        server.stop()
+    assert _gone(builder, within=5)
+    assert build_site(root).ok
+    assert snapshot(server.out) == snapshot(root / "public")
+
+
+def test_builds_asked_for_at_once_take_turns_with_the_build_process(
+    make_site, capsys, builder_forks
+):
+    """The rebuild loop's build and one asked for directly (or two of each) share one
+    conversation with the builder process: they must not read each other's answers."""
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    server = DevServer(root, port=0)
+    results = []
+
+    def rebuilds(name: str) -> None:
+        for n in range(4):
+            path = root / f"content/law/{name}{n}.md"
+            path.write_text(article(f"{name}{n}", "2018-09-22"), encoding="utf-8")
+            results.append(server.rebuild())
+
+    try:
+        server.start()
+        threads = [threading.Thread(target=rebuilds, args=(name,)) for name in ("b", "c")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert len(results) == 8 and all(r is not None and r.ok for r in results)
+        assert server._builder is not None  # still the one started
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    assert "build process ended" not in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_a_build_process_that_was_killed_is_said_and_the_server_builds_on_its_own(
+    make_site, capsys, builder_forks
+):
+    import os
+
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    server = DevServer(root, port=0)
+    before = _children(os.getpid())
+    try:
+        server.start()
+        (builder,) = _children(os.getpid()) - before
+        os.kill(builder, signal.SIGKILL)
+        (root / "content/law/a.md").write_text(
+            article("甲", "2018-09-21", body="新正文。"), "utf-8"
+        )
+        result = server.rebuild()
+        assert result is not None and result.ok and "新正文" in get(server, "/law/a/")[1]
+        assert server.state.epoch == 2
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    assert "the build process ended; building in this one from now on" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_a_server_killed_outright_takes_its_build_process_and_its_port_with_it(
+    make_site, start_sitegen
+):
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")})
+    running = start_sitegen(sitegen("serve", str(root), "--port", "0"))
+    url = running.url()
+    (builder,) = _children(running.process.pid)
+    running.process.kill()
+    running.process.wait(timeout=10)
+    assert _gone(builder, within=10)
+    with pytest.raises(OSError):  # nothing holds the port open
+        urllib.request.urlopen(url, timeout=2)
