@@ -7,6 +7,7 @@ it writes, and puts it in place only when nothing failed.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
@@ -16,9 +17,10 @@ import time
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing.connection import Connection
 from operator import attrgetter
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from sitegen import __version__, assets, output
 from sitegen.bodies import BodyStore
@@ -39,7 +41,7 @@ from sitegen.cache import (
 )  # fmt: skip
 from sitegen.config import SITE_FILE, Config, load_config
 from sitegen.content import CONTENT_DIR, Article
-from sitegen.forked import ChildFailed, beside
+from sitegen.forked import ChildFailed, Companion, Pending, beside
 from sitegen.markup import EXTENSIONS
 from sitegen.problems import Problem
 from sitegen.render import (
@@ -89,6 +91,9 @@ class BuildOptions:
     progress: Progress | None = None
     waiting: Callable[[str], None] | None = None  # told when another build holds the lock
     memory: BuildMemory | None = None  # a long-lived caller's: the last build's record
+    # A long-lived caller's process for edits' search indexes (see resident_indexer), used
+    # instead of a child forked by each build.
+    indexer: Companion | None = None
     # Called once the new site is in place, before the record is saved (serve reloads its
     # tabs then: saving and freeing the last build's records take 0.5 s at 100 000).
     published: Callable[[], None] | None = None
@@ -180,7 +185,7 @@ def _rebuild(
     # after a few edits none are forked unless the work turns out large.
     few = not opts.clean and _few_edits_since(last_build_time(root, out), files, others)
     with (
-        _SearchIndex(config, files, few) as search,
+        _SearchIndex(config, files, few, opts.indexer) as search,
         Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers,
     ):
         cache = _last_record(root, out, fingerprint, opts)
@@ -490,21 +495,27 @@ class _SearchIndex:
     Otherwise, or if the child fails, the index is made here then.
     """
 
-    def __init__(self, config: Config, sources: Listing, alone: bool) -> None:
+    def __init__(
+        self, config: Config, sources: Listing, alone: bool, indexer: Companion | None = None
+    ) -> None:
         self._config, self._sources = config, sources
         self._ready: tuple | None = None  # see prepare
         self._rows: list[tuple] | None = None  # see send
         self._mapper: Callable = map
-        self._pending, self._folder = None, None
+        self._pending: Pending | _Resident | None = None
+        self._folder: Path | None = None
         if config.search and alone:
-            self._start(config.root / CACHE_DIR)
+            self._start(config.root / CACHE_DIR, indexer)
 
-    def _start(self, cache: Path) -> None:
+    def _start(self, cache: Path, indexer: Companion | None) -> None:
         for stale in cache.glob(f"{_SEARCH_TEMP}*"):  # a killed build's (builds take a lock)
             shutil.rmtree(stale, ignore_errors=True)
         cache.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=_SEARCH_TEMP, dir=cache))
-        self._pending = beside(_search_child, self._config, self._sources, folder, fed=True)
+        if indexer is not None:
+            self._pending = _Resident.start(indexer, self._config, self._sources, folder)
+        else:
+            self._pending = beside(_search_child, self._config, self._sources, folder, fed=True)
         if self._pending is None:
             shutil.rmtree(folder, ignore_errors=True)
         else:
@@ -570,6 +581,77 @@ class _SearchIndex:
 
 
 _SEARCH_TEMP: Final = "search-child-"
+
+
+class _Resident:
+    """One build's index by a resident indexer (see resident_indexer), in the part of
+    Pending's ways that _SearchIndex uses: the build's values are sent as they come, then
+    the answer is taken, or thrown away (cancel), so that the next build's talk starts
+    afresh. A failure (the indexer gone, or it raised) is ChildFailed, as a child's."""
+
+    def __init__(self, indexer: Companion) -> None:
+        self._indexer = indexer
+        self._sent = 0  # of the two values a build sends: (record, live folder), articles
+        self._answered = False
+
+    @classmethod
+    def start(cls, indexer: Companion, config: Config, sources: Listing, folder: Path):
+        try:
+            indexer.send((config, sources, str(folder)))
+        except ChildFailed:
+            return None  # indexed in the build's process
+        return cls(indexer)
+
+    def send(self, value: Any, more: bool = False) -> None:  # noqa: ARG002 (Pending's)
+        self._sent += 1
+        with contextlib.suppress(ChildFailed):  # result() says it failed
+            self._indexer.send(value)
+
+    def result(self) -> Any:
+        self._answered = True
+        answer = self._indexer.receive()
+        if answer is None:
+            raise ChildFailed("the indexer failed")
+        return answer
+
+    def cancel(self) -> None:
+        """Give up this build's index: what it has not been sent yet is sent as None (the
+        indexer then stops), and its answer is taken."""
+        if self._answered:
+            return
+        with contextlib.suppress(ChildFailed):
+            for _ in range(self._sent, 2):
+                self._indexer.send(None)
+            self._sent = 2
+            self.result()
+
+
+def resident_indexer(connection: Connection) -> None:
+    """A long-lived process that makes edits' search indexes for a long-lived builder
+    (`sitegen serve`'s), as _search_child does for one build: started before the builder
+    holds a site, it shares none of its memory (a child forked from a builder holding
+    100 000 articles' records made the builder copy each page of them it touched, which
+    cost more than indexing on the second core saved). Each build sends (settings, sources,
+    folder), then the record of the index files and the live folder, then the articles;
+    None instead of either means the build gave up. Its answer: what _write_search returns,
+    or None if it failed or was given up."""
+    from sitegen import postings
+
+    postings.get_ready()
+    while True:
+        try:
+            config, sources, folder = connection.recv()
+        except EOFError:
+            return
+        held = connection.recv()
+        rows = connection.recv() if held is not None else None
+        answer = None
+        if rows is not None:
+            known, live = held  # (see _SearchIndex.prepare)
+            where = (Path(folder), live and Path(live))
+            with contextlib.suppress(Exception):  # the build indexes instead
+                answer = _write_search(config, known, rows, sources, where, map)
+        connection.send(answer)
 
 
 def _pages_to_render(

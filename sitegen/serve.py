@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sitegen.cache import CACHE_DIR, BuildMemory
 from sitegen.forked import ChildFailed, Companion, companion
-from sitegen.pipeline import BuildResult, build_site, default_jobs
+from sitegen.pipeline import BuildResult, build_site, default_jobs, resident_indexer
 from sitegen.problems import internal_error, system_error
 from sitegen.scan import is_temporary
 
@@ -533,12 +533,12 @@ def _say_waiting(message: str) -> None:
 
 
 def _build_here(root: Path, out: Path, drafts: bool, memory: BuildMemory,
-                waiting: Callable[[str], None],
-                published: Callable[[], None]) -> BuildResult | str:  # fmt: skip
+                waiting: Callable[[str], None], published: Callable[[], None],
+                indexer: Companion | None = None) -> BuildResult | str:  # fmt: skip
     """The build in this process; what it raised, said in one line, if it raised."""
     try:
         return build_site(root, out, drafts=drafts, jobs=default_jobs(), waiting=waiting,
-                          memory=memory, published=published)  # fmt: skip
+                          memory=memory, published=published, indexer=indexer)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 (said, and the last good site stays served)
         return (system_error(exc) if isinstance(exc, OSError) else None) or internal_error(exc)
 
@@ -561,10 +561,12 @@ def _ask(builder: Companion, published: Callable[[], None]) -> BuildResult | str
 
 def _builder(connection: Connection, root: Path, out: Path, drafts: bool, listening: int) -> None:
     """The builder process: a build for each request, with the last one's record kept in
-    memory, until the server closes the connection."""
+    memory, until the server closes the connection. Its edits' search indexes are made by
+    an indexer process it starts before it holds a site (see pipeline.resident_indexer)."""
     os.close(listening)  # the server's port is the server's: it must close with it
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as Ctrl+C: the server ends this process
     memory = BuildMemory()
+    indexer = companion(resident_indexer)
 
     def published() -> None:
         connection.send(("published", None))
@@ -574,9 +576,12 @@ def _builder(connection: Connection, root: Path, out: Path, drafts: bool, listen
         try:
             connection.recv()
         except EOFError:
+            if indexer is not None:
+                indexer.close()
             return
         waiting = partial(_tell, connection, "waiting")
-        connection.send(("done", _build_here(root, out, drafts, memory, waiting, published)))
+        built = _build_here(root, out, drafts, memory, waiting, published, indexer)
+        connection.send(("done", built))
 
 
 def _tell(connection: Connection, kind: str, value: str) -> None:

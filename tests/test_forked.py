@@ -328,3 +328,56 @@ def test_a_killed_builds_search_folder_is_removed_by_the_next_build(tmp_path, fo
     stale.write_bytes(b"half written")
     assert edit_and_rebuild(root) == clean_build(root)
     assert not list((root / ".sitegen-cache").glob("search-child-*"))
+
+
+@pytest.fixture
+def indexer(forking):
+    """A resident indexer, as `sitegen serve`'s builder starts one; closed at the end."""
+    from sitegen.forked import companion
+    from sitegen.pipeline import resident_indexer
+
+    started = companion(resident_indexer)
+    assert started is not None
+    yield started
+    started.close()
+
+
+def test_a_resident_indexer_makes_each_edits_index_as_a_clean_build_does(
+    tmp_path, forking, indexer
+):
+    """No child is forked per build, and a build that fails after sending it the articles
+    (a URL claimed twice) leaves it ready for the next build's talk."""
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    forking.clear()
+    write_site(root, {"content/law/3.md": "---\ntitle: 勞動合同第3問\ndate: 2018-09-13\n"
+                      "category: law\n---\n加班費按工資基數計算。\n"})  # fmt: skip
+    assert build_site(root, indexer=indexer).ok
+    clash = "---\ntitle: 重複\ndate: 2018-09-30\ncategory: law\nslug: '1'\n---\n年休假。\n"
+    write_site(root, {"content/law/9.md": clash})
+    assert not build_site(root, indexer=indexer).ok
+    assert not indexer._connection.poll(1)  # its answer was taken: the next talk is in step
+    write_site(root, {"content/law/9.md": clash.replace("slug: '1'\n", "")})
+    assert build_site(root, indexer=indexer).ok
+    assert forking == [] and indexer.pid in _live_children()
+    public = snapshot(root / "public")
+    assert public == clean_build(root)
+    texts = b"".join(gzip.decompress(d) for n, d in public.items() if n.startswith("search/d/"))
+    assert "年休假".encode() in texts and "加班費按工資基數計算".encode() in texts
+
+
+def test_a_build_whose_resident_indexer_was_killed_indexes_by_itself(tmp_path, forking, indexer):
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    os.kill(indexer.pid, signal.SIGKILL)
+    write_site(root, {"content/law/3.md": "---\ntitle: 勞動合同第3問\ndate: 2018-09-13\n"
+                      "category: law\n---\n加班費按工資基數計算。\n"})  # fmt: skip
+    assert build_site(root, indexer=indexer).ok
+    assert snapshot(root / "public") == clean_build(root)
+
+
+def _live_children() -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        found |= {int(n) for n in (task / "children").read_text().split()}
+    return found
