@@ -74,11 +74,17 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def dev_server(make_site):
-    """A running `sitegen serve` on a free port over a one-article site: (root, server)."""
+    """A running `sitegen serve` on a free port over a one-article site: (root, server).
+    Its builds run in the builder process, as the command's do, even when an earlier test
+    left a thread behind (which would rightly stop the fork): see DevServer.start."""
+    import sitegen.forked
     from sitegen.serve import DevServer
 
     root = make_site({"content/law/a.md": article("第一版標題", "2018-09-21")})
     server = DevServer(root, port=0)
-    server.start()
+    with pytest.MonkeyPatch.context() as patch:  # only while the builder is forked
+        patch.setattr(sitegen.forked.threading, "active_count", lambda: 1)
+        server.start()
+    assert server._builder is not None
     yield root, server
     server.stop()
