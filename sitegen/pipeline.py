@@ -615,14 +615,14 @@ class _Resident:
         return answer
 
     def cancel(self) -> None:
-        """Give up this build's index: what it has not been sent yet is sent as None (the
-        indexer then stops), and its answer is taken."""
+        """Give up this build's index: None in place of the next value it waits for (it
+        then stops and reads no more), and its answer taken."""
         if self._answered:
             return
         with contextlib.suppress(ChildFailed):
-            for _ in range(self._sent, 2):
+            if self._sent < 2:
                 self._indexer.send(None)
-            self._sent = 2
+                self._sent = 2
             self.result()
 
 
@@ -632,26 +632,29 @@ def resident_indexer(connection: Connection) -> None:
     holds a site, it shares none of its memory (a child forked from a builder holding
     100 000 articles' records made the builder copy each page of them it touched, which
     cost more than indexing on the second core saved). Each build sends (settings, sources,
-    folder), then the record of the index files and the live folder, then the articles;
-    None instead of either means the build gave up. Its answer: what _write_search returns,
-    or None if it failed or was given up."""
-    from sitegen import postings
+    folder), then what _search_child receives; None instead of one of those means the
+    build gave up. Its answer: what _search_child returns, or None if it failed or was
+    given up."""
 
-    postings.get_ready()
+    def receive() -> Any:
+        value = connection.recv()
+        if value is None:
+            raise _GivenUp
+        return value
+
     while True:
         try:
             config, sources, folder = connection.recv()
         except EOFError:
             return
-        held = connection.recv()
-        rows = connection.recv() if held is not None else None
         answer = None
-        if rows is not None:
-            known, live = held  # (see _SearchIndex.prepare)
-            where = (Path(folder), live and Path(live))
-            with contextlib.suppress(Exception):  # the build indexes instead
-                answer = _write_search(config, known, rows, sources, where, map)
+        with contextlib.suppress(Exception):  # given up, or failed: the build indexes instead
+            answer = _search_child(config, sources, Path(folder), receive)
         connection.send(answer)
+
+
+class _GivenUp(Exception):
+    """The build that was to send the rest of an index's input gave it up."""
 
 
 def _pages_to_render(

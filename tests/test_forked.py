@@ -359,7 +359,7 @@ def test_a_resident_indexer_makes_each_edits_index_as_a_clean_build_does(
     assert not indexer._connection.poll(1)  # its answer was taken: the next talk is in step
     write_site(root, {"content/law/9.md": clash.replace("slug: '1'\n", "")})
     assert build_site(root, indexer=indexer).ok
-    assert forking == [] and indexer.pid in _live_children()
+    assert forking == [] and _running(indexer.pid)
     public = snapshot(root / "public")
     assert public == clean_build(root)
     texts = b"".join(gzip.decompress(d) for n, d in public.items() if n.startswith("search/d/"))
@@ -376,8 +376,34 @@ def test_a_build_whose_resident_indexer_was_killed_indexes_by_itself(tmp_path, f
     assert snapshot(root / "public") == clean_build(root)
 
 
-def _live_children() -> set[int]:
-    found = set()
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        found |= {int(n) for n in (task / "children").read_text().split()}
-    return found
+def test_a_build_that_stops_before_sending_the_index_record_leaves_the_indexer_in_step(
+    tmp_path, forking, indexer, monkeypatch
+):
+    """A build that fails before it has sent anything (its record unreadable, say) gives
+    the indexer up with one word; the next build's index is still the indexer's."""
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    real = sitegen.pipeline._last_record
+
+    def unreadable(*args):
+        raise OSError(5, "Input/output error", str(root / ".sitegen-cache"))
+
+    monkeypatch.setattr(sitegen.pipeline, "_last_record", unreadable)
+    write_site(root, {"content/law/3.md": "---\ntitle: 勞動合同第3問\ndate: 2018-09-13\n"
+                      "category: law\n---\n加班費按工資基數計算。\n"})  # fmt: skip
+    with pytest.raises(OSError):
+        build_site(root, indexer=indexer)
+    monkeypatch.setattr(sitegen.pipeline, "_last_record", real)
+    forking.clear()
+    assert build_site(root, indexer=indexer).ok
+    assert snapshot(root / "public") == clean_build(root)
+    assert forking == [] and _running(indexer.pid)
+    assert not indexer._connection.poll(0.5)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (ended, not yet reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
