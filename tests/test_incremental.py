@@ -42,6 +42,11 @@ def write(root: Path, name: str, title: str, date: str, category: str, body: str
     path.write_text(article(title, date, category, body), encoding="utf-8")
 
 
+def replace_in(path: Path, old: str, new: str) -> None:
+    """An editor's change to one file: `old` becomes `new`."""
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
 def articles(root: Path) -> list[Path]:
     return sorted((root / "content").rglob("*.md"))
 
@@ -126,8 +131,7 @@ def test_a_new_base_path_reaches_every_link_of_an_incremental_build(tmp_path):
 def test_a_build_with_nothing_to_do_stops_early_but_still_reports_warnings(tmp_path):
     root = new_site(tmp_path)
     write(root, "odd", "怪", "2018-01-01", "law", body="x")
-    odd = root / "content/law/odd.md"
-    odd.write_text(odd.read_text(encoding="utf-8").replace("---\n\n", "colour: 紅\n---\n"), "utf-8")
+    replace_in(root / "content/law/odd.md", "---\n\n", "colour: 紅\n---\n")
     first = build_site(root)
     again = build_site(root)
     assert again.written == () and again.unchanged == first.pages
@@ -217,9 +221,7 @@ def test_an_article_moved_into_another_month_in_its_place_leaves_the_old_months_
     assert build_site(root).ok
     march = root / "public/archive/2018/03/index.html"
     assert "/law/a/" in march.read_text(encoding="utf-8")
-    moved = root / "content/law/a.md"
-    moved.write_text(moved.read_text(encoding="utf-8").replace("2018-03-31", "2018-04-01"),
-                     encoding="utf-8")  # fmt: skip
+    replace_in(root / "content/law/a.md", "2018-03-31", "2018-04-01")
     assert build_site(root).ok
     assert "/law/a/" not in march.read_text(encoding="utf-8")
     assert "/law/a/" in (root / "public/archive/2018/04/index.html").read_text(encoding="utf-8")
@@ -256,9 +258,7 @@ def test_layouts_are_parsed_once_and_a_new_include_is_followed(tmp_path, monkeyp
     assert parsed == []
     note = root / "layouts/_note.html"
     note.write_text("<p>本頁供列印。</p>", encoding="utf-8")
-    layout = root / "layouts/print.html"
-    layout.write_text(layout.read_text(encoding="utf-8").replace(
-        "<main", '{% include "_note.html" %}<main'), encoding="utf-8")  # fmt: skip
+    replace_in(root / "layouts/print.html", "<main", '{% include "_note.html" %}<main')
     written = build_site(root).written
     assert written and all(name.endswith("print.html") for name in written)
     parsed.clear()
@@ -589,9 +589,7 @@ def test_an_article_leaving_a_category_rejoins_its_old_neighbours_links(tmp_path
     assert build_site(root).ok
     older = root / "public/law/a/index.html"
     assert "/law/b/" in older.read_text(encoding="utf-8")
-    moved = root / "content/law/b.md"
-    moved.write_text(moved.read_text(encoding="utf-8").replace("category: law", "category: news"),
-                     encoding="utf-8")  # fmt: skip
+    replace_in(root / "content/law/b.md", "category: law", "category: news")
     result = build_site(root)
     assert result.ok and "law/a/index.html" in result.written
     page = older.read_text(encoding="utf-8")
