@@ -334,7 +334,15 @@ def _block_segments(first: int, rows: list[list], shards: int) -> list[bytes]:
     return block_segments(first, rows, shards)
 
 
-_CACHE_TAG: Final = f"sitegen-segments 3 {FORMAT} {SHARD_GZIP_LEVEL}"
+_CACHE_TAG: Final = f"sitegen-segments 4 {FORMAT} {SHARD_GZIP_LEVEL}"
+# A cached block's file: this line, its segment count (4 bytes), each segment's length (array
+# "I"), the segments end to end, then its doc chunk files (marshal). A join reads one range
+# of shards of each block by offset (see _join_shards), never a whole block at once.
+_PART_HEAD: Final = (_CACHE_TAG + "\n").encode()
+# Raw shard bytes a join holds at once: the shards are joined range by range. (Joined whole,
+# a clean build of 100 000 articles held some 300 MB of shards at its end: a third of its
+# peak memory.)
+JOIN_BYTES: Final = 32 * 1024 * 1024
 
 
 def _load(path: Path) -> tuple | None:
@@ -349,18 +357,64 @@ def _load(path: Path) -> tuple | None:
 
 def _load_part(path: Path) -> _Part | None:
     """A cached block, or None."""
-    value = _load(path)
-    if value is None or not isinstance(value[0], list):
-        return None
     try:
-        return value[0], [IndexFile(rel, sha, False) for rel, sha in value[1]]
-    except (TypeError, ValueError):
+        data = path.read_bytes()
+    except OSError:
         return None
+    lengths = _part_lengths(data)
+    if lengths is None:
+        return None
+    segments, at = _cut(data, _part_start(lengths), lengths)
+    try:
+        return segments, [IndexFile(rel, sha, False) for rel, sha in marshal.loads(data[at:])]
+    except (TypeError, ValueError, EOFError):
+        return None
+
+
+def _part_lengths(data: bytes) -> array | None:
+    """The segment lengths a cached block's file (or its head) gives, if it has this format."""
+    if not data.startswith(_PART_HEAD):
+        return None
+    at = len(_PART_HEAD) + 4
+    count = int.from_bytes(data[at - 4 : at], "little")
+    lengths = array("I", data[at : at + count * array("I").itemsize])
+    return lengths if len(lengths) == count else None
+
+
+def _part_start(lengths: array) -> int:
+    """Where a cached block's segments start in its file."""
+    return len(_PART_HEAD) + 4 + len(lengths) * lengths.itemsize
+
+
+def _cut(data: bytes, at: int, lengths: Iterable[int]) -> tuple[list[bytes], int]:
+    """The segments of these lengths in `data` from `at`, and where the last one ends."""
+    segments = []
+    for length in lengths:
+        segments.append(data[at : at + length])
+        at += length
+    return segments, at
 
 
 def _store_part(path: Path, part: _Part) -> None:
     segments, files = part
-    _store(path, (_CACHE_TAG, segments, [(f.rel, f.sha) for f in files]))
+    head = _PART_HEAD + len(segments).to_bytes(4, "little") + _lengths(segments)
+    tail = marshal.dumps([(f.rel, f.sha) for f in files])
+    write_atomically(path, b"".join([head, *segments, tail]))
+
+
+def _read_at(path: Path, lengths: array, offset: int, size: int) -> bytes | None:
+    """`size` bytes from `offset` of a cached block's file, if it is the block whose segment
+    lengths are `lengths`; else (or if it is gone) None."""
+    head = _PART_HEAD + len(lengths).to_bytes(4, "little") + lengths.tobytes()
+    try:
+        with path.open("rb") as file:
+            if file.read(len(head)) != head:
+                return None
+            file.seek(offset)
+            data = file.read(size)
+    except OSError:
+        return None
+    return data if len(data) == size else None
 
 
 def _store(path: Path, value: object) -> None:
@@ -514,45 +568,118 @@ def _join_shards(
     (indexed again if they are not there). A shard whose bytes are those the live site
     holds is not compressed again.
 
-    Each block's segments are appended to their shards as the block comes, and let go of:
-    a clean build of 100 000 articles held 2.4 million segments (90 MB, and as much again
-    in objects' headers) until the last block was indexed. The blocks that arrive keep only
-    their doc chunk files in `parts` (see _files_of).
+    First each block's segment lengths are learnt, one block at a time; then the shards are
+    joined a range at a time, each block's segments of that range read from its cache file
+    by offset (_BlockFiles), so that about JOIN_BYTES of shards are held whatever the size
+    of the archive. Without a cache folder every block's segments are held, and the shards
+    joined in one range. The blocks that arrive keep only their doc chunk files in `parts`
+    (see _files_of).
     """
     place, cache = where
-    parts, arriving = given
-    waiting = next(arriving, None)
-    joined = [bytearray() for _ in range(shards)]
-    counts = [0] * shards
+    parts = given[0]
+    held: list[list[bytes]] = []  # without a cache folder: every block's segments
     layout = []
-    for block in blocks:
-        part = parts.get(block.first)
-        if part is None and waiting is not None and waiting[0] == block.first:
-            part, waiting = waiting[1], next(arriving, None)
+    for block, part, fresh in _parts_in_order(blocks, given, cache, work):
+        if fresh:
             parts[block.first] = ([], part[1])
-        if part is None and cache is not None:
-            part = _load_part(cache / f"{block.digest}.bin")
-        if part is None:  # the last build's, but its cache file is gone
-            part = work(_job(block))
-        for shard, segment in enumerate(part[0]):
-            if segment:  # the block has keys of this shard
-                joined[shard] += segment
-                counts[shard] += 1
+        if cache is None:
+            held.append(part[0])
         layout.append((block.digest, [(f.rel, f.sha) for f in part[1]], _lengths(part[0])))
     known = dict(enumerate(record.shas)) if record is not None else {}
-    # zlib and hashlib let go of the GIL: shards are compressed on all cores.
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        done = list(pool.map(partial(_write_shard, place, known, joined, counts), range(shards)))
+    if cache is None:
+        ranges = [(0, shards)]
+        segments_of = partial(_held_range, held)
+    else:
+        files = _BlockFiles(cache, blocks, [array("I", lengths) for *_, lengths in layout], work)
+        total = sum(sum(lengths) for lengths in files.lengths)
+        step = max(1, shards * JOIN_BYTES // max(1, total))
+        ranges = [(low, min(shards, low + step)) for low in range(0, shards, step)]
+        segments_of = files.range
+    done = [shard for span in ranges for shard in _write_range(place, known, span, segments_of)]
     _store_record(cache, _Record(shards, layout, [shas for _, shas in done]))
     return [file for file, _ in done]
 
 
+def _parts_in_order(
+    blocks: list[_Block], given: tuple[dict[int, _Part], Iterator[tuple[int, _Part]]],
+    cache: Path | None, work: Callable[[_Job], _Part],
+) -> Iterator[tuple[_Block, _Part, bool]]:  # fmt: skip
+    """Each block, its part and whether the part is this build's (at hand or arriving)
+    rather than cached (or indexed again, when the last build's cache file of it is gone);
+    in block order, one at a time."""
+    parts, arriving = given
+    waiting = next(arriving, None)
+    for block in blocks:
+        part = parts.get(block.first)
+        if part is None and waiting is not None and waiting[0] == block.first:
+            part, waiting = waiting[1], next(arriving, None)
+        if part is not None:
+            yield block, part, True
+            continue
+        part = _load_part(cache / f"{block.digest}.bin") if cache is not None else None
+        yield block, (part if part is not None else work(_job(block))), False
+
+
+def _held_range(held: list[list[bytes]], span: tuple[int, int]) -> list[list[bytes]]:
+    return [segments[span[0] : span[1]] for segments in held]
+
+
+class _BlockFiles:
+    """The blocks' cache files, read for one range of shards after another, in order: each
+    read takes the segments of that range only, by offset."""
+
+    def __init__(
+        self, cache: Path, blocks: list[_Block], lengths: list[array],
+        work: Callable[[_Job], _Part],
+    ) -> None:  # fmt: skip
+        self.lengths = lengths  # of each block's segments
+        self._cache, self._blocks, self._work = cache, blocks, work
+        self._done = [0] * len(blocks)  # bytes of each block's segments before the next range
+
+    def range(self, span: tuple[int, int]) -> list[list[bytes]]:
+        return [self._segments(at, span) for at in range(len(self._blocks))]
+
+    def _segments(self, at: int, span: tuple[int, int]) -> list[bytes]:
+        """Block `at`'s segments of the shards in `span` (indexed again, and cached, if its
+        file went missing since its lengths were read: the same segments)."""
+        lengths, block = self.lengths[at], self._blocks[at]
+        sizes = lengths[span[0] : span[1]]
+        offset = _part_start(lengths) + self._done[at]
+        self._done[at] += sum(sizes)
+        found = _read_at(self._cache / f"{block.digest}.bin", lengths, offset, sum(sizes))
+        if found is None:
+            return self._work(_job(block))[0][span[0] : span[1]]
+        return _cut(found, 0, sizes)[0]
+
+
+def _write_range(
+    place: Place, known: dict[int, tuple[str, str]], span: tuple[int, int],
+    segments_of: Callable[[tuple[int, int]], list[list[bytes]]],
+) -> list[tuple[IndexFile, tuple[str, str]]]:  # fmt: skip
+    """The shards of `span` written, each joined from its segments of every block
+    (`segments_of` gives them: one list per block, in block order)."""
+    low, high = span
+    segments = segments_of(span)
+    joined = [bytearray() for _ in range(low, high)]
+    counts = [0] * (high - low)
+    for block_segments in segments:
+        for at, segment in enumerate(block_segments):
+            if segment:  # the block has keys of this shard
+                joined[at] += segment
+                counts[at] += 1
+    segments.clear()  # joined: let go of the blocks' copies
+    # zlib and hashlib let go of the GIL: shards are compressed on all cores.
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        write = partial(_write_shard, place, known, low, joined, counts)
+        return list(pool.map(write, range(low, high)))
+
+
 def _write_shard(
-    place: Place, known: dict[int, tuple[str, str]], joined: list[bytearray], counts: list[int],
-    number: int,
+    place: Place, known: dict[int, tuple[str, str]], low: int, joined: list[bytearray],
+    counts: list[int], number: int,
 ) -> tuple[IndexFile, tuple[str, str]]:  # fmt: skip
-    raw = varint(counts[number]) + joined[number]
-    joined[number] = bytearray()  # written: let go of it
+    raw = varint(counts[number - low]) + joined[number - low]
+    joined[number - low] = bytearray()  # written: let go of it
     return _put_shard(place, number, raw, known.get(number))
 
 

@@ -539,3 +539,83 @@ def test_an_edit_is_still_right_when_what_it_would_splice_is_gone(tmp_path, monk
         if file.rel.startswith("search/s/"):
             where = tmp_path / "next" if file.written else live
             assert hashlib.sha256((where / file.rel).read_bytes()).hexdigest() == file.sha
+
+
+def _archive_of(count: int) -> list[SearchDoc]:
+    """`count` docs of a few sentences each, drawn from a small stock of union news words."""
+    words = ("職工書屋", "農民工", "工資支付", "勞動合同", "送清涼",
+             "技能競賽", "困難職工", "幫扶中心", "安全生產", "女職工")  # fmt: skip
+    return [
+        SearchDoc(
+            f"/news/n{i:04}/", f"{words[i % 10]}第{i}期", f"20{10 + i % 12}-03-{1 + i % 28:02}",
+            "news", "工會要聞",
+            "。".join(f"{words[i * k % 10]}{words[(i + k) % 10]}{i * k}人" for k in range(9)),
+        )
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def test_a_join_holds_one_range_of_shards_at_a_time_and_gives_the_same_index(tmp_path, monkeypatch):
+    """Joining every shard (a clean build, or an edit that cannot splice) reads each cached
+    block's segments one range of shards at a time: memory holds about JOIN_BYTES of shards,
+    not the whole index (a third of a clean build's peak at 100 000 articles), and the
+    shards are the bytes of the index joined whole."""
+    import tracemalloc
+
+    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
+    monkeypatch.setattr(search, "SHARD_BYTES", 800)
+    monkeypatch.setattr(search.os, "cpu_count", lambda: 1)  # one shard compressed at a time
+    docs = _archive_of(400)
+    plain = write_index(docs, tmp_path / "plain")  # no cache folder: joined in one range
+    raw = sum(len(gzip.decompress(f.read_bytes())) for f in (tmp_path / "plain/search/s").iterdir())
+    cache = tmp_path / "cache"
+    write_index(docs, tmp_path / "first", cache=cache)  # every block cached
+    real = search._join_shards
+
+    def join_peak(join_bytes: int, folder: str) -> tuple[int, list]:
+        """The traced peak of a join (no live site: nothing is spliced) and its files."""
+        monkeypatch.setattr(search, "JOIN_BYTES", join_bytes)
+        peaks: list[int] = []
+
+        def measured(*args, **kwargs):
+            tracemalloc.start()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                peaks.append(tracemalloc.get_traced_memory()[1])
+                tracemalloc.stop()
+
+        monkeypatch.setattr(search, "_join_shards", measured)
+        files = write_index(docs, tmp_path / folder, cache=cache)
+        return peaks[0], sorted((f.rel, f.sha) for f in files)
+
+    whole_peak, whole = join_peak(10 * raw, "whole")
+    ranged_peak, ranged = join_peak(raw // 8, "ranged")
+    assert ranged == whole == sorted((f.rel, f.sha) for f in plain)
+    assert whole_peak - ranged_peak > raw / 2, (whole_peak, ranged_peak, raw)
+
+
+def test_a_join_is_still_right_when_a_cached_block_goes_missing_halfway(tmp_path, monkeypatch):
+    """A cached block's file deleted while the shards are joined range by range (by hand, or
+    a full disk's cleanup): that block is indexed again, and the index is the same."""
+    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
+    monkeypatch.setattr(search, "SHARD_BYTES", 800)
+    monkeypatch.setattr(search, "JOIN_BYTES", 4_000)
+    docs = _archive_of(60)
+    cache = tmp_path / "cache"
+    write_index(docs, tmp_path / "first", cache=cache)
+    real = search._BlockFiles.range
+    ranges: list[tuple[int, int]] = []
+
+    def losing(self, span):
+        ranges.append(span)
+        if len(ranges) == 2:
+            for stored in sorted(cache.glob("*.bin"))[::2]:
+                stored.unlink()
+        return real(self, span)
+
+    monkeypatch.setattr(search._BlockFiles, "range", losing)
+    joined = write_index(docs, tmp_path / "again", cache=cache)
+    assert len(ranges) > 2
+    plain = write_index(docs, tmp_path / "plain")
+    assert sorted((f.rel, f.sha) for f in joined) == sorted((f.rel, f.sha) for f in plain)
