@@ -620,8 +620,8 @@ def _parts_in_order(
         yield block, (part if part is not None else work(_job(block))), False
 
 
-def _held_range(held: list[list[bytes]], span: tuple[int, int]) -> list[list[bytes]]:
-    return [segments[span[0] : span[1]] for segments in held]
+def _held_range(held: list[list[bytes]], span: tuple[int, int]) -> Iterator[list[bytes]]:
+    return (segments[span[0] : span[1]] for segments in held)
 
 
 class _BlockFiles:
@@ -636,8 +636,9 @@ class _BlockFiles:
         self._cache, self._blocks, self._work = cache, blocks, work
         self._done = [0] * len(blocks)  # bytes of each block's segments before the next range
 
-    def range(self, span: tuple[int, int]) -> list[list[bytes]]:
-        return [self._segments(at, span) for at in range(len(self._blocks))]
+    def range(self, span: tuple[int, int]) -> Iterator[list[bytes]]:
+        """Each block's segments of the shards in `span`, read as they are asked for."""
+        return (self._segments(at, span) for at in range(len(self._blocks)))
 
     def _segments(self, at: int, span: tuple[int, int]) -> list[bytes]:
         """Block `at`'s segments of the shards in `span` (indexed again, and cached, if its
@@ -654,20 +655,19 @@ class _BlockFiles:
 
 def _write_range(
     place: Place, known: dict[int, tuple[str, str]], span: tuple[int, int],
-    segments_of: Callable[[tuple[int, int]], list[list[bytes]]],
+    segments_of: Callable[[tuple[int, int]], Iterator[list[bytes]]],
 ) -> list[tuple[IndexFile, tuple[str, str]]]:  # fmt: skip
     """The shards of `span` written, each joined from its segments of every block
-    (`segments_of` gives them: one list per block, in block order)."""
+    (`segments_of` gives them: one list per block, in block order, each let go of once
+    joined: a range is held once, not twice)."""
     low, high = span
-    segments = segments_of(span)
     joined = [bytearray() for _ in range(low, high)]
     counts = [0] * (high - low)
-    for block_segments in segments:
+    for block_segments in segments_of(span):
         for at, segment in enumerate(block_segments):
             if segment:  # the block has keys of this shard
                 joined[at] += segment
                 counts[at] += 1
-    segments.clear()  # joined: let go of the blocks' copies
     # zlib and hashlib let go of the GIL: shards are compressed on all cores.
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         write = partial(_write_shard, place, known, low, joined, counts)
