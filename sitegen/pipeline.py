@@ -38,6 +38,7 @@ from sitegen.cache import (
     old_listing,
     save_cache,
     save_state,
+    sweep_temporaries,
     with_shared_lines,
 )  # fmt: skip
 from sitegen.config import SITE_FILE, Config, load_config
@@ -182,6 +183,7 @@ def _rebuild(
 ) -> BuildResult:  # fmt: skip
     root, files, others, fingerprint = config.root, seen.files, seen.others, seen.fingerprint
     save_state(root, out, None)  # until this build has finished
+    sweep_temporaries(root / CACHE_DIR)  # a killed build's
     # Workers fork before the cache is read, so that they do not each count its memory;
     # after a few edits none are forked unless the work turns out large.
     few = not opts.clean and _few_edits_since(last_build_time(root, out), files, others)

@@ -630,3 +630,46 @@ def test_saving_the_record_holds_one_part_of_plain_entries_at_a_time(tmp_path):
     assert peak < whole / 4, (peak, whole)
     loaded = load_cache(tmp_path, "settings", out)
     assert loaded.sources == sources, loaded.warning
+
+
+KILLED_WHILE_SAVING = """
+import os, signal, sys
+from pathlib import Path
+
+real = Path.replace
+
+
+def killed(self, target):  # kill -9 between the write of the record and its rename
+    if self.name.startswith(".cache-") and self.name.endswith(".tmp"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(self, target)
+
+
+Path.replace = killed
+from sitegen.pipeline import build_site
+
+build_site(Path(sys.argv[1]))
+"""
+
+
+def test_the_temporary_file_of_a_build_killed_while_saving_its_record_is_swept(tmp_path):
+    """A build killed between writing its record and renaming it into place leaves a
+    temporary file as large as the record: the next build removes it (and is right), but
+    leaves one whose writer is still running."""
+    import subprocess
+    import sys
+
+    root = new_site(tmp_path, count=12)
+    assert build_site(root).ok
+    apply(root, ("edit", 2))
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_SAVING, str(root)], check=False)
+    assert killed.returncode == -9
+    cache = root / CACHE_DIR
+    (stray,) = cache.glob(".cache-*.tmp")
+    writing = cache / f".layout-references.marshal.{os.getpid()}.tmp"  # a live writer's
+    writing.write_bytes(b"half")
+    apply(root, ("edit", 3))
+    assert build_site(root).ok
+    assert not stray.exists() and writing.exists()
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
