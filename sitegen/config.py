@@ -20,6 +20,31 @@ from sitegen.yamltext import YamlRefused, YamlShapeError, error_line, error_text
 SITE_FILE = "site.yaml"
 SLUG_RE = re.compile(r"^[\w][\w.-]*$")
 PERMALINK_FIELDS = frozenset({"category", "slug", "year", "month", "day"})
+# Names Windows cannot give a file or folder (whatever follows a dot): a site with one of
+# them as a folder cannot be copied to a Windows server (IIS hosts many agencies' sites).
+WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL"} | {f"{port}{n}" for port in ("COM", "LPT") for n in range(1, 10)}
+)
+
+
+def windows_trouble(slug: str) -> str | None:
+    """Why Windows cannot hold a folder named `slug`, or None."""
+    if slug.split(".", 1)[0].upper() in WINDOWS_RESERVED:
+        return f"{slug.split('.', 1)[0].upper()} is a device name on Windows"
+    if slug.endswith("."):
+        return "Windows drops a name's final '.'"
+    return None
+
+
+def windows_warning(what: str, slug: str) -> str | None:
+    """The warning for a slug a Windows server cannot hold, or None."""
+    trouble = windows_trouble(slug)
+    if trouble is None:
+        return None
+    return (f"{what} {slug!r} cannot be a folder on a Windows server ({trouble}): the site "
+            "builds, but copying it to one fails; give it another slug")  # fmt: skip
+
+
 HTML_MODES = ("safe", "trusted")  # article HTML sanitised (see sanitize.py), or kept as written
 # What the build writes at the top of the output folder (site.py, search.py, the copied
 # static/): a category of one of these names would make its folder over the file or into it.
@@ -263,6 +288,9 @@ def _read_categories(raw: list, line: int | None, problems: list[Problem]) -> tu
             problems.append(Problem(shown, f"category {slug!r} is declared twice", line))
         else:
             found.append(Category(slug, name))
+            warning = windows_warning("category slug", slug)
+            if warning is not None:
+                problems.append(Problem(shown, warning, line, "warning"))
     if raw == [] and line is not None:
         problems.append(Problem(shown, "declare at least one category", line))
     return tuple(found)

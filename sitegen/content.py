@@ -15,7 +15,7 @@ from typing import Any, Final, NamedTuple
 import yaml
 
 from sitegen.bundles import images_without_alt, is_bundle, normal_target, references
-from sitegen.config import SLUG_RE, Config
+from sitegen.config import SLUG_RE, Config, windows_warning
 from sitegen.frozen import FrozenMap
 from sitegen.problems import Problem, SiteError, did_you_mean
 from sitegen.redirects import has_query, parameters, split
@@ -347,6 +347,9 @@ class _Fields:
             self.report("slug", f"slug {value!r} must start with a letter, digit or '_' and hold "
                         "only letters, digits, '-', '_' and '.'")  # fmt: skip
             return None
+        warning = windows_warning("slug", value)
+        if warning is not None:
+            self.report("slug", warning, "warning")
         return value
 
     def aliases(self) -> tuple[str, ...]:

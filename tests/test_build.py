@@ -315,3 +315,27 @@ def test_links_written_in_an_article_body_follow_the_base_path(make_site):
     page = read(root, "law/a/index.html")
     assert 'href="/union/law/b/"' in page and 'src="/union/static/img/a.png"' in page
     assert 'href="https://other.example/"' in page
+
+
+def test_a_slug_windows_cannot_hold_as_a_folder_is_built_with_a_warning(make_site):
+    """CON, NUL, COM1... (whatever follows a dot) and a name ending in '.' cannot be folders
+    on Windows: the site builds, but each such slug, of an article or a category, is named
+    with its file and line, so an archive bound for a Windows server is not found broken
+    when it is copied there."""
+    config = MINIMAL_CONFIG + "  - slug: nul\n    name: 空類\n"
+    root = make_site(
+        {
+            "content/law/con.md": article("設備名稱", "2019-03-02"),
+            "content/law/b.md": article("帶點的別名", "2019-03-03", slug="aux.2019"),
+            "content/law/c.md": article("結尾是點", "2019-03-04", slug="report."),
+            "content/law/consumer.md": article("消費維權", "2019-03-05"),
+        },
+        config,
+    )
+    result = build_site(root)
+    assert result.ok
+    warned = {(p.path.as_posix(), p.line) for p in result.problems if "Windows" in p.message}
+    assert warned == {("content/law/con.md", 1), ("content/law/b.md", 5),
+                      ("content/law/c.md", 5), ("site.yaml", 7)}  # fmt: skip
+    assert all(p.severity == "warning" for p in result.problems)
+    assert (root / "public/law/consumer/index.html").is_file()
