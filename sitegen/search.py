@@ -656,9 +656,9 @@ class _BlockFiles:
         file went missing since its lengths were read: the same segments)."""
         lengths, block = self.lengths[at], self._blocks[at]
         sizes = lengths[span[0] : span[1]]
-        offset = _part_start(lengths) + self._done[at]
-        self._done[at] += sum(sizes)
-        found = _read_at(self._cache / f"{block.digest}.bin", lengths, offset, sum(sizes))
+        offset, size = _part_start(lengths) + self._done[at], sum(sizes)
+        self._done[at] += size
+        found = _read_at(self._cache / f"{block.digest}.bin", lengths, offset, size)
         if found is None:
             return self._work(_job(block))[0][span[0] : span[1]]
         return _cut(found, 0, sizes)[0]
