@@ -49,7 +49,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import BinaryIO, Final, NamedTuple
 
 from sitegen.cache import write_atomically
 
@@ -242,7 +242,7 @@ def write_index(
     blocks = [_block(first, order[first : first + size], per_chunk, shards)
               for first in range(0, len(order), size)]  # fmt: skip
     record = _load_record(cache, shards)
-    known = {digest: files for digest, files, _ in record.blocks} if record else {}
+    known = dict(record.blocks) if record else {}
     todo = [block for block in blocks if not _kept(block, known, place)]
     work = partial(index_block, place, per_chunk, shards, cache)
     # One block (an edit's) is indexed here: sooner than sent to a worker and back.
@@ -382,7 +382,7 @@ def _part_lengths(data: bytes) -> memoryview | None:
     at = len(_PART_HEAD) + 4
     count = int.from_bytes(data[at - 4 : at], "little")
     raw = data[at : at + count * array("I").itemsize]
-    return _as_lengths(raw) if len(raw) == count * array("I").itemsize else None
+    return memoryview(raw).cast("I") if len(raw) == count * array("I").itemsize else None
 
 
 def _part_start(lengths: memoryview) -> int:
@@ -399,26 +399,15 @@ def _cut(data: bytes, at: int, lengths: Iterable[int]) -> tuple[list[bytes], int
     return segments, at
 
 
+def _lengths(segments: list[bytes]) -> bytes:
+    return array("I", map(len, segments)).tobytes()
+
+
 def _store_part(path: Path, part: _Part) -> None:
     segments, files = part
     head = _PART_HEAD + len(segments).to_bytes(4, "little") + _lengths(segments)
     tail = marshal.dumps([(f.rel, f.sha) for f in files])
     write_atomically(path, b"".join([head, *segments, tail]))
-
-
-def _read_at(path: Path, lengths: memoryview, offset: int, size: int) -> bytes | None:
-    """`size` bytes from `offset` of a cached block's file, if it is the block whose segment
-    lengths are `lengths`; else (or if it is gone) None."""
-    head = _PART_HEAD + len(lengths).to_bytes(4, "little") + lengths.tobytes()
-    try:
-        with path.open("rb") as file:
-            if file.read(len(head)) != head:
-                return None
-            file.seek(offset)
-            data = file.read(size)
-    except OSError:
-        return None
-    return data if len(data) == size else None
 
 
 def _store(path: Path, value: object) -> None:
@@ -447,12 +436,24 @@ def _shard_count(weight: int) -> int:
 @dataclass(frozen=True, slots=True)
 class _Record:
     """The index as the last build left it (cache/index.marshal): its shard count; each
-    block's digest, doc chunk files and segment lengths (array "I", one per shard), in id
-    order; and each shard's sha256 before and after gzip."""
+    block's digest and doc chunk files, in id order; each shard's sha256 before and after
+    gzip; and where to find each block's segment length in each shard. Those lengths are
+    blocks times shards (157 MB at 300 000 articles, 2 GB at a million), so they are not
+    held but kept in a table file (see _table_path), shard by shard, which an edit reads
+    for the shards it splices only; `changed` holds the lengths edits changed since the
+    table was written (shard -> block -> length)."""
 
     shards: int
-    blocks: list[tuple[str, list[tuple[str, str]], bytes]]
+    blocks: list[tuple[str, list[tuple[str, str]]]]
     shas: list[tuple[str, str]]
+    table: str  # the token naming the table file
+    changed: dict[int, dict[int, int]]
+
+
+# Lengths an edit's record may carry in `changed` before the table is written again with
+# them (a few hundred per edit; a loaded record of 65 536 comes to about 3 ms).
+CHANGED_LIMIT: Final = 65_536
+_TOKEN: Final = re.compile(r"[0-9a-f]{16}")
 
 
 def _load_record(cache: Path | None, shards: int) -> _Record | None:
@@ -461,29 +462,82 @@ def _load_record(cache: Path | None, shards: int) -> _Record | None:
     if value is None or value[0] != shards:
         return None
     try:
-        blocks, shas = value[1]
-        whole = len(shas) == shards and all(
-            len(lengths) == array("I").itemsize * shards and isinstance(files, list)
-            for _digest, files, lengths in blocks
+        blocks, shas, table, changed = value[1]
+        whole = (
+            len(shas) == shards
+            and all(isinstance(files, list) for _digest, files in blocks)
+            and _TOKEN.fullmatch(table) is not None
+            and all(type(lengths) is dict for lengths in changed.values())
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, AttributeError):
         return None
-    return _Record(shards, blocks, shas) if whole else None
+    return _Record(shards, blocks, shas, table, changed) if whole else None
 
 
 def _store_record(cache: Path | None, record: _Record) -> None:
-    if cache is not None:
-        _store(cache / "index.marshal", (_CACHE_TAG, record.shards, (record.blocks, record.shas)))
+    """Store the record, then remove the table files it does not name (an earlier one, or
+    one a killed build wrote but never recorded)."""
+    if cache is None:
+        return
+    data = (record.blocks, record.shas, record.table, record.changed)
+    _store(cache / "index.marshal", (_CACHE_TAG, record.shards, data))
+    keep = _table_path(cache, record.table)
+    for path in cache.glob("lengths-*.u32"):
+        if path != keep:
+            path.unlink(missing_ok=True)
 
 
-def _lengths(segments: list[bytes]) -> bytes:
-    return array("I", map(len, segments)).tobytes()
+def _table_path(cache: Path, token: str) -> Path:
+    """The table of segment lengths: shard n's lengths, one per block (array "I"), at
+    n * blocks * 4. Shard-major, so that what a splice needs of it is one read per shard."""
+    return cache / f"lengths-{token}.u32"
 
 
-def _as_lengths(raw: bytes) -> memoryview:
-    """Segment lengths kept as bytes (see _lengths), read in place: a copy of every block's
-    would be blocks times shards again (157 MB at 300 000 articles)."""
-    return memoryview(raw).cast("I")
+def _columns(cache: Path, record: _Record, wanted: Iterable[int]) -> dict[int, array] | None:
+    """Each wanted shard's segment lengths, one per block, as edits left them; None if the
+    table is gone or is not the size the record says."""
+    count = len(record.blocks)
+    columns: dict[int, array] = {}
+    try:
+        with _table_path(cache, record.table).open("rb") as file:
+            if os.fstat(file.fileno()).st_size != 4 * count * record.shards:
+                return None
+            for n in wanted:
+                file.seek(4 * n * count)
+                columns[n] = _column(file.read(4 * count), record.changed.get(n, {}))
+    except OSError:
+        return None
+    return columns
+
+
+def _column(raw: bytes, changed: dict[int, int]) -> array:
+    column = array("I", raw)
+    for at, length in changed.items():
+        column[at] = length
+    return column
+
+
+def _rewrite_table(cache: Path, record: _Record) -> str:
+    """A new table file with the record's changed lengths in it; returns its token. One
+    shard's lengths at a time: a million articles' table is 2 GB."""
+    token, count = os.urandom(8).hex(), len(record.blocks)
+    path = _table_path(cache, token)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # swept if a kill leaves it
+    with _table_path(cache, record.table).open("rb") as old, tmp.open("wb") as new:
+        for n in range(record.shards):
+            new.write(_column(old.read(4 * count), record.changed.get(n, {})).tobytes())
+    tmp.replace(path)
+    return token
+
+
+def _shard_major(sizes: list[array], width: int) -> bytes:
+    """The lengths of a range of `width` shards, given block by block, shard by shard."""
+    import numpy as np  # loaded by the blocks' indexing already (sitegen/postings.py)
+
+    if not sizes:
+        return b""
+    grid = np.frombuffer(b"".join(a.tobytes() for a in sizes), dtype=np.uint32)
+    return grid.reshape(len(sizes), width).T.tobytes()
 
 
 def _splice_shards(
@@ -502,8 +556,10 @@ def _splice_shards(
     rels = [_shard_rel(n) for n in range(record.shards)]
     if not all(place.holds(rel, shas[1]) for rel, shas in zip(rels, record.shas, strict=True)):
         return None
-    lengths = [_as_lengths(lengths) for _, _, lengths in record.blocks]
-    splice = partial(_splice_shard, blocks, parts, lengths, place)
+    columns = _columns(cache, record, sorted(changed))
+    if columns is None:
+        return None
+    splice = partial(_splice_shard, blocks, parts, columns, place)
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # zlib lets go of the GIL
         done = dict(zip(sorted(changed), pool.map(splice, sorted(changed)), strict=True))
     if None in done.values():
@@ -512,12 +568,31 @@ def _splice_shards(
     files = [done[n][0] if n in done else IndexFile(rel, gz, False)
              for n, (rel, (_, gz)) in enumerate(zip(rels, record.shas, strict=True))]  # fmt: skip
     blocks_after = [
-        (block.digest, [(f.rel, f.sha) for f in parts[block.first][1]],
-         _lengths(parts[block.first][0])) if block.first in parts else record.blocks[at]
+        (block.digest, [(f.rel, f.sha) for f in parts[block.first][1]])
+        if block.first in parts else record.blocks[at]
         for at, block in enumerate(blocks)
     ]  # fmt: skip
-    _store_record(cache, _Record(record.shards, blocks_after, shas))
+    after = _Record(record.shards, blocks_after, shas, record.table,
+                    _lengths_after(blocks, parts, record.changed, changed))  # fmt: skip
+    if sum(map(len, after.changed.values())) > CHANGED_LIMIT:
+        after = _Record(after.shards, after.blocks, after.shas, _rewrite_table(cache, after), {})
+    _store_record(cache, after)
     return files
+
+
+def _lengths_after(
+    blocks: list[_Block], parts: dict[int, _Part], before: dict[int, dict[int, int]],
+    shards: Iterable[int],
+) -> dict[int, dict[int, int]]:  # fmt: skip
+    """The record's changed lengths with the changed blocks' new ones in these shards (in
+    the others their segments, and so their lengths, are the same)."""
+    after = dict(before)
+    spliced = [
+        (at, parts[block.first][0]) for at, block in enumerate(blocks) if block.first in parts
+    ]
+    for n in shards:
+        after[n] = {**before.get(n, {}), **{at: len(segments[n]) for at, segments in spliced}}
+    return after
 
 
 def _may_splice(
@@ -546,21 +621,23 @@ def _changed_shards(
 
 
 def _splice_shard(
-    blocks: list[_Block], parts: dict[int, _Part], lengths: list[memoryview], place: Place,
+    blocks: list[_Block], parts: dict[int, _Part], columns: dict[int, array], place: Place,
     n: int,
 ) -> tuple[IndexFile, tuple[str, str]] | None:  # fmt: skip
     """Shard n as the live one with the changed blocks' segments replaced, written; with the
-    sha256 of its bytes before and after gzip."""
+    sha256 of its bytes before and after gzip (`columns`: each block's segment length in
+    each spliced shard)."""
     assert place.live is not None
     try:
         before = gzip.decompress((place.live / _shard_rel(n)).read_bytes())
     except (OSError, EOFError, gzip.BadGzipFile):
         return None
-    at = len(varint(sum(1 for block_lengths in lengths if block_lengths[n])))
+    lengths = columns[n]
+    at = len(varint(sum(1 for length in lengths if length)))
     segments = []
-    for block, block_lengths in zip(blocks, lengths, strict=True):
-        old = before[at : at + block_lengths[n]]
-        at += block_lengths[n]
+    for block, length in zip(blocks, lengths, strict=True):
+        old = before[at : at + length]
+        at += length
         segment = parts[block.first][0][n] if block.first in parts else old
         if segment:
             segments.append(segment)
@@ -579,35 +656,40 @@ def _join_shards(
     (indexed again if they are not there). A shard whose bytes are those the live site
     holds (by `before`, the last build's sha256 of each shard) is not compressed again.
 
-    First each block's segment lengths are learnt, one block at a time; then the shards are
-    joined a range at a time, each block's segments of that range read from its cache file
-    by offset (_BlockFiles), so that about JOIN_BYTES of shards are held whatever the size
-    of the archive. Without a cache folder every block's segments are held, and the shards
-    joined in one range. The blocks that arrive keep only their doc chunk files in `parts`
-    (see _files_of).
+    The shards are joined a range at a time, each block's segments of that range read from
+    its cache file by offset (_BlockFiles), so that about JOIN_BYTES of shards are held
+    whatever the size of the archive; the table of segment lengths is written a range at a
+    time too (see _Record). Without a cache folder every block's segments are held, and the
+    shards joined in one range. The blocks that arrive keep only their doc chunk files in
+    `parts` (see _files_of).
     """
     place, cache = where
     parts = given[0]
     held: list[list[bytes]] = []  # without a cache folder: every block's segments
-    layout = []
+    layout, total = [], 0
     for block, part, fresh in _parts_in_order(blocks, given, cache, work):
         if fresh:
             parts[block.first] = ([], part[1])
         if cache is None:
             held.append(part[0])
-        layout.append((block.digest, [(f.rel, f.sha) for f in part[1]], _lengths(part[0])))
+        layout.append((block.digest, [(f.rel, f.sha) for f in part[1]]))
+        total += sum(map(len, part[0]))
     known = dict(enumerate(before)) if before is not None else {}
     if cache is None:
-        ranges = [(0, shards)]
-        segments_of = partial(_held_range, held)
-    else:
-        files = _BlockFiles(cache, blocks, [_as_lengths(lengths) for *_, lengths in layout], work)
-        total = sum(sum(lengths) for lengths in files.lengths)
-        step = max(1, shards * JOIN_BYTES // max(1, total))
-        ranges = [(low, min(shards, low + step)) for low in range(0, shards, step)]
-        segments_of = files.range
-    done = [shard for span in ranges for shard in _write_range(place, known, span, segments_of)]
-    _store_record(cache, _Record(shards, layout, [shas for _, shas in done]))
+        done = _write_range(place, known, (0, shards), partial(_held_range, held), None)
+        return [file for file, _ in done]
+    step = max(1, shards * JOIN_BYTES // max(1, total))
+    ranges = [(low, min(shards, low + step)) for low in range(0, shards, step)]
+    token = os.urandom(8).hex()
+    path = _table_path(cache, token)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # swept if a kill leaves it
+    cache.mkdir(parents=True, exist_ok=True)  # not there yet when no block was indexed
+    with tmp.open("wb") as table:
+        segments_of = _BlockFiles(cache, blocks, work).range
+        done = [shard for span in ranges
+                for shard in _write_range(place, known, span, segments_of, table)]  # fmt: skip
+    tmp.replace(path)
+    _store_record(cache, _Record(shards, layout, [shas for _, shas in done], token, {}))
     return [file for file, _ in done]
 
 
@@ -637,13 +719,9 @@ def _held_range(held: list[list[bytes]], span: tuple[int, int]) -> Iterator[list
 
 class _BlockFiles:
     """The blocks' cache files, read for one range of shards after another, in order: each
-    read takes the segments of that range only, by offset."""
+    read takes the lengths and the segments of that range only, by offset."""
 
-    def __init__(
-        self, cache: Path, blocks: list[_Block], lengths: list[memoryview],
-        work: Callable[[_Job], _Part],
-    ) -> None:  # fmt: skip
-        self.lengths = lengths  # of each block's segments
+    def __init__(self, cache: Path, blocks: list[_Block], work: Callable[[_Job], _Part]) -> None:
         self._cache, self._blocks, self._work = cache, blocks, work
         self._done = [0] * len(blocks)  # bytes of each block's segments before the next range
 
@@ -653,32 +731,56 @@ class _BlockFiles:
 
     def _segments(self, at: int, span: tuple[int, int]) -> list[bytes]:
         """Block `at`'s segments of the shards in `span` (indexed again, and cached, if its
-        file went missing since its lengths were read: the same segments)."""
-        lengths, block = self.lengths[at], self._blocks[at]
-        sizes = lengths[span[0] : span[1]]
-        offset, size = _part_start(lengths) + self._done[at], sum(sizes)
-        self._done[at] += size
-        found = _read_at(self._cache / f"{block.digest}.bin", lengths, offset, size)
+        file went missing since the join began: the same segments)."""
+        block = self._blocks[at]
+        found = _read_range(self._cache / f"{block.digest}.bin", span, self._done[at])
         if found is None:
-            return self._work(_job(block))[0][span[0] : span[1]]
-        return _cut(found, 0, sizes)[0]
+            found = self._work(_job(block))[0][span[0] : span[1]]
+        self._done[at] += sum(map(len, found))
+        return found
+
+
+def _read_range(path: Path, span: tuple[int, int], before: int) -> list[bytes] | None:
+    """The segments of the shards in `span` from a cached block's file (`before`: the bytes
+    of its segments of the shards before them), or None if it is gone or unreadable."""
+    low, high = span
+    size = array("I").itemsize
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_PART_HEAD) + 4)
+            count = int.from_bytes(head[len(_PART_HEAD) :], "little")
+            if not head.startswith(_PART_HEAD) or count < high:
+                return None
+            file.seek(len(head) + low * size)
+            lengths = array("I", file.read((high - low) * size))
+            file.seek(len(head) + count * size + before)
+            data = file.read(sum(lengths))
+    except (OSError, ValueError):
+        return None
+    if len(data) != sum(lengths) or len(lengths) != high - low:
+        return None
+    return _cut(data, 0, lengths)[0]
 
 
 def _write_range(
     place: Place, known: dict[int, tuple[str, str]], span: tuple[int, int],
-    segments_of: Callable[[tuple[int, int]], Iterator[list[bytes]]],
+    segments_of: Callable[[tuple[int, int]], Iterator[list[bytes]]], table: BinaryIO | None,
 ) -> list[tuple[IndexFile, tuple[str, str]]]:  # fmt: skip
     """The shards of `span` written, each joined from its segments of every block
     (`segments_of` gives them: one list per block, in block order, each let go of once
-    joined: a range is held once, not twice)."""
+    joined: a range is held once, not twice); and their segment lengths added to `table`."""
     low, high = span
     joined = [bytearray() for _ in range(low, high)]
     counts = [0] * (high - low)
+    sizes: list[array] = []
     for block_segments in segments_of(span):
+        sizes.append(array("I", map(len, block_segments)))
         for at, segment in enumerate(block_segments):
             if segment:  # the block has keys of this shard
                 joined[at] += segment
                 counts[at] += 1
+    if table is not None:
+        table.write(_shard_major(sizes, high - low))
     # zlib and hashlib let go of the GIL: shards are compressed on all cores.
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         write = partial(_write_shard, place, known, low, joined, counts)
