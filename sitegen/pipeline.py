@@ -468,10 +468,11 @@ def _write_site(
     files = _copy_files(published, "file", staging, previous, outputs, intact)
     written += files
     index, entries = search.result(staging)
+    workers.close()  # the last of their work: only this process's own is left
     written += index
     outputs.update(entries)
     removed = sorted(o for o in previous.keys() - outputs.keys() if o in ours)
-    cache.generation = output.commit(staging, written, removed, outputs).id
+    cache.generation = output.commit(staging, written, removed, outputs)
     cache.outputs = outputs
     new = kept - staging.live.kept if staging.live else kept
     aside = tuple(

@@ -181,6 +181,14 @@ class Workers:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let the worker processes go (a later call that needs them forks them again).
+
+        A build calls it once the last block of the search index is made: what remains,
+        the manifest and the record, runs in this process, and at 300 000 articles the two
+        idle workers held 220 MB at that peak."""
         if self._pool is not None:
             self._pool.close()
             self._pool.join()
