@@ -176,13 +176,13 @@ class Staging:
         the live site's file, which must not change. Plain strings and os calls: a clean
         build writes 20 000 files, and pathlib's and open()'s objects cost more per file.
         """
-        return self._put(output, (data,))
+        return self.write_blocks(output, (data,))
 
     def copy(self, output: str, source: str) -> tuple[int, int]:
         """Stage `output` as a copy of the file `source`, in pieces: an attachment may be a
         video of hundreds of megabytes, which `write` would hold in memory whole."""
         with open(source, "rb") as handle:
-            return self._put(output, iter(lambda: handle.read(1 << 20), b""))
+            return self.write_blocks(output, iter(lambda: handle.read(1 << 20), b""))
 
     def take(self, output: str, source: Path) -> None:
         """Stage `output` by moving the file `source` (made by another process) into place:
@@ -197,8 +197,9 @@ class Staging:
         except OSError:  # another file system (an --out elsewhere): copied instead
             self.copy(output, str(source))
 
-    def _put(self, output: str, blocks) -> tuple[int, int]:
-        """Write `blocks` (bytes) into a new file for `output`: its (mtime_ns, size)."""
+    def write_blocks(self, output: str, blocks: Iterable[bytes]) -> tuple[int, int]:
+        """Stage `output` as `blocks` written one after another, as `write` does with one:
+        for a file too large to hold whole (a copied video, a manifest of a million lines)."""
         fd = self._new_file(output)
         try:
             for block in blocks:
@@ -387,7 +388,7 @@ def commit(staging: Staging, changed: Iterable[str], removed: Iterable[str],
     # build took that tree as up to date. `files` is written as it is iterated, never held
     # as a set (every file sitegen wrote, each written once).
     blocks = _manifest_blocks(tree, previous, changed, removed, files, staging.kept, top)
-    staging._put(MANIFEST, blocks)
+    staging.write_blocks(MANIFEST, blocks)
     swap(staging.folder, staging.out)
     if staging.fresh:
         # The spare now holds the old site, all of it stale: make it the new one's twin

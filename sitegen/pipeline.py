@@ -39,7 +39,7 @@ from sitegen.cache import (
     save_cache,
     save_state,
     sweep_temporaries,
-    with_shared_lines,
+    with_shared_values,
 )  # fmt: skip
 from sitegen.config import SITE_FILE, Config, load_config
 from sitegen.content import CONTENT_DIR, Article
@@ -403,7 +403,7 @@ def read_sources(
             known = cache.sources[rel.as_posix()]
             entry = SourceEntry(stat, entry, known.article, known.problems)
         else:
-            entry = with_shared_lines(entry, cache.shared)
+            entry = with_shared_values(entry, cache.shared)
         sources[rel.as_posix()] = entry
     sources = dict(sorted(sources.items()))
     articles = [
