@@ -214,12 +214,12 @@ def _fork() -> tuple[int | None, set]:
         return None, blocked
     if pid == 0:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _end_with(parent)
+        end_with(parent)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return pid, blocked
 
 
-def _end_with(parent: int) -> None:
+def end_with(parent: int) -> None:
     """Have the kernel kill this child when its parent ends (Linux). A child of a build
     killed by kill -9 would otherwise finish its work for nothing, holding the build lock
     it inherited, so that the next build waited for it (a second at 100 000 articles)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import signal
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -21,6 +22,7 @@ from sitegen.bodies import BodyStore, ConvertedBodies
 from sitegen.cache import CACHE_DIR, SourceEntry
 from sitegen.config import Config
 from sitegen.content import parse_article
+from sitegen.forked import end_with
 from sitegen.markup import EXTENSIONS, TEXT_FORMAT
 from sitegen.output import Staging
 from sitegen.problems import Problem, SiteError
@@ -119,8 +121,11 @@ class _Worker:
 _WORKER: _Worker | None = None
 
 
-def _start(config: Config) -> None:
+def _start(config: Config, parent: int) -> None:
     global _WORKER
+    # A build killed by kill -9 takes its workers with it: left alone, each went on to its
+    # next result, found the pipe to the build broken, and printed two tracebacks.
+    end_with(parent)
     gc.enable()  # forked from a build that paused it; rendering can leave cycles behind
     # Ctrl+C reaches the whole process group: only the parent answers it (and SIGTERM, which
     # `serve` turns into an interrupt), so a worker prints no traceback of its own.
@@ -167,7 +172,7 @@ class Workers:
             # after-fork hook) and print a traceback. Here it is answered once forked.
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                self._pool = context.Pool(self.jobs, _start, (self._local.config,))
+                self._pool = context.Pool(self.jobs, _start, (self._local.config, os.getpid()))
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return self._pool if items >= PARALLEL_FROM else None

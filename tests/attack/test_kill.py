@@ -146,6 +146,27 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site_whole(archi
     assert finished < KILLS_PER_KIND, "every build finished before its kill: nothing was tested"
 
 
+def test_a_build_killed_while_its_workers_render_takes_them_with_it(archive, tmp_path):
+    """Its workers, left alone, each went on to its next result, found the pipe to the
+    dead build broken and printed two tracebacks into the editor's terminal."""
+    log = tmp_path / "stderr"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen([*SITEGEN, "build", str(archive / "site"), "--clean"],
+                                   stdout=subprocess.DEVNULL, stderr=stderr)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while b"render:" not in log.read_bytes() and process.poll() is None:
+                assert time.monotonic() < deadline, "the build never reached its rendering"
+                time.sleep(0.02)
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait(timeout=60)
+        time.sleep(2)  # what the workers would do next, they have done by now
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == -signal.SIGKILL, "the build finished before its kill"
+    assert "Traceback" not in text and "Error" not in text, text[-2000:]
+
+
 class Interrupted(BaseException):
     """Stands for the kill: raised from inside a system call wrapper."""
 
