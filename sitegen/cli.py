@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Final, NoReturn
 
 from sitegen import __version__
-from sitegen.pipeline import BuildResult, build_site, default_jobs
+from sitegen.entry import BuildResult, build_site, default_jobs
 from sitegen.problems import Problem, did_you_mean, internal_error, system_error
 
 # Sub-commands defined beside the code they run; a module is imported only when its command

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,6 +18,8 @@ from sitegen.script_settings import check_scripts
 from sitegen.yamltext import YamlRefused, YamlShapeError, error_line, error_text, load_mapping
 
 SITE_FILE = "site.yaml"
+# The Markdown extensions every article is converted with (sitegen/markup.py makes them).
+MARKDOWN_EXTENSIONS: Final = ("tables", "footnotes", "attr_list", "fenced_code", "sane_lists")
 SLUG_RE = re.compile(r"^[\w][\w.-]*$")
 PERMALINK_FIELDS = frozenset({"category", "slug", "year", "month", "day"})
 # Names Windows cannot give a file or folder (whatever follows a dot): a site with one of

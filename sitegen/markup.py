@@ -20,6 +20,8 @@ from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX, AtomicString
 
+from sitegen.config import MARKDOWN_EXTENSIONS
+
 # CJK ideographs, CJK punctuation and full-width forms: a break between two of them is no space.
 _CJK: Final = (
     r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
@@ -84,7 +86,7 @@ _PRE: Final = re.compile(r"(<pre[\s>].*?</pre>)", re.DOTALL)
 _TAG: Final = re.compile(r"<[^<>]+>")
 _SPACE: Final = re.compile(r"\s+")
 
-EXTENSIONS: Final = ("tables", "footnotes", "attr_list", "fenced_code", "sane_lists")
+EXTENSIONS: Final = MARKDOWN_EXTENSIONS
 _STASHED: Final = re.compile("\x02[^\x03]*\x03")  # placeholders of raw HTML inside a heading
 _HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Every inline pattern of Python-Markdown and our extensions starts with one of these (or is

@@ -1,185 +1,73 @@
-"""build_site(root): read -> assemble -> render -> write, incrementally where it can.
+"""A build with work to do: read -> assemble -> render -> write, incrementally where it can.
 
-The build reads every source before rendering anything (navigation and lists need the
-whole site), renders only the pages whose inputs changed since the last build, stages what
-it writes, and puts it in place only when nothing failed.
+`build_site` (sitegen/entry.py, also importable from here) lists the sources and calls
+`rebuild` when anything changed. The build reads every source before rendering anything
+(navigation and lists need the whole site), renders only the pages whose inputs changed
+since the last build, stages what it writes, and puts it in place only when nothing failed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import hashlib
-import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from functools import partial
-from multiprocessing.connection import Connection
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from sitegen import __version__, assets, output
+from sitegen import assets, output
 from sitegen.bodies import BodyStore
 from sitegen.bundles import Listed, article_folders, resolve
 from sitegen.cache import (
     CACHE_DIR,
     BuildCache,
-    BuildMemory,
     QuickState,
     SourceEntry,
     last_build_time,
     load_cache,
-    load_state,
-    old_listing,
     save_cache,
     save_state,
     sweep_temporaries,
     with_shared_values,
 )  # fmt: skip
-from sitegen.config import SITE_FILE, Config, load_config
-from sitegen.content import CONTENT_DIR, Article
+from sitegen.config import Config, load_config
+from sitegen.content import Article
+
+# The build's first steps, which a build with nothing to do stops after (and the names other
+# modules and tests know from here).
+from sitegen.entry import STATIC_DIR, BuildOptions, BuildResult, Seen, as_error, top_names
+from sitegen.entry import build_site as build_site
+from sitegen.entry import content_listing as content_listing
+from sitegen.entry import default_jobs as default_jobs
 from sitegen.forked import ChildFailed, Companion, Pending, beside
-from sitegen.markup import EXTENSIONS
 from sitegen.problems import Problem
 from sitegen.render import (
-    LAYOUTS_DIR,
     layouts_cache_name,
     make_context,
     make_env,
     template_digests,
 )
-from sitegen.scan import Listing, signature, walk
-from sitegen.scripts import static_files, with_scripts
+from sitegen.scan import Listing, walk
+from sitegen.scripts import with_scripts
 from sitegen.site import Page, Site, assemble, url_clashes, with_files
 from sitegen.theme import source_of, with_theme
-from sitegen.workers import Progress, SourceTask, Workers, bodies_path, body_store
+from sitegen.workers import SourceTask, Workers, bodies_path, body_store
 
-STATIC_DIR: Final = "static"
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
 FEW_EDITS: Final = 16  # articles saved since the last build that one process rebuilds sooner
 
 
-@dataclass(frozen=True, slots=True)
-class BuildResult:
-    problems: tuple[Problem, ...]
-    out: Path
-    written: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    unchanged: int = 0
-    pages: int = 0
-    seconds: float = 0.0
-    cache_warning: str | None = None
-    refused: str | None = None  # the output folder may not be written: a usage error
-    kept: tuple[str, ...] = ()  # files found in the output folder that sitegen did not make
-    set_aside: tuple[str, ...] = ()  # such files found in the spare tree, moved out of it
-    files_written: int = 0  # of `written`, the files of article folders and photos' copies
-
-    @property
-    def ok(self) -> bool:
-        return self.refused is None and not any(p.is_error for p in self.problems)
-
-
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
-    strict: bool = False
-    drafts: bool = False
-    jobs: int = 1
-    clean: bool = False
-    verify: bool = False  # check every output's bytes against the record (see _intact)
-    progress: Progress | None = None
-    waiting: Callable[[str], None] | None = None  # told when another build holds the lock
-    memory: BuildMemory | None = None  # a long-lived caller's: the last build's record
-    # A long-lived caller's process for edits' search indexes (see resident_indexer), used
-    # instead of a child forked by each build.
-    indexer: Companion | None = None
-    # Called once the new site is in place, before the record is saved (serve reloads its
-    # tabs then: saving and freeing the last build's records take 0.5 s at 100 000).
-    published: Callable[[], None] | None = None
-    # A caller that exits right after the build (`sitegen build`, by os._exit) passes a list
-    # that holds the build's records until then: freeing them one by one took an edit of
-    # 100 000 articles 0.27 s.
-    keep: list | None = None
-
-
-def build_site(root: Path, out: Path | None = None, **options) -> BuildResult:
-    """Build the site in `root` into `out` (default root/public). Never raises for bad input.
-
-    The cyclic garbage collector is paused in this process while it builds: the build makes
-    tens of thousands of small acyclic records, and the collector's passes over them cost
-    about a tenth of a small rebuild. (Worker processes keep theirs: rendering can leave cycles.)
-    Records handed to `keep` are set aside from the collector's passes for good (gc.freeze):
-    the first pass after the build would otherwise go over all of them.
-    """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _build(root, out, **options)
-    finally:
-        if options.get("keep"):
-            gc.freeze()
-        if paused:
-            gc.enable()
-
-
-def _build(root: Path, out: Path | None = None, **options) -> BuildResult:
-    opts = BuildOptions(**options)
-    start = time.perf_counter()
-    root = root.resolve()
-    out = (out or root / "public").resolve()
-    config, problems = load_config(root)
-    if config is None:
-        return BuildResult(tuple(problems), out)
-    refused = output.refusal(root, out, lambda: old_listing(root, out))
-    if refused is not None:
-        return BuildResult(tuple(problems), out, refused=refused)
-    with output.build_lock(root, opts.waiting):
-        output.recover(out)
-        return _sources_seen(config, problems, out, opts, start)
-
-
-def _sources_seen(config, problems, out, opts, start) -> BuildResult:
-    """The build, once the sources are listed: stopped at once when nothing changed."""
-    root, fingerprint = config.root, _fingerprint(config, opts)
-    outside: list[str] = []
-    files, beside = content_listing(root, outside)
-    layouts, static, settings = (
-        walk(root, name, outside=outside) for name in (LAYOUTS_DIR, STATIC_DIR, SITE_FILE)
-    )
-    # The packaged theme's files count as inputs too: upgrading sitegen re-renders what changed.
-    layouts, static = with_theme(layouts, LAYOUTS_DIR), with_theme(static, STATIC_DIR)
-    static = static_files(config, static)  # the 繁/简 switch's script only where it is used
-    others = (layouts, static, settings, beside)
-    problems += [_outside_problem(root, rel) for rel in outside]
-    surroundings = signature(*others, extra=fingerprint)
-    inputs = signature(files, extra=surroundings)
-    state = None if opts.clean or opts.verify or outside else load_state(root, out)
-    if state is not None and state.inputs == inputs:
-        quick = _nothing_to_do(state, out, problems, opts, start)
-        if quick is not None:
-            return quick
-    seen = _Seen(files, others, fingerprint, inputs, surroundings)
-    return _rebuild(config, problems, out, opts, start, seen)
-
-
-@dataclass(frozen=True, slots=True)
-class _Seen:
-    """What a build found before it read anything: sources, settings and outputs."""
-
-    files: Listing  # content files
-    # layouts, static files, site.yaml, and the other files under content/ (photos, ...)
-    others: tuple[Listing, Listing, Listing, Listing]
-    fingerprint: str  # of the settings
-    inputs: str  # signature of all of the above
-    surroundings: str  # signature of all but the content files
-
-
-def _rebuild(
+def rebuild(
     config: Config, problems: list[Problem], out: Path, opts: BuildOptions, start: float,
-    seen: _Seen,
+    seen: Seen,
 ) -> BuildResult:  # fmt: skip
     root, files, others, fingerprint = config.root, seen.files, seen.others, seen.fingerprint
     save_state(root, out, None)  # until this build has finished
@@ -215,7 +103,7 @@ def _rebuild(
         claims = _claimed_files(others[1], found, prepared.published)
         problems += url_clashes(site, claims, _reserved(config))
         if opts.strict:
-            problems = [_as_error(p) for p in problems]
+            problems = [as_error(p) for p in problems]
         if any(p.is_error for p in problems):
             return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
         result = _write_site(
@@ -235,7 +123,7 @@ def _rebuild(
             opts.memory.keep(root, cache, parts)
         warnings = tuple(p for p in problems if not p.is_error)
         generation = cache.generation or ""
-        state = QuickState(seen.inputs, generation, _top_names(out), result.pages, warnings)
+        state = QuickState(seen.inputs, generation, top_names(out), result.pages, warnings)
         save_state(root, out, state)
     if opts.keep is not None:
         opts.keep.append((cache, site, sources))
@@ -260,7 +148,7 @@ class _UnderTop:
     still in the output folder (a section deleted by hand is written again)."""
 
     def __init__(self, out: Path) -> None:
-        self._top = frozenset(_top_names(out))
+        self._top = frozenset(top_names(out))
 
     def __contains__(self, output: str) -> bool:
         return output.partition("/")[0] in self._top
@@ -287,24 +175,11 @@ def _intact(out: Path, cache: BuildCache, verify: bool) -> _UnderTop | set[str]:
         return {o for o, sha in zip(names, digests, strict=True) if sha == cache.outputs[o][1]}
 
 
-def _top_names(out: Path) -> tuple[str, ...]:
-    try:
-        return tuple(sorted(os.listdir(out)))
-    except OSError:
-        return ()
-
-
 def _digest_of(out: Path, rel: str) -> str | None:
     try:
         return hashlib.sha256((out / rel).read_bytes()).hexdigest()
     except OSError:
         return None
-
-
-def _outside_problem(root: Path, rel: str) -> Problem:
-    target = os.path.realpath(root / rel)
-    return Problem(Path(rel), f"is a link to {target}, outside the site: copy the file into the "
-                   "site instead (links that lead out of it are never published)")  # fmt: skip
 
 
 def _claimed_files(
@@ -332,22 +207,6 @@ def _few_edits_since(since: int | None, files: Listing, others: tuple[Listing, .
     return sum(stat[0] > since for stat in files.values()) <= FEW_EDITS
 
 
-def _nothing_to_do(state, out, problems, opts, start) -> BuildResult | None:
-    """The result of a build that has nothing to do, or None when there is work.
-
-    Nothing to do: no source, layout, static file or setting touched (the caller compared
-    `state.inputs`), and the output folder the one the last build left, with the same
-    names at its top (see _intact). Its warnings are reported again all the same.
-    """
-    if output.manifest_id(out) != state.generation or _top_names(out) != state.top:
-        return None
-    found = [*problems, *state.warnings]
-    if opts.strict:
-        found = [_as_error(p) for p in found]
-    seconds = time.perf_counter() - start
-    return BuildResult(tuple(found), out, unchanged=state.pages, pages=state.pages, seconds=seconds)
-
-
 def check_sources(root: Path) -> list[Problem]:
     """Every problem of site.yaml and the content files, without rendering anything."""
     config, problems = load_config(root.resolve())
@@ -362,28 +221,6 @@ def check_sources(root: Path) -> list[Problem]:
     for article in articles:  # files the bodies name (photos are checked by the build)
         problems += resolve((article.path, article.url), article.references, listed, {})[1]
     return problems + url_clashes(assemble(articles, config))
-
-
-def _as_error(problem: Problem) -> Problem:
-    if problem.is_error:
-        return problem
-    return Problem(problem.path, problem.message + " (--strict)", problem.line, "error")
-
-
-def _fingerprint(config: Config, opts: BuildOptions) -> str:
-    settings = repr((__version__, EXTENSIONS, config, opts.drafts))
-    return hashlib.sha256(settings.encode("utf-8")).hexdigest()
-
-
-def content_listing(root: Path, outside: list[str] | None = None) -> tuple[Listing, Listing]:
-    """The Markdown files under content/, and the other files there (photos, attachments),
-    in one walk, skipping hidden files and editors' temporary files (and links that lead out
-    of the site, named in `outside`)."""
-    everything = walk(root, CONTENT_DIR, "", outside)
-    markdown = {rel: stat for rel, stat in everything.items() if rel.endswith(".md")}
-    if len(markdown) == len(everything):
-        return everything, {}
-    return markdown, {rel: stat for rel, stat in everything.items() if rel not in markdown}
 
 
 def read_sources(
@@ -943,7 +780,3 @@ class _BodyText(NamedTuple):
 
     def __call__(self) -> str:
         return self.bodies.get(_BodyOf(self.path, self.digest)).text  # type: ignore[arg-type]
-
-
-def default_jobs() -> int:
-    return os.cpu_count() or 1

@@ -60,6 +60,7 @@ from sitegen.redirects import render_map
 from sitegen.script_settings import prefix_of
 from sitegen.scripts import alternates, converter_of, is_page_path, other_config, short_name
 from sitegen.site import Page
+from sitegen.theme import LAYOUTS_DIR
 
 # xml.sax.saxutils has these, but importing it pulls in urllib.request and email (20 ms
 # of every build's start-up).
@@ -75,7 +76,6 @@ def quoteattr(text: str) -> str:
     return '"' + text.translate(_XML_ATTR) + '"'
 
 
-LAYOUTS_DIR: Final = "layouts"
 _SAFE_URL_CHARS: Final = "/#?=&%~:+,;@!$'()*"
 # What quote() leaves as it is: ASCII letters and digits, "_.-~", and the safe characters.
 _PLAIN_URL: Final = re.compile(f"[A-Za-z0-9_.\\-~{re.escape(_SAFE_URL_CHARS)}]*")

@@ -139,6 +139,34 @@ def test_a_build_with_nothing_to_do_stops_early_but_still_reports_warnings(tmp_p
     assert not build_site(root, strict=True).ok
 
 
+LOADED = """
+import sys
+from sitegen.cli import main
+code = main(["build", sys.argv[1]])
+print(code, *sorted(m for m in ("jinja2", "markdown", "sitegen.pipeline") if m in sys.modules))
+"""
+
+
+def test_a_build_with_nothing_to_do_stops_before_loading_markdown_and_the_layouts(tmp_path):
+    """`sitegen build` with nothing to do imports only the first steps (sitegen/entry.py):
+    Markdown, Jinja2 and the pipeline took 0.075 s of such a build's 0.26 s at 10 000
+    articles. A build with work loads them once it has found the work."""
+    import subprocess
+    import sys
+
+    root = new_site(tmp_path)
+
+    def loaded() -> str:
+        done = subprocess.run([sys.executable, "-c", LOADED, str(root)], capture_output=True,
+                              text=True, check=True, cwd=Path(__file__).parents[1])  # fmt: skip
+        return done.stdout.splitlines()[-1]
+
+    assert loaded() == "0 jinja2 markdown sitegen.pipeline"
+    assert loaded() == "0"
+    write(root, "new", "新文章", "2018-02-01", "law")
+    assert loaded() == "0 jinja2 markdown sitegen.pipeline"
+
+
 def test_verify_notices_an_output_edited_or_deleted_by_hand_and_writes_it_again(tmp_path):
     root = new_site(tmp_path)
     build_site(root)

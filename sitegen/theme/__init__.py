@@ -13,14 +13,16 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
-
-import jinja2
+from typing import TYPE_CHECKING, Final
 
 from sitegen.scan import Listing, walk
 
+if TYPE_CHECKING:
+    import jinja2
+
 THEME_DIR: Final = Path(__file__).resolve().parent
 THEME_FOLDERS: Final = ("layouts", "static")
+LAYOUTS_DIR: Final = "layouts"  # a site's own layouts, as the theme's
 
 
 def with_theme(listing: Listing, folder: str) -> Listing:
@@ -42,8 +44,10 @@ def source_of(root: Path, rel: str) -> Path:
 
 def layout_loader(root: Path) -> jinja2.BaseLoader:
     """The site's layouts/ first, then the theme's."""
+    import jinja2  # not for a build that has nothing to do (see sitegen/entry.py)
+
     return jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(root / "layouts"),
+        jinja2.FileSystemLoader(root / LAYOUTS_DIR),
         jinja2.FileSystemLoader(THEME_DIR / "layouts"),
     ])  # fmt: skip
 

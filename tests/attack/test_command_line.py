@@ -514,7 +514,7 @@ def test_a_mistaken_command_line_exits_2_with_a_sitegen_line(site, args, line):
     assert exact(site / "public") == public
 
 
-BROKEN = ("import sitegen.pipeline as p; p.build_site = lambda *a, **k: 1/0; "
+BROKEN = ("import sitegen.entry as e; e.build_site = lambda *a, **k: 1/0; "
           "from sitegen.cli import run; run()")  # fmt: skip
 
 
