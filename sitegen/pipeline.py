@@ -566,15 +566,21 @@ def _same_sources(cache: BuildCache, sources: dict[str, SourceEntry]) -> set[str
 
 def _prune_bodies(config: Config, before: dict, after: dict, site: Site) -> None:
     """Drop stored bodies that no source has any more: after a full build every one not in
-    use, after an incremental one those of the sources that changed or went (cheaper)."""
-    keep = {a.digest for a in site.articles}
-    with body_store(config) as bodies:
-        if not before:
-            bodies.prune(keep)
-            return
-        changed = {entry.digest for path, entry in before.items()
-                   if path not in after or after[path].digest != entry.digest}  # fmt: skip
-        bodies.forget(changed - keep)
+    use, after an incremental one those of the sources that changed or went, unless another
+    file has the same bytes. (An unchanged source's entry is the very one loaded: compared by
+    identity first. The store is not opened when no source changed.)"""
+    if not before:
+        with body_store(config) as bodies:
+            bodies.prune(set(map(_DIGEST, site.articles)))
+        return
+    changed = {
+        entry.digest
+        for path, entry in before.items()
+        if (now := after.get(path)) is not entry and (now is None or now.digest != entry.digest)
+    }
+    if changed:
+        with body_store(config) as bodies:
+            bodies.forget(changed.difference(changed.intersection(map(_DIGEST, site.articles))))
 
 
 def _remove_other_caches(config: Config) -> None:
@@ -634,6 +640,7 @@ _ARTICLE_KINDS: Final = frozenset(("article", "print"))
 # nor the archive's months and years, or the redirects and the 404 page, which show no articles.
 _LISTS: Final = frozenset(("home", "category", "month", "feed"))
 _PATH: Final = attrgetter("path")  # (mapped in C over a list's articles)
+_DIGEST: Final = attrgetter("digest")
 
 
 def _article_part(page: Page, names: dict) -> str:

@@ -531,6 +531,31 @@ def test_the_body_store_keeps_one_body_per_article(tmp_path):
     assert count == len(list((root / "content").rglob("*.md"))) == 4
 
 
+def test_an_edit_keeps_the_body_that_another_file_of_the_same_bytes_still_uses(tmp_path):
+    """Two files with the same bytes (an article imported twice) share one stored body: an
+    edit of one drops its old body only if no other file has it, and deleting drops it."""
+    import hashlib
+
+    root = new_site(tmp_path)
+    shutil.copy(root / "content/law/a0.md", root / "content/law/twin.md")
+    assert build_site(root).ok
+    apply(root, ("edit", 0))  # a0.md, the first law file
+
+    def stored() -> set[str]:
+        [store] = (root / CACHE_DIR).glob("bodies-*.sqlite")
+        with sqlite3.connect(store) as db:
+            return {row[0] for row in db.execute("SELECT digest FROM body")}
+
+    def files() -> set[str]:
+        return {hashlib.sha256(f.read_bytes()).hexdigest() for f in root.rglob("content/**/*.md")}
+
+    assert build_site(root).ok
+    assert stored() == files() and len(files()) == 6  # the twin keeps a0's old bytes
+    (root / "content/law/twin.md").unlink()
+    assert build_site(root).ok
+    assert stored() == files() and len(files()) == 5
+
+
 def test_a_damaged_body_store_is_rebuilt_and_the_site_stays_right(tmp_path):
     root = new_site(tmp_path)
     assert build_site(root).ok
