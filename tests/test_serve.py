@@ -615,8 +615,12 @@ def test_builds_asked_for_at_once_take_turns_with_the_build_process(
 
     def rebuilds(name: str) -> None:
         for n in range(4):
+            # Whole files only (by rename): the other thread's build may list the folder
+            # at any moment, and a file caught half written is rightly an error.
             path = root / f"content/law/{name}{n}.md"
-            path.write_text(article(f"{name}{n}", "2018-09-22"), encoding="utf-8")
+            temporary = path.with_name(f".{path.name}.tmp")
+            temporary.write_text(article(f"{name}{n}", "2018-09-22"), encoding="utf-8")
+            temporary.replace(path)
             results.append(server.rebuild())
 
     try:
