@@ -97,8 +97,7 @@ def rebuild(
         prepared = assets.prepare(config, site.articles, listed, workers.map, out)
         problems += prepared.problems
         site = with_scripts(with_files(site, prepared.files))  # issue 16: sitegen/scripts.py
-        plan = _plan(seen.surroundings, sources, site)
-        same = _same_sources(cache, sources) if cache.plan == plan else None
+        plan, same = _keys_kept(cache, sources, site, seen.surroundings)
         found = output.foreign_files(out, live, full=opts.verify or not cache.outputs)
         claims = _claimed_files(others[1], found, prepared.published)
         problems += url_clashes(site, claims, _reserved(config))
@@ -268,7 +267,7 @@ class _Written:
 def _write_site(
     site: Site, cache: BuildCache, where: tuple[Path, output.Manifest | None],
     opts: BuildOptions, helpers: tuple[Workers, _SearchIndex],
-    known: tuple[Container[str], set[str] | None],
+    known: tuple[Container[str], _Kept | None],
     found: tuple[Listing, Listing, frozenset[str], dict[str, assets.Published]],
 ) -> _Written:  # fmt: skip
     config = site.config
@@ -500,13 +499,13 @@ class _GivenUp(Exception):
 
 
 def _pages_to_render(
-    site: Site, previous: dict, intact: Container[str], same: set[str] | None
+    site: Site, previous: dict, intact: Container[str], same: _Kept | None
 ) -> tuple[list, dict, int]:
     """The pages whose key (what they are made from) changed since the last build, or
     whose file is not as that build left it; the outputs of the others; their number.
 
-    `same`: the sources unchanged since the last build, when nothing else pages are made
-    from changed either (see _plan); an article page or print view of such an article
+    `same`: what _keys_kept found, when nothing else pages are made from changed but the
+    sources it names (see _plan); an article page or print view of such an article
     between two such neighbours, and a list of only such articles, keeps its recorded key,
     which is not computed again (1.3 s of an edit at 100 000 articles).
     """
@@ -531,13 +530,14 @@ def _pages_to_render(
     return todo, outputs, unchanged
 
 
-def _kept_key(page: Page, same: set[str]) -> bool:
+def _kept_key(page: Page, kept: _Kept) -> bool:
     """Whether a page's key is the one recorded, as _plan allows: an article page whose
     article and neighbours are sources unchanged since the last build, or a list whose
     articles all are. (A list's articles follow from the order and the months, which
     the plan holds, so the same ones stand in the same places; the key of each of the
-    10 000 lists of 100 000 articles cost 0.3 s of an edit to compute again.)"""
-    kind = page.kind
+    10 000 lists of 100 000 articles cost 0.3 s of an edit to compute again.) Not the
+    lists of a category or a month that gained the newest articles (see _Kept)."""
+    kind, same = page.kind, kept.same
     if kind in _ARTICLE_KINDS:
         if page.article.path not in same:
             return False
@@ -545,17 +545,63 @@ def _kept_key(page: Page, same: set[str]) -> bool:
         return (before is None or before.path in same) and (after is None or after.path in same)
     if kind not in _LISTS or not page.entries or not same.issuperset(map(_PATH, page.entries)):
         return False
+    if kind == "category" and page.category.slug in kept.categories:
+        return False
+    if kind == "month" and (page.year, page.month) in kept.months:
+        return False
     return all(same.issuperset(map(_PATH, group)) for _, group in page.groups)  # the home page's
 
 
-def _plan(surroundings: str, sources: dict[str, SourceEntry], site: Site) -> str:
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """What lets a page keep its recorded key (see _kept_key): the sources unchanged since
+    the last build, and, when the only other change is articles newer than every other
+    (a day's upload), their categories and months. Their category's numbered pages gain a
+    page or a link to it, their month's pages a count: those lists are keyed again even
+    where they show none of the new articles; every other list and page stands as before."""
+
+    same: set[str]
+    categories: frozenset[str] = frozenset()
+    months: frozenset[tuple[int, int]] = frozenset()
+
+
+def _keys_kept(
+    cache: BuildCache, sources: dict[str, SourceEntry], site: Site, surroundings: str
+) -> tuple[str, _Kept | None]:
+    """This build's plan, and what lets pages keep their keys: the unchanged sources when
+    the plan is the last build's, or when it is the last build's but for new articles
+    that come first in the order (a new article at 100 000 computed every page's key
+    again: deciding what to render took 1.2 s, now 0.55 s); None otherwise (every key is
+    computed)."""
+    order = _order(site.articles)
+    plan = _plan(surroundings, sources, order)
+    if cache.plan == plan:
+        return plan, _Kept(_same_sources(cache, sources))
+    added = sources.keys() - cache.sources.keys() if cache.sources else None
+    newest = site.articles[: len(added)] if added else ()
+    if not newest or {a.path for a in newest} != added:
+        return plan, None  # nothing new, or a new draft, or a new article dated earlier
+    rest = (path for path in sources if path not in added)
+    if _plan(surroundings, rest, order[len(newest) :]) != cache.plan:
+        return plan, None
+    categories = frozenset(a.category for a in newest)
+    months = frozenset((a.date.year, a.date.month) for a in newest)
+    return plan, _Kept(_same_sources(cache, sources), categories, months)
+
+
+def _plan(surroundings: str, sources: Iterable[str], order: list[str]) -> str:
     """What an article page or a list is made from besides its articles' records: the
     settings, layouts, static files and the files beside the articles (their signature),
     which sources there are (a draft's folder is an article folder too), and the order of
-    the articles, with each one's category and month (which lists it is on, and where)."""
-    order = [f"{a.category}\0{a.path}\0{a.date.year}-{a.date.month}" for a in site.articles]
+    the articles, with each one's category and month (which lists it is on, and where:
+    see _order)."""
     parts = (surroundings, "\0".join(sources), "\0".join(order))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _order(articles: Iterable[Article]) -> list[str]:
+    """The plan's line for each article, newest first: category, path and month."""
+    return [f"{a.category}\0{a.path}\0{a.date.year}-{a.date.month}" for a in articles]
 
 
 def _same_sources(cache: BuildCache, sources: dict[str, SourceEntry]) -> set[str]:

@@ -240,6 +240,47 @@ def test_an_edit_computes_keys_only_for_the_pages_that_show_its_article(tmp_path
     assert snapshot(root / "public") == snapshot(root / "clean")
 
 
+def _keyed(monkeypatch) -> list:
+    """The pages whose key the next build computes (rather than takes from the record)."""
+    keyed: list = []
+    real = pipeline.page_key
+    monkeypatch.setattr(pipeline, "page_key", lambda page, *a: keyed.append(page) or real(page, *a))
+    return keyed
+
+
+def test_a_new_article_newer_than_all_computes_keys_only_for_the_pages_it_changes(
+    tmp_path, monkeypatch
+):
+    """A day's upload: the new article comes first in the order, so every other article keeps
+    its place and neighbours. Keys are computed for the pages that show it, its category's
+    lists and its month's, and the pages always keyed (archive, sitemaps); an article dated
+    before the others moves every later one and has every key computed."""
+    root = new_site(tmp_path, count=12)
+    assert build_site(root).ok
+    write(root, "today", "今日要聞", "2019-06-01 09:00", "law")
+    keyed = _keyed(monkeypatch)
+    assert build_site(root).ok
+    shown = {(page.kind, page.url) for page in keyed}
+    assert {("article", "/law/today/"), ("category", "/law/"), ("feed", "/feed.xml")} <= shown
+    for page in keyed:
+        if page.kind in ("article", "print", "home", "feed"):
+            shows = [page.article, page.previous, page.next, *page.entries]
+            assert "content/law/today.md" in {a.path for a in shows if a}, page.url
+        elif page.kind == "category":
+            assert page.category.slug == "law", page.url
+        elif page.kind == "month":
+            assert (page.year, page.month) == (2019, 6), page.url
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+    keyed.clear()
+    write(root, "old", "舊聞補錄", "2017-03-01 09:00", "news")  # before every other article
+    assert build_site(root).ok
+    assert ("category", "/news/") in {(page.kind, page.url) for page in keyed}
+    assert sum(page.kind == "article" for page in keyed) == 14  # every article's page
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
 def test_an_article_moved_into_another_month_in_its_place_leaves_the_old_months_list(tmp_path):
     """Its place in the order is the same, so every list of the month it left shows only
     unchanged articles: their recorded keys must not be trusted (the months are in _plan)."""
