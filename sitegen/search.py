@@ -517,15 +517,18 @@ def _column(raw: bytes, changed: dict[int, int]) -> array:
     return column
 
 
-def _rewrite_table(cache: Path, record: _Record) -> str:
-    """A new table file with the record's changed lengths in it; returns its token. One
-    shard's lengths at a time: a million articles' table is 2 GB."""
+def _rewrite_table(cache: Path, record: _Record, appended: Iterable[list[bytes]] = ()) -> str:
+    """A new table file with the record's changed lengths in it, and after each shard's
+    those of the blocks `appended` (each block's segments, shard by shard); returns its
+    token. One shard's lengths at a time: a million articles' table is 2 GB."""
     token, count = os.urandom(8).hex(), len(record.blocks)
     path = _table_path(cache, token)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # swept if a kill leaves it
     with _table_path(cache, record.table).open("rb") as old, tmp.open("wb") as new:
         for n in range(record.shards):
-            new.write(_column(old.read(4 * count), record.changed.get(n, {})).tobytes())
+            column = _column(old.read(4 * count), record.changed.get(n, {}))
+            column.extend(len(segments[n]) for segments in appended)
+            new.write(column.tobytes())
     tmp.replace(path)
     return token
 
@@ -559,6 +562,9 @@ def _splice_shards(
     columns = _columns(cache, record, sorted(changed))
     if columns is None:
         return None
+    added = len(blocks) - len(record.blocks)
+    for column in columns.values():
+        column.extend([0] * added)  # a new block has no segment in the live shard
     splice = partial(_splice_shard, blocks, parts, columns, place)
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # zlib lets go of the GIL
         done = dict(zip(sorted(changed), pool.map(splice, sorted(changed)), strict=True))
@@ -572,8 +578,16 @@ def _splice_shards(
         if block.first in parts else record.blocks[at]
         for at, block in enumerate(blocks)
     ]  # fmt: skip
-    after = _Record(record.shards, blocks_after, shas, record.table,
-                    _lengths_after(blocks, parts, record.changed, changed))  # fmt: skip
+    lengths = _lengths_after(blocks, parts, record.changed, changed)
+    if added:  # the table gains the new blocks' lengths in every shard: written again
+        new = [parts[block.first][0] for block in blocks[len(record.blocks) :]]
+        old = {n: {at: size for at, size in sizes.items() if at < len(record.blocks)}
+               for n, sizes in lengths.items()}  # fmt: skip
+        before = _Record(record.shards, record.blocks, shas, record.table, old)
+        table = _rewrite_table(cache, before, new)
+        after = _Record(record.shards, blocks_after, shas, table, {})
+    else:
+        after = _Record(record.shards, blocks_after, shas, record.table, lengths)
     if sum(map(len, after.changed.values())) > CHANGED_LIMIT:
         after = _Record(after.shards, after.blocks, after.shas, _rewrite_table(cache, after), {})
     _store_record(cache, after)
@@ -598,10 +612,11 @@ def _lengths_after(
 def _may_splice(
     blocks: list[_Block], changed: int, record: _Record | None, cache: Path | None, place: Place
 ) -> bool:
-    """Whether the last build's index may be spliced: its blocks line up with these, and
-    fewer than half of them changed."""
+    """Whether the last build's index may be spliced: its blocks line up with the first of
+    these (the others are new, appended: a day's upload after a full last block), and fewer
+    than half of them changed."""
     return not (record is None or cache is None or place.live is None
-                or len(blocks) != len(record.blocks) or 2 * changed > len(blocks))  # fmt: skip
+                or len(blocks) < len(record.blocks) or 2 * changed > len(blocks))  # fmt: skip
 
 
 def _changed_shards(
@@ -611,7 +626,9 @@ def _changed_shards(
     build cached it (None if that is gone)."""
     changed: set[int] = set()
     for at, block in enumerate(blocks):
-        if block.first in parts:
+        if block.first in parts and at >= len(record.blocks):  # new: no segment before
+            changed.update(n for n, segment in enumerate(parts[block.first][0]) if segment)
+        elif block.first in parts:
             before = _load_part(cache / f"{record.blocks[at][0]}.bin")
             if before is None:
                 return None
