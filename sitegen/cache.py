@@ -94,9 +94,7 @@ def load_cache(root: Path, fingerprint: str, out: Path) -> BuildCache:
             empty.warning = f"last build went to {last_out}"
             return empty
         _check_shapes(generation, parts, outputs, plan)
-        raw = _read_parts(path, parts)
-        seen: dict[int, FrozenMap] = {}  # by id of a lines tuple of `raw` (alive till the end)
-        loaded = {p: _source_from_plain(e, shared, seen) for p, e in raw.items()}
+        loaded = {p: _source_from_plain(e, shared) for p, e in _read_parts(path, parts).items()}
     except FileNotFoundError:
         return empty
     except Exception as exc:  # noqa: BLE001 (any damage at all means: build without it)
@@ -303,33 +301,32 @@ def _plain_entries(sources: dict[str, SourceEntry], names: list[str]) -> dict[st
 
 
 def _source_to_plain(entry: SourceEntry, same: dict | None = None) -> tuple | None:
-    article = (
-        _article_to_plain(entry.article, {} if same is None else same) if entry.article else None
-    )
+    same = {} if same is None else same
+    article = _article_to_plain(entry, same) if entry.article else None
     if entry.article and article is None:
         return None
-    if article is not None and article[_DIGEST] == entry.digest:
-        article = (*article[:_DIGEST], entry.digest, *article[_DIGEST + 1 :])
     problems = tuple((p.path.as_posix(), p.message, p.line, p.severity) for p in entry.problems)
     return (entry.stat, entry.digest, article, problems)
 
 
-def _source_from_plain(
-    raw: tuple, shared: dict[tuple, FrozenMap], seen: dict[int, FrozenMap] | None = None
-) -> SourceEntry:
+def _source_from_plain(raw: tuple, shared: dict[tuple, FrozenMap]) -> SourceEntry:
     stat, digest, article, problems = raw
     found = tuple(Problem(Path(p), m, line, s) for p, m, line, s in problems)
-    article = _article_from_plain(article, shared, seen) if article else None
+    article = _article_from_plain(article, shared) if article else None
     return SourceEntry(stat, digest, article, found)
 
 
-def _article_to_plain(article: Article, same: dict) -> tuple | None:
-    """The record as marshal-able values, or None when its front matter holds other types
-    (a date in an extra key, say): such a file is simply parsed again. (`same`: see
+def _article_to_plain(entry: SourceEntry, same: dict) -> tuple | None:
+    """The entry's article as marshal-able values, or None when its front matter holds other
+    types (a date in an extra key, say): such a file is simply parsed again. (`same`: see
     _plain_entries; the lines are looked up by the id of their map, which articles share.)"""
+    article = entry.article
+    assert article is not None
     if not plain_value(dict(article.extra)):
         return None
     values = list(article)
+    if article.digest == entry.digest:
+        values[_DIGEST] = entry.digest  # one string for both
     zone = str(article.date.tzinfo)
     values[_DATE] = (article.date.isoformat(), same.setdefault(zone, zone))
     lines = same.get(id(article.key_lines))
@@ -339,9 +336,7 @@ def _article_to_plain(article: Article, same: dict) -> tuple | None:
     return tuple(values)
 
 
-def _article_from_plain(
-    raw: tuple, shared: dict[tuple, FrozenMap], seen: dict[int, FrozenMap] | None
-) -> Article:
+def _article_from_plain(raw: tuple, shared: dict[tuple, FrozenMap]) -> Article:
     values = list(raw)
     stamp, zone = values[_DATE]
     date = dt.datetime.fromisoformat(stamp)
@@ -349,24 +344,16 @@ def _article_from_plain(
         date = date.astimezone(_zone(zone))
     values[_DATE] = date
     values[_EXTRA] = _frozen(values[_EXTRA])
-    values[_KEY_LINES] = shared_lines(values[_KEY_LINES], shared, seen)
+    values[_KEY_LINES] = shared_lines(values[_KEY_LINES], shared)
     return Article(*values)
 
 
-def shared_lines(
-    items: tuple, shared: dict[tuple, FrozenMap], seen: dict[int, FrozenMap] | None = None
-) -> FrozenMap:
+def shared_lines(items: tuple, shared: dict[tuple, FrozenMap]) -> FrozenMap:
     """The front matter's lines (key -> line) as a FrozenMap that every article with the same
-    ones shares (`items`: its (key, line) pairs in order). `seen`: the maps found for tuples
-    by their id, when the same tuple object stands for many articles (as loaded by marshal)
-    and lives as long as `seen` is used: no hashing of it again for each."""
-    if seen is not None and (found := seen.get(id(items))) is not None:
-        return found
+    ones shares (`items`: its (key, line) pairs in order)."""
     found = shared.get(items)
     if found is None:
         found = shared[items] = FrozenMap(dict(items))
-    if seen is not None:
-        seen[id(items)] = found
     return found
 
 

@@ -97,7 +97,7 @@ def rebuild(
         prepared = assets.prepare(config, site.articles, listed, workers.map, out)
         problems += prepared.problems
         site = with_scripts(with_files(site, prepared.files))  # issue 16: sitegen/scripts.py
-        plan, same = _keys_kept(cache, sources, site, seen.surroundings)
+        plan, keys = _keys_kept(cache, sources, site, seen.surroundings)
         found = output.foreign_files(out, live, full=opts.verify or not cache.outputs)
         claims = _claimed_files(others[1], found, prepared.published)
         problems += url_clashes(site, claims, _reserved(config))
@@ -106,7 +106,7 @@ def rebuild(
         if any(p.is_error for p in problems):
             return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
         result = _write_site(
-            site, cache, (out, live), opts, (workers, search), (intact, same),
+            site, cache, (out, live), opts, (workers, search), (intact, keys),
             (files, others[1], found, prepared.published),
         )  # fmt: skip
     if result.ok:
@@ -273,7 +273,7 @@ def _write_site(
     config = site.config
     out, live = where
     workers, search = helpers
-    intact, same = known
+    intact, keys = known
     sources, static, kept, published = found
     previous = cache.outputs
     fresh = not previous
@@ -288,7 +288,7 @@ def _write_site(
     # differences: C loops over the 210 000 outputs of 100 000 articles, not Python ones.)
     gone = sorted(previous.keys() - claimed.outputs)
     staging.remove(o for o in gone if o in ours and not o.startswith("search/"))
-    todo, outputs, unchanged = _pages_to_render(site, previous, intact, same)
+    todo, outputs, unchanged = _pages_to_render(site, previous, intact, keys)
     rendered = workers.render(staging, todo, opts.progress)
     problems = [p for _, _, _, p in rendered if p is not None]
     if any(p.is_error for p in problems):
@@ -499,12 +499,12 @@ class _GivenUp(Exception):
 
 
 def _pages_to_render(
-    site: Site, previous: dict, intact: Container[str], same: _Kept | None
+    site: Site, previous: dict, intact: Container[str], kept: _Kept | None
 ) -> tuple[list, dict, int]:
     """The pages whose key (what they are made from) changed since the last build, or
     whose file is not as that build left it; the outputs of the others; their number.
 
-    `same`: what _keys_kept found, when nothing else pages are made from changed but the
+    `kept`: what _keys_kept found, when nothing else pages are made from changed but the
     sources it names (see _plan); an article page or print view of such an article
     between two such neighbours, and a list of only such articles, keeps its recorded key,
     which is not computed again (1.3 s of an edit at 100 000 articles).
@@ -517,7 +517,7 @@ def _pages_to_render(
     names: dict = {}  # the articles live as long as `site`, so ids stay theirs
     for page, name in zip(site.pages, site.outputs, strict=True):
         known = None if fresh else previous.get(name)
-        if known is not None and same is not None and _kept_key(page, same):
+        if known is not None and kept is not None and _kept_key(page, kept):
             key = known[0]
         else:
             key = page_key(page, digests, names)

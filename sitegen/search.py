@@ -35,6 +35,7 @@ segments.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import hashlib
@@ -583,8 +584,7 @@ def _splice_shards(
         new = [parts[block.first][0] for block in blocks[len(record.blocks) :]]
         old = {n: {at: size for at, size in sizes.items() if at < len(record.blocks)}
                for n, sizes in lengths.items()}  # fmt: skip
-        before = _Record(record.shards, record.blocks, shas, record.table, old)
-        table = _rewrite_table(cache, before, new)
+        table = _rewrite_table(cache, dataclasses.replace(record, changed=old), new)
         after = _Record(record.shards, blocks_after, shas, table, {})
     else:
         after = _Record(record.shards, blocks_after, shas, record.table, lengths)
