@@ -22,6 +22,7 @@ import os
 import re
 import sys
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -65,6 +66,8 @@ class BuildCache:
     shared: dict[tuple, FrozenMap] = field(default_factory=dict, repr=False)
     # The token of each part file of source entries (None: no entries), as loaded.
     parts: list[str | None] = field(default_factory=list)
+    # What a long-lived builder keeps of the last build besides this record (pipeline._held).
+    held: Any = field(default=None, repr=False)
 
 
 def cache_file(root: Path, out: Path) -> Path:
@@ -138,14 +141,22 @@ def _check_shapes(generation: object, parts: object, outputs: object, plan: obje
         raise ValueError("a record of the wrong shape")
 
 
-def save_cache(root: Path, cache: BuildCache) -> list[str | None]:
+def save_cache(
+    root: Path, cache: BuildCache, edited: Iterable[str] | None = None
+) -> list[str | None]:
     """Write the cache: the parts whose source entries changed, then the file naming them
     (so a build stopped in between leaves parts the cache does not name: see _read_parts).
     An edit so rewrites a sixty-fourth of the entries, not all of them. Returns the token
-    of each part file, as a cache loaded from it would hold them."""
+    of each part file, as a cache loaded from it would hold them. (`edited`: the only
+    sources whose entries can differ from those loaded, when the caller knows them.)"""
     path = cache_file(root, Path(cache.out))
     parts = list(cache.parts) if len(cache.parts) == PARTS else [None] * PARTS
-    changed = _changed_parts(cache) if cache.parts else set(range(PARTS))
+    if not cache.parts:
+        changed = set(range(PARTS))
+    elif edited is not None:
+        changed = set(map(part_of, edited))
+    else:
+        changed = _changed_parts(cache)
     names: list[list[str]] = [[] for _ in range(PARTS)]
     for name in cache.sources:
         names[part_of(name)].append(name)
@@ -186,10 +197,14 @@ class BuildMemory:
             return None
         return cache if _file_token(cache_file(root, out)) == token else None
 
-    def keep(self, root: Path, cache: BuildCache, parts: list[str | None]) -> None:
+    def keep(
+        self, root: Path, cache: BuildCache, parts: list[str | None], held: Any = None
+    ) -> None:
         """Hold `cache`, just saved (`parts`: what save_cache returned), as loading the
-        saved files would give it (the same entries, not copies: see _changed_parts)."""
+        saved files would give it (the same entries, not copies: see _changed_parts), with
+        what else of the build the builder keeps (`held`)."""
         cache.loaded, cache.parts, cache.warning = dict(cache.sources), parts, None
+        cache.held = held
         self._cache, self._token = cache, _file_token(cache_file(root, Path(cache.out)))
 
 

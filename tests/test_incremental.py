@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import marshal
 import os
@@ -15,8 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sitegen.forked
 from sitegen import pipeline
 from sitegen.cache import CACHE_DIR, SCHEMA, BuildMemory
+from sitegen.forked import companion
 from sitegen.pipeline import build_site
 from sitegen.theme import THEME_DIR
 from tests.conftest import MINIMAL_CONFIG, article, snapshot, write_site
@@ -96,20 +99,31 @@ OPS = st.tuples(
 )  # fmt: skip
 
 
-@pytest.mark.parametrize("kept", [False, True], ids=["record on disk", "record in memory"])
+@pytest.mark.parametrize(
+    "kept", ["disk", "memory", "serve"],
+    ids=["record on disk", "record in memory", "record and index in memory"],
+)  # fmt: skip
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(OPS, min_size=1, max_size=3), min_size=1, max_size=4))
 def test_incremental_builds_equal_clean_builds_after_any_edits(kept, batches):
     """(`kept`: the builds share a BuildMemory, as `serve`'s do, instead of reading their
-    record back from disk.)"""
-    memory = BuildMemory() if kept else None
-    with tempfile.TemporaryDirectory() as tmp:
+    record back from disk, and patch the last site for body edits (sitegen/patch.py); with
+    "serve", a resident indexer too, which splices those edits into the index it holds.)"""
+    memory = BuildMemory() if kept != "disk" else None
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        indexer = None
+        if kept == "serve":
+            with pytest.MonkeyPatch.context() as patch:  # forked even if a thread was left
+                patch.setattr(sitegen.forked.threading, "active_count", lambda: 1)
+                indexer = companion(pipeline.resident_indexer)
+            assert indexer is not None
+            stack.callback(indexer.close)
         root = new_site(Path(tmp))
-        assert build_site(root, memory=memory).ok
+        assert build_site(root, memory=memory, indexer=indexer).ok
         for batch in batches:
             for op in batch:
                 apply(root, op)
-            assert build_site(root, memory=memory).ok
+            assert build_site(root, memory=memory, indexer=indexer).ok
             # A clean build of a copy of the sources, so that no cache is shared.
             clean = Path(tmp) / "clean"
             shutil.copytree(root, clean, ignore=shutil.ignore_patterns(CACHE_DIR, "public"))
