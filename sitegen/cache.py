@@ -197,6 +197,14 @@ class BuildMemory:
             return None
         return cache if _file_token(cache_file(root, out)) == token else None
 
+    def held(self, root: Path, fingerprint: str, out: Path) -> Any:
+        """What the builder keeps besides the record (see keep), left in place; None when
+        the record would not be taken."""
+        cache = self._cache
+        if cache is None or cache.fingerprint != fingerprint or cache.out != str(out):
+            return None
+        return cache.held if _file_token(cache_file(root, out)) == self._token else None
+
     def keep(
         self, root: Path, cache: BuildCache, parts: list[str | None], held: Any = None
     ) -> None:

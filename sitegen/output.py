@@ -333,6 +333,15 @@ def _bring_up(out: Path, spare: Path, live: Manifest, mine: str | None) -> None:
         _link(out / rel, spare / rel)
 
 
+def manifest_token(folder: Path) -> tuple[int, int, int] | None:
+    """What tells a tree's manifest file from any other (one written since, by anyone)."""
+    try:
+        found = os.stat(folder / MANIFEST)
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
 def manifest_id(folder: Path) -> str | None:
     """The id of a tree's manifest, from its first lines only."""
     try:
@@ -373,10 +382,12 @@ def _remove_tree(folder: Path) -> None:
 
 
 def commit(staging: Staging, changed: Iterable[str], removed: Iterable[str],
-           files: Iterable[str]) -> str:  # fmt: skip
-    """Put the spare in place of the live site, in one step, and return the new tree's id.
-    `changed` and `removed` are what this build did to the spare; `files`, every output
-    of the new site (each once)."""
+           files: Iterable[str]) -> Manifest:  # fmt: skip
+    """Put the spare in place of the live site, in one step, and return its manifest, as
+    read_manifest would read it but for `files` (left empty: a caller that keeps it, to
+    read no manifest the next time, fills them in). `changed` and `removed` are what this
+    build did to the spare; `files`, every output of the new site (each once)."""
+    changed = tuple(changed)
     live = staging.live
     removed = tuple(removed)
     staging.remove(p for p in removed if not os.path.isdir(staging.target(p)))
@@ -395,7 +406,7 @@ def commit(staging: Staging, changed: Iterable[str], removed: Iterable[str],
         # now, while a whole build is under way anyway, so the next edit finds it ready.
         _remove_tree(staging.folder)
         _link_tree(staging.out, staging.folder)
-    return tree
+    return Manifest(tree, previous, changed, removed, frozenset(), frozenset(staging.kept), top)
 
 
 def swap(spare: Path, out: Path) -> None:

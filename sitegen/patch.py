@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
     from sitegen.assets import Prepared
     from sitegen.cache import SourceEntry
+    from sitegen.entry import Seen
+    from sitegen.output import Manifest
     from sitegen.problems import Problem
-    from sitegen.scan import Listing
 
 MOST: Final = 64  # edited articles patched in; more (a checkout, a bulk edit) are assembled
 
@@ -37,16 +38,20 @@ class Held:
     """What a long-lived builder keeps of its last build, to patch the next one from."""
 
     site: Site
-    surroundings: str  # signature of the settings, layouts, static files and files beside
+    seen: Seen  # the sources as listed
     found: frozenset[str]  # files in the output folder that sitegen did not write
-    files: Listing  # the content files, as listed
     prepared: Prepared  # the articles' files, and their problems
+    claimed: frozenset[str]  # the pages and files the site makes
     clashes: tuple[Problem, ...]  # what url_clashes said
     plan: str
     # Article path -> the indices of the pages that hold its record (its own pages, its
     # neighbours', the lists it is on; in both scripts).
     where: Mapping[str, tuple[int, ...]]
+    positions: Mapping[str, int]  # article path -> its place in site.articles
     index_token: str | None  # the resident indexer's index the live site holds, if any
+    # The output folder's manifest as the build wrote it, and its file's token (see
+    # output.manifest_token): not read back while the file is that one.
+    live: tuple[Manifest, tuple[int, int, int] | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +62,19 @@ class Patched:
 
 
 def hold(
-    site: Site, seen: tuple[str, frozenset[str], Listing], prepared: Prepared,
+    site: Site, seen: tuple[Seen, frozenset[str]], prepared: tuple[Prepared, frozenset[str]],
     clashes: tuple[Problem, ...], plan: str, index_token: str | None,
 ) -> Held:  # fmt: skip
-    """What to keep of a build (`seen`: the signature of its surroundings, the files in
-    the output folder that sitegen did not write, and the content files)."""
+    """What to keep of a build (`seen`: its listing of the sources, and the files in the
+    output folder that sitegen did not write; `prepared`: the articles' files, and every
+    output the site claims)."""
     where: dict[str, set[int]] = defaultdict(set)
     for index, page in enumerate(site.pages):
         for article in _held_by(page):
             where[article.path].add(index)
     frozen = {path: tuple(sorted(found_at)) for path, found_at in where.items()}
-    return Held(site, *seen, prepared, clashes, plan, frozen, index_token)
+    positions = {article.path: at for at, article in enumerate(site.articles)}
+    return Held(site, *seen, *prepared, clashes, plan, frozen, positions, index_token)
 
 
 def patched(
@@ -79,7 +86,7 @@ def patched(
     and nothing else changed (`seen`: the signature of the surroundings, and the files in
     the output folder sitegen did not write); else None (the caller assembles the site)."""
     (before, now), (surroundings, found) = sources, seen
-    if held.surroundings != surroundings or held.found != found:
+    if held.seen.surroundings != surroundings or held.found != found:
         return None
     swaps: dict[str, Article] = {}
     for path in sorted(edited):
@@ -113,10 +120,10 @@ def _swapped_in(held: Held, swaps: dict[str, Article]) -> Patched:
             page = pages[index]
             pages[index] = _with_record(page, twins[path] if page.script else article)
             touched.add(index)
-    articles = site.articles
-    if swaps:
-        articles = tuple(swaps.get(a.path, a) for a in articles)
-    site = Site(site.config, articles, tuple(pages), site.outputs)
+    articles = list(site.articles)
+    for path, article in swaps.items():
+        articles[held.positions[path]] = article
+    site = Site(site.config, tuple(articles), tuple(pages), site.outputs)
     return Patched(site, frozenset(touched), tuple(swaps.values()))
 
 

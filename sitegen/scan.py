@@ -26,14 +26,17 @@ def is_temporary(name: str) -> bool:
     )
 
 
-def walk(root: Path, folder: str, suffix: str = "", outside: list[str] | None = None) -> Listing:
+def walk(
+    root: Path, folder: str, suffix: str = "", outside: list[str] | None = None,
+    links: list[str] | None = None,
+) -> Listing:  # fmt: skip
     """Every file under root/folder (ending in `suffix`), skipping temporary ones.
 
     Links are followed only while they stay inside the site: one that leads out of it
     (to /etc/passwd, to another site's content) is left out, and named in `outside` for
     the build to report. A link to a folder inside the one walked, or to one holding it,
     is not followed (its files are read once, under their own names), and two links to
-    one folder are followed once.
+    one folder are followed once. Every link met is named in `links`, if given.
 
     A folder of many subfolders is walked by two processes, each taking every other one
     (see `_walk_split`): statting 100 000 articles is most of a no-change rebuild.
@@ -47,10 +50,12 @@ def walk(root: Path, folder: str, suffix: str = "", outside: list[str] | None = 
         info = os.stat(top)
         return {folder: (info.st_mtime_ns, info.st_size)}
     walked = os.path.realpath(top)
+    if links is not None and os.path.islink(top):
+        links.append(folder)
     split = _walk_split(top, folder, suffix, inside, walked)
     if split is not None:
         return split
-    return _Walk(inside, walked, suffix, outside).run([(top, folder)])
+    return _Walk(inside, walked, suffix, outside, links).run([(top, folder)])
 
 
 SPLIT_AT: Final = 64  # folders waiting to be walked before a second process takes half of them
@@ -60,8 +65,12 @@ class _Walk:
     """One walk's rules and what it found; `run` walks the folders it is given (depth
     first) and, with `until`, stops once that many folders wait, handing them back."""
 
-    def __init__(self, inside: str, walked: str, suffix: str, outside: list | None) -> None:
+    def __init__(
+        self, inside: str, walked: str, suffix: str, outside: list | None,
+        links: list | None = None,
+    ) -> None:  # fmt: skip
         self.inside, self.walked, self.suffix, self.outside = inside, walked, suffix, outside
+        self.links = links  # where links were met, if the caller asks
         self.found: Listing = {}
         self.seen = {walked}
         self.linked = False  # a link was met: the split walk gives way to a plain one
@@ -90,6 +99,8 @@ class _Walk:
         return found
 
     def _link(self, entry: os.DirEntry, child: str, todo: list) -> None:
+        if self.links is not None:
+            self.links.append(child)
         if not _leads_in(entry.path, self.inside):
             _note(self.outside, child)
         elif entry.is_dir(follow_symlinks=True):

@@ -44,6 +44,9 @@ from sitegen.scan import is_temporary
 EVENTS: Final = "/__sitegen__/events"
 WATCHED: Final = ("content", "layouts", "static", "site.yaml")
 DEBOUNCE: Final = 0.05  # seconds of quiet before a rebuild: a git checkout is one burst
+# Files changed in one burst beyond which the next build lists every source again: a flood
+# of events may overflow the kernel's queue, which drops events without a word.
+MANY_CHANGES: Final = 256
 LONG_POLL: Final = 20.0
 # Seconds a good build waits, before it saves its record, for the open tabs to reload.
 TABS_RELOAD: Final = 1.0
@@ -200,6 +203,9 @@ class DevServer:
         self._changed = threading.Condition()
         self._dirty = False
         self._last_change = 0.0  # time.monotonic() of the last source event
+        # The sources the watcher saw change since the last build began; None when it cannot
+        # tell (before it watched, or after an event of a folder): see entry._listed_again.
+        self._changes: set[str] | None = None
         self._stopping = False
         self._polling = 0  # long polls waiting for the next build: about one per open tab
         self._back = 0  # long polls since the last build that ask about it: tabs reloaded
@@ -250,8 +256,13 @@ class DevServer:
             self._builder.close()  # it ends once it reads that the connection is closed
             self._builder = None
 
-    def mark_dirty(self) -> None:
+    def mark_dirty(self, paths: tuple[str, ...] | None = None) -> None:
+        """A source changed: the files `paths` (relative to the site), or unknown ones."""
         with self._changed:
+            if paths is None or self._changes is None or len(self._changes) > MANY_CHANGES:
+                self._changes = None
+            else:
+                self._changes.update(paths)
             self._dirty = True
             self._last_change = time.monotonic()
             self._changed.notify_all()
@@ -311,17 +322,21 @@ class DevServer:
         in one line, if it raised. A builder that is gone (killed) is not asked again.
         (One at a time: the rebuild loop's, and one asked for directly, as tests do.)"""
         with self._building:
+            with self._changed:  # events from now on are the next build's (a build asked
+                # for without any, as the first is, lists every source)
+                changes = frozenset(self._changes) if self._changes else None
+                self._changes = set() if self._observer is not None else None
             builder = self._builder
             if builder is not None:
                 try:
-                    return _ask(builder, published)
+                    return _ask(builder, published, changes)
                 except ChildFailed:
                     self._builder = None
                     builder.close()
                     print("sitegen serve: the build process ended; building in this one from "
                           "now on", file=sys.stderr)  # fmt: skip
             return _build_here(self.root, self.out, self.drafts, self._memory, _say_waiting,
-                               published)  # fmt: skip
+                               published, changes=changes)  # fmt: skip
 
     def _announce(self, good: bool, problems: tuple[str, ...]) -> int:
         """Count a build; a good one starts a new epoch, which reloads the open tabs. Returns
@@ -368,8 +383,12 @@ def _make_observer(root: Path, on_change, out: Path, poll: bool):
             if event.event_type in ("opened", "closed_no_write"):
                 return
             paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-            if any(p and is_source_change(root, Path(str(p)), out) for p in paths):
-                on_change()
+            sources = [s for p in paths if p and (s := source_path(root, Path(str(p)), out))]
+            if not sources or (event.is_directory and event.event_type == "modified"):
+                return  # (a folder is "modified" when a file in it comes or goes: its event
+                # names the file)
+            # A folder made, moved or removed: its files are not named one by one.
+            on_change(None if event.is_directory else tuple(sources))
 
     observer = PollingObserver(timeout=0.2) if poll else Observer()
     handler = Handler()
@@ -383,13 +402,18 @@ def _make_observer(root: Path, on_change, out: Path, poll: bool):
 
 def is_source_change(root: Path, path: Path, out: Path) -> bool:
     """Whether a file event concerns the site's sources (not output, cache or editor files)."""
+    return source_path(root, path, out) is not None
+
+
+def source_path(root: Path, path: Path, out: Path) -> str | None:
+    """The source a file event concerns, relative to the site (None: not a source)."""
     try:
         rel = path.resolve().relative_to(root)
     except ValueError:
-        return False
+        return None
     if path.resolve().is_relative_to(out) or not rel.parts or rel.parts[0] not in WATCHED:
-        return False
-    return not is_temporary(rel.name)
+        return None
+    return None if is_temporary(rel.name) else rel.as_posix()
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,20 +558,24 @@ def _say_waiting(message: str) -> None:
 
 def _build_here(root: Path, out: Path, drafts: bool, memory: BuildMemory,
                 waiting: Callable[[str], None], published: Callable[[], None],
-                indexer: Companion | None = None) -> BuildResult | str:  # fmt: skip
+                indexer: Companion | None = None,
+                changes: frozenset[str] | None = None) -> BuildResult | str:  # fmt: skip
     """The build in this process; what it raised, said in one line, if it raised."""
     try:
         return build_site(root, out, drafts=drafts, jobs=default_jobs(), waiting=waiting,
-                          memory=memory, published=published, indexer=indexer)  # fmt: skip
+                          memory=memory, published=published, indexer=indexer,
+                          changed=changes)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 (said, and the last good site stays served)
         return (system_error(exc) if isinstance(exc, OSError) else None) or internal_error(exc)
 
 
-def _ask(builder: Companion, published: Callable[[], None]) -> BuildResult | str:
+def _ask(
+    builder: Companion, published: Callable[[], None], changes: frozenset[str] | None
+) -> BuildResult | str:
     """One build by the builder process: what it says while it builds is said here (it may
     write to a terminal this process's output was redirected from), and the tabs reload
     before it saves its record, as they do for a build in this process."""
-    builder.send("build")
+    builder.send(("build", changes))
     while True:
         kind, value = builder.receive()
         if kind == "waiting":
@@ -574,13 +602,13 @@ def _builder(connection: Connection, root: Path, out: Path, drafts: bool, listen
 
     while True:
         try:
-            connection.recv()
+            _, changes = connection.recv()
         except EOFError:
             if indexer is not None:
                 indexer.close()
             return
         waiting = partial(_tell, connection, "waiting")
-        built = _build_here(root, out, drafts, memory, waiting, published, indexer)
+        built = _build_here(root, out, drafts, memory, waiting, published, indexer, changes)
         connection.send(("done", built))
 
 

@@ -198,3 +198,65 @@ def test_an_indexer_that_lost_the_index_leaves_the_build_to_index_by_itself(
     finally:
         other.close()
     assert snapshot(root / "public") == clean_copy(root, tmp_path)
+
+
+@pytest.fixture
+def walks(monkeypatch) -> list[str]:
+    """The folders the build listed (content/, layouts/, static/, site.yaml)."""
+    import sitegen.entry
+
+    listed: list[str] = []
+    real = sitegen.entry.walk
+
+    def walk(root, folder, *args, **kwargs):
+        listed.append(folder)
+        return real(root, folder, *args, **kwargs)
+
+    monkeypatch.setattr(sitegen.entry, "walk", walk)
+    return listed
+
+
+def test_a_build_told_which_files_changed_lists_no_folder_again(tmp_path, walks):
+    """serve's watcher names the files an editor saved: the build stats those again, not
+    the 100 000 others (an edit, a new file and a deleted one)."""
+    root = archive(tmp_path / "site")
+    memory = BuildMemory()
+    assert build_site(root, memory=memory).ok
+    walks.clear()
+    edit_body(root, "law/a4.md", "加班費")
+    assert build_site(root, memory=memory, changed=frozenset({"content/law/a4.md"})).ok
+    (root / "content/news/a5.md").unlink()
+    write_site(root, {"content/law/b1.md": article("新文章", "2018-05-01", "law", "新的正文。")})
+    changed = frozenset({"content/news/a5.md", "content/law/b1.md"})
+    assert build_site(root, memory=memory, changed=changed).ok
+    assert walks == []
+    public = snapshot(root / "public")
+    assert "news/a5/index.html" not in public and "新的正文" in public[
+        "law/b1/index.html"].decode()  # fmt: skip
+    assert public == clean_copy(root, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "changed", ["content/law", "layouts/base.html", "site.yaml", "content"],
+    ids=["a folder", "a layout", "the settings", "content/ itself"],
+)  # fmt: skip
+def test_a_change_that_is_not_one_articles_file_lists_everything_again(tmp_path, walks, changed):
+    root = archive(tmp_path / "site")
+    memory = BuildMemory()
+    assert build_site(root, memory=memory).ok
+    walks.clear()
+    layout = root / "layouts/base.html"
+    layout.write_text(layout.read_text(encoding="utf-8") + "\n<!-- 改 -->\n", encoding="utf-8")
+    assert build_site(root, memory=memory, changed=frozenset({changed})).ok
+    assert "content" in walks and "layouts" in walks
+    assert snapshot(root / "public") == clean_copy(root, tmp_path)
+
+
+def test_a_builder_that_kept_no_listing_lists_everything(tmp_path, walks):
+    root = archive(tmp_path / "site")
+    assert build_site(root).ok
+    walks.clear()
+    edit_body(root, "law/a4.md", "加班費")
+    assert build_site(root, memory=BuildMemory(), changed=frozenset({"content/law/a4.md"})).ok
+    assert "content" in walks
+    assert snapshot(root / "public") == clean_copy(root, tmp_path)

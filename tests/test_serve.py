@@ -126,6 +126,42 @@ def test_editor_swap_files_and_output_do_not_trigger_builds(tmp_path):
         assert not is_source_change(root, root / ignored, out), ignored
 
 
+def test_the_watcher_names_the_file_an_editor_saved_but_not_a_folders_files(make_site):
+    """What the next build stats again (see entry._listed_again): the file itself for a
+    save in place or by rename; nothing it can vouch for when a folder comes."""
+    from sitegen.serve import _make_observer
+
+    root = make_site({"content/law/a.md": article("甲", "2018-09-21")}).resolve()
+    calls: queue.Queue = queue.Queue()
+    observer = _make_observer(root, calls.put, root / ".sitegen-cache/serve", poll=False)
+    observer.start()
+    try:
+        (root / "content/law/a.md").write_text(article("乙", "2018-09-21"), encoding="utf-8")
+        said = until(calls, lambda c: c and "content/law/a.md" in c)
+        swap = root / "content/law/.a.md.swp"
+        swap.write_text(article("丙", "2018-09-21"), encoding="utf-8")
+        swap.rename(root / "content/law/a.md")  # an editor's save by rename
+        said += until(calls, lambda c: c and "content/law/a.md" in c)
+        (root / "content/law/b.md").write_text(article("新", "2018-09-23"), encoding="utf-8")
+        said += until(calls, lambda c: c and "content/law/b.md" in c)
+        assert None not in said  # files saved, renamed and made are named, every one
+        (root / "content/news").mkdir()
+        (root / "content/news/b.md").write_text(article("丁", "2018-09-22"), encoding="utf-8")
+        assert None in until(calls, lambda c: c is None)
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
+
+
+def until(calls: queue.Queue, wanted) -> list:
+    """The calls that arrive until one that `wanted` accepts (within 5 s), that one too."""
+    deadline, found = time.monotonic() + 5, []
+    while True:
+        found.append(calls.get(timeout=max(0.01, deadline - time.monotonic())))
+        if wanted(found[-1]):
+            return found
+
+
 def test_the_reload_script_reloads_an_open_tab(running):
     root, server = running
     _, body = get(server, "/law/a/")
