@@ -745,8 +745,8 @@ def _index_edited(
     where: tuple[Path, Path | None],
 ) -> tuple[_Indexed, Callable[[], _LastIndex]]:  # fmt: skip
     """The index after an edit of the articles of `rows`, which keep their places (the same
-    URL, title, date and category): their blocks indexed again and spliced into the live
-    index, which holds the last one (`last`). Answers the changes to the record only."""
+    URL, date and category): their blocks indexed again and spliced into the live index,
+    which holds the last one (`last`). Answers the changes to the record only."""
     from sitegen.search import FORMAT, Place, relaid, write_layout
 
     context = make_context(config)
@@ -754,7 +754,7 @@ def _index_edited(
     tag = last.bodies.path.stem
     for row, url in zip(rows, context.urls(row[2] for row in rows), strict=True):
         before, at = last.rows.get(row[0]), ids.get(url)
-        if before is None or before[2:] != row[2:] or at is None:
+        if before is None or at is None or _row_place(before) != _row_place(row):
             raise _Stale
         combined += _row_hash(row) - _row_hash(before)
         changed[at] = _search_doc(row, url, context.category_name(row[5]), (last.bodies, tag),
@@ -777,6 +777,11 @@ def _index_edited(
                           last.bodies)  # fmt: skip
 
     return _Indexed([f.rel for f in index if f.written], dict(delta), False, token), kept
+
+
+def _row_place(row: tuple) -> tuple:
+    """What gives an article's doc its id (see _search_rows): URL, date and category."""
+    return row[2], row[4], row[5]
 
 
 class _Shas(NamedTuple):

@@ -265,11 +265,14 @@ def lay_out(docs: Iterable[SearchDoc]) -> Layout:
 
 def relaid(layout: Layout, changed: Mapping[int, SearchDoc]) -> Layout | None:
     """The layout with the docs of these ids replaced, if each keeps its place (the same
-    URL, title, date and category) and the index its dimensions; else None. (meta.json,
-    made of those, stays as it was.)"""
+    URL, date and category: a new title or text is fine) and the index its dimensions; else
+    None. (meta.json, made of those, stays as it was.)"""
     order, weight = list(layout.order), layout.weight
     for at, doc in changed.items():
-        if doc[:5] != order[at][:5]:
+        before = order[at]
+        if (doc.url, doc.date, doc.category, doc.category_name) != (
+            before.url, before.date, before.category, before.category_name
+        ):  # fmt: skip
             return None
         weight += doc.weight() - order[at].weight()
         order[at] = doc

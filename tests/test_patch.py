@@ -104,17 +104,44 @@ def test_a_body_edit_keys_only_the_pages_that_hold_the_article(tmp_path, counted
     assert snapshot(root / "public") == clean_copy(root, tmp_path)
 
 
-def test_an_edit_other_pages_show_is_assembled_as_before(tmp_path, counted):
+def test_a_title_edit_is_patched_into_every_page_that_shows_it(tmp_path, counted):
+    """Its page, its neighbours' 上一篇/下一篇 links, its category's and month's lists, the
+    feeds, and the second script's twins of all of them."""
+    root = archive(tmp_path / "site", TWO_SCRIPTS)
+    memory = BuildMemory()
+    assert build_site(root, memory=memory).ok
+    counted["assemble"] = 0
+    path = root / "content/law/a4.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("第4問", "第四問"), encoding="utf-8")
+    result = build_site(root, memory=memory)
+    assert result.ok and counted["assemble"] == 0
+    public = snapshot(root / "public")
+    assert public == clean_copy(root, tmp_path)
+    # (Its neighbours are a8 and a0; its month's list is January's.)
+    for page in ("law/a4/index.html", "law/a8/index.html", "archive/2018/01/index.html",
+                 "feed.xml", "zh-hans/law/a0/index.html"):  # fmt: skip
+        text = public[page].decode()
+        assert ("勞動合同第四問" in text or "劳动合同第四问" in text) and "第4問" not in text, page
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [("date: 2018-01-14 09:00", "date: 2019-01-14 09:00"), ("category: law", "category: news"),
+     ("title: 勞動合同第4問", "title: 勞動合同第4問\nslug: di-si-wen"),
+     ("title: 勞動合同第4問", "title: 勞動合同第4問\ndraft: true")],
+    ids=["date", "category", "slug", "draft"],
+)  # fmt: skip
+def test_an_edit_that_moves_an_article_is_assembled_as_before(tmp_path, counted, old, new):
     root = archive(tmp_path / "site")
     memory = BuildMemory()
     assert build_site(root, memory=memory).ok
-    for old, new in [("勞動合同第4問", "勞動合同第四問"), ("date: 2018-01-14", "date: 2019-01-14")]:
-        path = root / "content/law/a4.md"
-        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
-        counted["assemble"] = 0
-        assert build_site(root, memory=memory).ok
-        assert counted["assemble"] == 1, old
-        assert snapshot(root / "public") == clean_copy(root, tmp_path)
+    path = root / "content/law/a4.md"
+    assert old in path.read_text(encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    counted["assemble"] = 0
+    assert build_site(root, memory=memory).ok
+    assert counted["assemble"] == 1
+    assert snapshot(root / "public") == clean_copy(root, tmp_path)
 
 
 def test_a_body_edit_reaches_the_second_scripts_pages_too(tmp_path, counted):
@@ -170,6 +197,10 @@ def test_the_resident_indexer_is_sent_the_edited_article_alone(tmp_path, indexer
     assert len(edited) == 1
     assert [row[0] for row in sent[edited[0] + 1]] == ["content/law/a6.md"]
     assert here == []  # the indexer spliced it: the build did not index by itself
+    path = root / "content/law/a6.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("第6問", "第六問"), encoding="utf-8")
+    assert build_site(root, memory=memory, indexer=indexer).ok
+    assert here == []  # a new title keeps the doc's place too
     public = snapshot(root / "public")
     assert public == clean_copy(root, tmp_path)
     texts = b"".join(gzip.decompress(d) for n, d in public.items() if n.startswith("search/d/"))
