@@ -79,6 +79,7 @@ def rebuild(
     # Workers fork before the cache is read, so that they do not each count its memory;
     # after a few edits none are forked unless the work turns out large.
     few = not opts.clean and _few_edits_since(last_build_time(root, out), files, others)
+    warmed = _warmed(opts)  # before this build's talk with the indexer begins
     with (
         _SearchIndex(config, files, few, opts.indexer) as search,
         Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers,
@@ -92,7 +93,8 @@ def rebuild(
             cache.warning = f"{out} is not as the last build left it (was a build stopped?)"
         intact = _intact(out, cache, opts.verify)
         fresh = not cache.outputs or live is None or not out.is_dir()  # as output.begin says
-        search.prepare((cache.outputs, intact), (out, fresh), _index_token(cache, intact))
+        token = _index_token(cache, intact, warmed)
+        search.prepare((cache.outputs, intact), (out, fresh), token)
         edited = _edited_since(cache, files)
         sources, articles = read_sources(config, cache, opts.drafts, workers, files, edited)
         problems += [p for entry in sources.values() for p in entry.problems]
@@ -121,6 +123,8 @@ def rebuild(
         parts = save_cache(root, cache, edited)
         if opts.memory is not None:
             opts.memory.keep(root, cache, parts, _held(made, cache, (seen, found), result))
+            if result.index_token is None:
+                _warm_indexer(config, opts, (cache, seen.files), site.articles)
         warnings = tuple(p for p in problems if not p.is_error)
         generation = cache.generation or ""
         state = QuickState(seen.inputs, generation, top_names(out), result.pages, warnings)
@@ -224,13 +228,57 @@ def _live_manifest(cache: BuildCache, out: Path) -> output.Manifest | None:
     return output.read_manifest(out)
 
 
-def _index_token(cache: BuildCache, intact: Container[str]) -> str | None:
+def _index_token(cache: BuildCache, intact: Container[str], warmed: str | None) -> str | None:
     """The token of the resident indexer's index, if the live site holds it (see
-    resident_indexer)."""
+    resident_indexer): the last build's, or the one it made of the live site after that
+    build (`warmed`: see _warm_indexer)."""
     held = cache.held
     if isinstance(held, patch.Held) and cache.outputs and _META_FILE in intact:
-        return held.index_token
+        return held.index_token or warmed
     return None
+
+
+def _warm_indexer(
+    config: Config, opts: BuildOptions, record: tuple[BuildCache, Listing],
+    articles: Iterable[Article],
+) -> None:  # fmt: skip
+    """Have the resident indexer index the site just built, while the builder waits for
+    the next save, when this build's index was not its own (serve's first build, one of
+    many changes): so that the next edit is spliced into an index it holds. (Otherwise the
+    first edit after `serve` starts waited for every article to be indexed: 2.5 s at
+    100 000.) Its answer is taken by the next build (_warmed)."""
+    memory, indexer = opts.memory, opts.indexer
+    if memory is None or indexer is None or not config.search:
+        return
+    cache, sources = record
+    folder = Path(tempfile.mkdtemp(prefix=_SEARCH_TEMP, dir=config.root / CACHE_DIR))
+    resident = _Resident.start(indexer, config, folder)
+    if resident is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    held = _search_record(cache.outputs, cache.outputs)  # every output as just written
+    resident.send((held, cache.out, sources, True), True)  # (laid out even if unchanged)
+    resident.send(_search_rows(articles))
+    memory.warming = (resident, folder)
+
+
+def _warmed(opts: BuildOptions) -> str | None:
+    """The token of the index the resident indexer made of the live site after the last
+    build (see _warm_indexer), once it is done: None if there is none, or if its files are
+    not the live site's, byte for byte (then it wrote some)."""
+    memory = opts.memory
+    warming = memory.warming if memory is not None else None
+    if warming is None:
+        return None
+    memory.warming, (resident, folder) = None, warming
+    try:
+        answer = resident.result()
+    except ChildFailed:
+        return None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    written, _, _, token = answer
+    return None if written else token
 
 
 def _last_record(root: Path, out: Path, fingerprint: str, opts: BuildOptions) -> BuildCache:
@@ -522,7 +570,7 @@ class _SearchIndex:
         # A resident indexer is sent the listing too (a forked child has it already).
         sources = self._sources if isinstance(self._pending, _Resident) else None
         record = _search_record(outputs, intact)
-        self._pending.send((record, None if fresh else str(out), sources), True)
+        self._pending.send((record, None if fresh else str(out), sources, False), True)
 
     def send(
         self, articles: list[Article], workers: Workers, changed: tuple[Article, ...] | None
@@ -649,7 +697,8 @@ def resident_indexer(connection: Connection) -> None:
     holds a site, it shares none of its memory (a child forked from a builder holding
     100 000 articles' records made the builder copy each page of them it touched, which
     cost more than indexing on the second core saved). Each build sends (settings,
-    folder), then what _search_child receives with the sources' listing, or ("edited",
+    folder), then what _search_child receives with the sources' listing (and whether to
+    lay the docs out even if the index is unchanged: see _warm_indexer), or ("edited",
     token, live folder, the edited files' stats) and the rows of the articles an edit
     changed (see _index_edited); None instead of one of those means the build gave up. Its
     answer: an _Indexed, or None if it failed or was given up (the build then indexes by
@@ -700,12 +749,12 @@ def _resident_index(
         if last is None or last.token != base or last.settings != repr(config):
             raise _Stale
         return _index_edited(config, last, rows, sizes, (folder, live and Path(live)))
-    held, live, sources = first
+    held, live, sources, whole = first
     rows = receive()
     bodies = last.bodies if last is not None and last.settings == repr(config) else None
     bodies = bodies or body_store(config, make_context(config).labels["body"])
     written, entries, laid = _write_search(
-        config, held, rows, sources, (folder, live and Path(live)), map, bodies
+        config, held, rows, sources, (folder, live and Path(live)), map, bodies, whole
     )
     token = os.urandom(8).hex()
     if laid is None:
@@ -1103,7 +1152,7 @@ def _search_child(
     from sitegen import postings  # imports numpy, a third of an edit's indexing at 10 000
 
     postings.get_ready()
-    held, live, _ = receive()
+    held, live, _, _ = receive()
     where = (folder, live and Path(live))
     written, entries, _ = _write_search(config, held, receive(), sources, where, map)
     return written, entries, True, None
@@ -1112,6 +1161,7 @@ def _search_child(
 def _write_search(
     config: Config, held: tuple[dict, dict], rows: list[tuple], sources: Listing,
     where: tuple[Path, Path | None], mapper: Callable, bodies: BodyStore | None = None,
+    whole: bool = False,
 ) -> tuple[list[str], dict[str, tuple[str, str]], tuple[Layout, int] | None]:  # fmt: skip
     """The search index, made again only when an article, or the site's settings, changed:
     the index files written into the folder `where` names, the output record of every
@@ -1123,6 +1173,7 @@ def _write_search(
     every one is written. `held`: what _search_record says; `rows`: what _search_rows
     says. `mapper` spreads the indexing of blocks of documents (over worker processes, say).
     `bodies`: a store to read the texts from, left open (one is opened and closed if none).
+    `whole`: lay the docs out even when nothing changed (for a resident indexer to keep).
     """
     from sitegen.search import FORMAT, Place, lay_out, write_layout
 
@@ -1130,7 +1181,7 @@ def _write_search(
     combined = sum(map(_row_hash, rows)) % _KEY_MODULUS
     key = _search_key(config, combined)
     meta = record.get(_META_FILE)
-    if meta is not None and meta[0] == key and all(o in shas for o in record):
+    if not whole and meta is not None and meta[0] == key and all(o in shas for o in record):
         return [], record, None
     context = make_context(config)
     place = Place(*where, shas)

@@ -175,12 +175,10 @@ def test_an_edit_that_breaks_the_front_matter_is_reported_then_mended(tmp_path, 
 
 
 def test_the_resident_indexer_is_sent_the_edited_article_alone(tmp_path, indexer, monkeypatch):
-    """Once it holds the index the live site holds: the first build made that in-process,
-    and the first edit's is the indexer's, made of every article."""
+    """From the first edit on: the first build indexed in-process, and then had the indexer
+    index the site it built while it waited for the edit."""
     root = archive(tmp_path / "site")
     memory = BuildMemory()
-    assert build_site(root, memory=memory, indexer=indexer).ok
-    edit_body(root, "news/a1.md", "工傷認定")
     assert build_site(root, memory=memory, indexer=indexer).ok
     sent: list[object] = []
     real = Companion.send
