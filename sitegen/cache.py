@@ -191,7 +191,7 @@ class BuildMemory:
         self._cache: BuildCache | None = None
         self._token: tuple[int, int, int] | None = None
         # A resident indexer's index of the last build's site, under way (see
-        # pipeline._warm_indexer): taken by the next build.
+        # indexing.warm_indexer): taken by the next build.
         self.warming: Any = None
 
     def take(self, root: Path, fingerprint: str, out: Path) -> BuildCache | None:

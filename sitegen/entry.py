@@ -66,7 +66,7 @@ class BuildOptions:
     progress: Progress | None = None
     waiting: Callable[[str], None] | None = None  # told when another build holds the lock
     memory: BuildMemory | None = None  # a long-lived caller's: the last build's record
-    # A long-lived caller's process for edits' search indexes (see pipeline.resident_indexer), used
+    # A long-lived caller's process for edits' search indexes (see indexing.resident_indexer), used
     # instead of a child forked by each build.
     indexer: Companion | None = None
     # The files under content/ that a long-lived caller's watcher saw change since its last

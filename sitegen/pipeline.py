@@ -4,27 +4,25 @@
 `rebuild` when anything changed. The build reads every source before rendering anything
 (navigation and lists need the whole site), renders only the pages whose inputs changed
 since the last build, stages what it writes, and puts it in place only when nothing failed.
+A long-lived builder (`serve`'s) patches the last site instead when an edit does not move
+any article (sitegen/patch.py). The search index is made beside the build, on the second
+core where it can (sitegen/indexing.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import datetime as dt
 import hashlib
-import os
 import shutil
-import tempfile
 import time
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Final
 
 from sitegen import assets, output, patch
-from sitegen.bodies import BodyStore
 from sitegen.bundles import Listed, article_folders, resolve
 from sitegen.cache import (
     CACHE_DIR,
@@ -47,7 +45,7 @@ from sitegen.entry import STATIC_DIR, BuildOptions, BuildResult, Seen, as_error,
 from sitegen.entry import build_site as build_site
 from sitegen.entry import content_listing as content_listing
 from sitegen.entry import default_jobs as default_jobs
-from sitegen.forked import ChildFailed, Companion, Pending, beside
+from sitegen.indexing import META_FILE, SearchIndex, record_index, warm_indexer, warmed_index
 from sitegen.problems import Problem
 from sitegen.render import (
     layouts_cache_name,
@@ -62,9 +60,7 @@ from sitegen.theme import source_of, with_theme
 from sitegen.workers import SourceTask, Workers, bodies_path, body_store
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-
-    from sitegen.search import Layout, SearchDoc
+    pass
 
 FEW_EDITS: Final = 16  # articles saved since the last build that one process rebuilds sooner
 
@@ -79,9 +75,9 @@ def rebuild(
     # Workers fork before the cache is read, so that they do not each count its memory;
     # after a few edits none are forked unless the work turns out large.
     few = not opts.clean and _few_edits_since(last_build_time(root, out), files, others)
-    warmed = _warmed(opts)  # before this build's talk with the indexer begins
+    warmed = warmed_index(opts)  # before this build's talk with the indexer begins
     with (
-        _SearchIndex(config, files, few, opts.indexer) as search,
+        SearchIndex(config, files, few, opts.indexer) as search,
         Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers,
     ):
         cache = _last_record(root, out, fingerprint, opts)
@@ -90,7 +86,8 @@ def rebuild(
         live = _live_manifest(cache, out)
         if cache.outputs and (live is None or cache.generation != live.id):
             cache.outputs = {}  # the folder is not the one this cache describes: write it whole
-            cache.warning = f"{out} is not as the last build left it (was a build stopped?)"
+            if out.exists():  # (one removed, or never made, is simply made: nothing to say)
+                cache.warning = f"{out} is not as the last build left it (was a build stopped?)"
         intact = _intact(out, cache, opts.verify)
         fresh = not cache.outputs or live is None or not out.is_dir()  # as output.begin says
         token = _index_token(cache, intact, warmed)
@@ -124,7 +121,7 @@ def rebuild(
         if opts.memory is not None:
             opts.memory.keep(root, cache, parts, _held(made, cache, (seen, found), result))
             if result.index_token is None:
-                _warm_indexer(config, opts, (cache, seen.files), site.articles)
+                warm_indexer(config, opts, (cache, seen.files), site.articles)
         warnings = tuple(p for p in problems if not p.is_error)
         generation = cache.generation or ""
         state = QuickState(seen.inputs, generation, top_names(out), result.pages, warnings)
@@ -231,54 +228,11 @@ def _live_manifest(cache: BuildCache, out: Path) -> output.Manifest | None:
 def _index_token(cache: BuildCache, intact: Container[str], warmed: str | None) -> str | None:
     """The token of the resident indexer's index, if the live site holds it (see
     resident_indexer): the last build's, or the one it made of the live site after that
-    build (`warmed`: see _warm_indexer)."""
+    build (`warmed`: see warm_indexer)."""
     held = cache.held
-    if isinstance(held, patch.Held) and cache.outputs and _META_FILE in intact:
+    if isinstance(held, patch.Held) and cache.outputs and META_FILE in intact:
         return held.index_token or warmed
     return None
-
-
-def _warm_indexer(
-    config: Config, opts: BuildOptions, record: tuple[BuildCache, Listing],
-    articles: Iterable[Article],
-) -> None:  # fmt: skip
-    """Have the resident indexer index the site just built, while the builder waits for
-    the next save, when this build's index was not its own (serve's first build, one of
-    many changes): so that the next edit is spliced into an index it holds. (Otherwise the
-    first edit after `serve` starts waited for every article to be indexed: 2.5 s at
-    100 000.) Its answer is taken by the next build (_warmed)."""
-    memory, indexer = opts.memory, opts.indexer
-    if memory is None or indexer is None or not config.search:
-        return
-    cache, sources = record
-    folder = Path(tempfile.mkdtemp(prefix=_SEARCH_TEMP, dir=config.root / CACHE_DIR))
-    resident = _Resident.start(indexer, config, folder)
-    if resident is None:
-        shutil.rmtree(folder, ignore_errors=True)
-        return
-    held = _search_record(cache.outputs, cache.outputs)  # every output as just written
-    resident.send((held, cache.out, sources, True), True)  # (laid out even if unchanged)
-    resident.send(_search_rows(articles))
-    memory.warming = (resident, folder)
-
-
-def _warmed(opts: BuildOptions) -> str | None:
-    """The token of the index the resident indexer made of the live site after the last
-    build (see _warm_indexer), once it is done: None if there is none, or if its files are
-    not the live site's, byte for byte (then it wrote some)."""
-    memory = opts.memory
-    warming = memory.warming if memory is not None else None
-    if warming is None:
-        return None
-    memory.warming, (resident, folder) = None, warming
-    try:
-        answer = resident.result()
-    except ChildFailed:
-        return None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    written, _, _, token = answer
-    return None if written else token
 
 
 def _last_record(root: Path, out: Path, fingerprint: str, opts: BuildOptions) -> BuildCache:
@@ -429,7 +383,7 @@ class _Written:
 
 def _write_site(
     made: _Made, cache: BuildCache, where: tuple[Path, output.Manifest | None],
-    opts: BuildOptions, helpers: tuple[Workers, _SearchIndex], intact: Container[str],
+    opts: BuildOptions, helpers: tuple[Workers, SearchIndex], intact: Container[str],
     found: tuple[Listing, Listing, frozenset[str]],
 ) -> _Written:  # fmt: skip
     site, keys, touched, published = made.site, made.keys, made.touched, made.prepared.published
@@ -471,7 +425,7 @@ def _write_site(
     index = search.result(staging)
     workers.close()  # the last of their work: only this process's own is left
     written += index.written
-    _record_index(outputs, index, previous, holding=patched is not None)
+    record_index(outputs, index, previous, holding=patched is not None)
     if patched is not None and not index.whole:  # only index files can have gone
         removed = sorted(o for o, entry in index.entries.items() if entry is None and o in ours)
     else:
@@ -485,371 +439,6 @@ def _write_site(
     )
     return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
                     tuple(sorted(new)), aside, len(files), index.token, manifest)  # fmt: skip
-
-
-def _record_index(outputs: dict, index: _Indexed, previous: dict, holding: bool) -> None:
-    """Put the index files' record into `outputs`, which holds the last build's (`holding`:
-    a patched site's) or none of it."""
-    if index.whole == holding:
-        search = [(o, e) for o, e in previous.items() if o.startswith(_INDEX_FILES)]
-        if holding:  # the whole new record replaces it
-            for rel, _ in search:
-                del outputs[rel]
-        else:  # the changes are to it
-            outputs.update(search)
-    outputs.update(index.entries)
-    for rel in [o for o, entry in index.entries.items() if entry is None]:
-        del outputs[rel]
-
-
-class _SearchIndex:
-    """The search index's part of a build.
-
-    When the build is to work in this process alone (an edit: `alone`), the index is made
-    in a forked child while this process reads and checks the site and renders the pages:
-    an edit's re-indexing (0.2 s at 10 000 articles, 1.4 s at 100 000) then takes the
-    second core. The child starts before the last build's record is loaded, and imports
-    numpy and readies its tables meanwhile (0.06 s); `prepare` hands it the record of the
-    index files once it is loaded, and `send` the articles as soon as they are read: the
-    child indexes while this process assembles the site (0.65 s at 100 000 articles).
-    (Started any later, it shares the record's memory with this process, and each page of
-    it that this process then touches is copied: assembling 10 000 articles took twice as
-    long.) It writes into a folder of its own under .sitegen-cache/ (the spare tree is not
-    ready yet), whose files are moved into the spare when the result is asked for.
-    Otherwise, or if the child fails, the index is made here then.
-
-    A resident indexer (`serve`'s) that made the index the live site holds is sent only
-    the articles an edit changed, when the site was patched (see resident_indexer).
-    """
-
-    def __init__(
-        self, config: Config, sources: Listing, alone: bool, indexer: Companion | None = None
-    ) -> None:
-        self._config, self._sources = config, sources
-        self._ready: tuple | None = None  # see prepare
-        self._articles: list[Article] | None = None  # see send
-        self._mapper: Callable = map
-        self._pending: Pending | _Resident | None = None
-        self._folder: Path | None = None
-        self._base: str | None = None  # the resident's index that the live site holds
-        if config.search and alone:
-            self._start(config.root / CACHE_DIR, indexer)
-
-    def _start(self, cache: Path, indexer: Companion | None) -> None:
-        for stale in cache.glob(f"{_SEARCH_TEMP}*"):  # a killed build's (builds take a lock)
-            shutil.rmtree(stale, ignore_errors=True)
-        cache.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix=_SEARCH_TEMP, dir=cache))
-        if indexer is not None:
-            self._pending = _Resident.start(indexer, self._config, folder)
-        else:
-            self._pending = beside(_search_child, self._config, self._sources, folder, fed=True)
-        if self._pending is None:
-            shutil.rmtree(folder, ignore_errors=True)
-        else:
-            self._folder = folder
-
-    def prepare(
-        self, record: tuple[dict, Container[str]], where: tuple[Path, bool], base: str | None
-    ) -> None:
-        """The last build's outputs and those intact; the output folder and whether the
-        spare starts empty; the token of the resident indexer's index if the live site
-        holds it. (Sent to the child while the site is read and assembled; to a resident
-        indexer that may be sent an edit's articles alone, once the site is read.)"""
-        if not self._config.search:
-            return
-        self._ready = (record, where)
-        if isinstance(self._pending, _Resident) and base is not None:
-            self._base = base
-        elif self._pending is not None:
-            self._send_record()
-
-    def _send_record(self) -> None:
-        assert self._pending is not None and self._ready is not None
-        (outputs, intact), (out, fresh) = self._ready
-        # A resident indexer is sent the listing too (a forked child has it already).
-        sources = self._sources if isinstance(self._pending, _Resident) else None
-        record = _search_record(outputs, intact)
-        self._pending.send((record, None if fresh else str(out), sources, False), True)
-
-    def send(
-        self, articles: list[Article], workers: Workers, changed: tuple[Article, ...] | None
-    ) -> None:
-        """The articles, once read (in the order of their paths), and the workers, which
-        index the blocks if they were forked to read them after all (a child cannot use
-        them; workers forked later, to render, leave the child at work). `changed`: the
-        articles edited, when they are all that changed (see _patched)."""
-        if not self._config.search:
-            return
-        self._articles, self._mapper = articles, workers.map
-        if self._pending is not None and workers.forked:
-            self._pending.cancel()
-            self._pending = None
-        elif self._pending is not None and self._base is not None and changed is not None:
-            (_, _), (out, fresh) = self._ready
-            sizes = {a.path: self._sources[a.path] for a in changed}
-            self._pending.send(("edited", self._base, None if fresh else str(out), sizes), True)
-            self._pending.send(_search_rows(changed))
-        elif self._pending is not None:
-            if self._base is not None:
-                self._send_record()  # held back for an edit's articles alone
-            self._pending.send(_search_rows(articles))
-
-    def result(self, staging: output.Staging) -> _Indexed:
-        if not self._config.search:
-            return _Indexed([], {})
-        assert self._ready is not None and self._articles is not None, "prepare, send, result"
-        record, (_, fresh) = self._ready
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            try:
-                answer = pending.result()
-            except ChildFailed:
-                pass  # indexed here instead
-            else:
-                if staging.fresh == fresh:  # else its files were not judged alike
-                    for rel in answer[0]:
-                        staging.take(rel, self._folder / rel)
-                    return _Indexed(*answer)
-        live = None if staging.fresh else staging.out
-        rows = _search_rows(self._articles)  # let go of once the docs are made
-        self._articles = None
-        written, entries, _ = _write_search(
-            self._config, _search_record(*record), rows, self._sources,
-            (staging.folder, live), self._mapper,
-        )  # fmt: skip
-        return _Indexed(written, entries)
-
-    def __enter__(self) -> _SearchIndex:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        """Stop a child whose result was never asked for (the build failed), and remove
-        its folder."""
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
-
-
-class _Indexed(NamedTuple):
-    """The index files a build wrote, and their record: every file's (`whole`), or only
-    the changes to the last build's, None for a file gone; `token` names a resident
-    indexer's index (see resident_indexer)."""
-
-    written: list[str]
-    entries: dict[str, tuple[str, str] | None]
-    whole: bool = True
-    token: str | None = None
-
-
-_SEARCH_TEMP: Final = "search-child-"
-
-
-class _Resident:
-    """One build's index by a resident indexer (see resident_indexer), in the part of
-    Pending's ways that _SearchIndex uses: the build's values are sent as they come, then
-    the answer is taken, or thrown away (cancel), so that the next build's talk starts
-    afresh. A failure (the indexer gone, or it raised) is ChildFailed, as a child's."""
-
-    def __init__(self, indexer: Companion) -> None:
-        self._indexer = indexer
-        self._sent = 0  # of the two values a build sends: (record, live folder), articles
-        self._answered = False
-
-    @classmethod
-    def start(cls, indexer: Companion, config: Config, folder: Path):
-        try:
-            indexer.send((config, str(folder)))
-        except ChildFailed:
-            return None  # indexed in the build's process
-        return cls(indexer)
-
-    def send(self, value: Any, more: bool = False) -> None:  # noqa: ARG002 (Pending's)
-        self._sent += 1
-        with contextlib.suppress(ChildFailed):  # result() says it failed
-            self._indexer.send(value)
-
-    def result(self) -> Any:
-        self._answered = True
-        answer = self._indexer.receive()
-        if answer is None:
-            raise ChildFailed("the indexer failed")
-        return answer
-
-    def cancel(self) -> None:
-        """Give up this build's index: None in place of the next value it waits for (it
-        then stops and reads no more), and its answer taken."""
-        if self._answered:
-            return
-        with contextlib.suppress(ChildFailed):
-            if self._sent < 2:
-                self._indexer.send(None)
-                self._sent = 2
-            self.result()
-
-
-def resident_indexer(connection: Connection) -> None:
-    """A long-lived process that makes edits' search indexes for a long-lived builder
-    (`sitegen serve`'s), as _search_child does for one build: started before the builder
-    holds a site, it shares none of its memory (a child forked from a builder holding
-    100 000 articles' records made the builder copy each page of them it touched, which
-    cost more than indexing on the second core saved). Each build sends (settings,
-    folder), then what _search_child receives with the sources' listing (and whether to
-    lay the docs out even if the index is unchanged: see _warm_indexer), or ("edited",
-    token, live folder, the edited files' stats) and the rows of the articles an edit
-    changed (see _index_edited); None instead of one of those means the build gave up. Its
-    answer: an _Indexed, or None if it failed or was given up (the build then indexes by
-    itself).
-
-    It keeps what it made last (_LastIndex), so that an edit lays out again only the edited
-    articles' blocks: making the docs of 100 000 articles, sorting them and cutting them
-    into blocks again took 0.4 s of each save, and the builder's sending every row and the
-    record of every index file another 0.35 s.
-    """
-
-    def receive() -> Any:
-        value = connection.recv()
-        if value is None:
-            raise _GivenUp
-        return value
-
-    last: _LastIndex | None = None
-    while True:
-        try:
-            config, folder = connection.recv()
-        except EOFError:
-            return
-        answer, later = None, None
-        try:
-            answer, later = _resident_index(config, Path(folder), receive, last)
-        except Exception:  # noqa: BLE001 (given up, or failed: the build indexes instead)
-            last = _closed(last)
-        connection.send(answer)
-        if later is not None:  # made after answering: the builder need not wait for it
-            kept = later()
-            if last is not None and last.bodies is not kept.bodies:
-                last.bodies.close()
-            last = kept
-
-
-def _resident_index(
-    config: Config, folder: Path, receive: Callable, last: _LastIndex | None
-) -> tuple[_Indexed, Callable[[], _LastIndex] | None]:
-    """The index of one build, and what makes the record of it to keep."""
-    from sitegen import postings
-
-    postings.get_ready()
-    first = receive()
-    if first[0] == "edited":
-        _, base, live, sizes = first
-        rows = receive()
-        if last is None or last.token != base or last.settings != repr(config):
-            raise _Stale
-        return _index_edited(config, last, rows, sizes, (folder, live and Path(live)))
-    held, live, sources, whole = first
-    rows = receive()
-    bodies = last.bodies if last is not None and last.settings == repr(config) else None
-    bodies = bodies or body_store(config, make_context(config).labels["body"])
-    written, entries, laid = _write_search(
-        config, held, rows, sources, (folder, live and Path(live)), map, bodies, whole
-    )
-    token = os.urandom(8).hex()
-    if laid is None:
-        return _Indexed(written, entries, True, None), None
-    layout, combined = laid
-
-    def kept() -> _LastIndex:
-        by_path = {row[0]: row for row in rows}
-        ids = {doc.url: at for at, doc in enumerate(layout.order)}
-        return _LastIndex(token, repr(config), layout, combined, by_path, ids, entries, bodies)
-
-    return _Indexed(written, entries, True, token), kept
-
-
-@dataclass(frozen=True, slots=True)
-class _LastIndex:
-    """What a resident indexer keeps of the index it made last."""
-
-    token: str
-    settings: str  # repr of the settings it was made with
-    layout: Layout
-    combined: int  # see _search_key
-    rows: dict[str, tuple]  # _search_rows' rows, by path
-    ids: dict[str, int]  # doc ids by URL
-    entries: dict[str, tuple[str, str]]  # the record of the index files
-    bodies: BodyStore  # kept open: the layout's docs read their texts from it
-
-
-def _closed(last: _LastIndex | None) -> None:
-    if last is not None:
-        last.bodies.close()
-    return None
-
-
-def _index_edited(
-    config: Config, last: _LastIndex, rows: list[tuple], sources: Listing,
-    where: tuple[Path, Path | None],
-) -> tuple[_Indexed, Callable[[], _LastIndex]]:  # fmt: skip
-    """The index after an edit of the articles of `rows`, which keep their places (the same
-    URL, date and category): their blocks indexed again and spliced into the live index,
-    which holds the last one (`last`). Answers the changes to the record only."""
-    from sitegen.search import FORMAT, Place, relaid, write_layout
-
-    context = make_context(config)
-    ids, combined, changed = last.ids, last.combined, {}
-    tag = last.bodies.path.stem
-    for row, url in zip(rows, context.urls(row[2] for row in rows), strict=True):
-        before, at = last.rows.get(row[0]), ids.get(url)
-        if before is None or at is None or _row_place(before) != _row_place(row):
-            raise _Stale
-        combined += _row_hash(row) - _row_hash(before)
-        changed[at] = _search_doc(row, url, context.category_name(row[5]), (last.bodies, tag),
-                                  sources)  # fmt: skip
-    layout = relaid(last.layout, changed)
-    if layout is None:
-        raise _Stale
-    place = Place(*where, _Shas(last.entries))
-    blocks = config.root / CACHE_DIR / f"search-{FORMAT}"
-    index = write_layout(layout, place, map, blocks, {at // layout.size for at in changed})
-    # The same dimensions, so the same files: those listed are all that can have changed.
-    listed = _index_entries(index, _search_key(config, combined))
-    delta = {rel: entry for rel, entry in listed.items() if last.entries.get(rel) != entry}
-    token = os.urandom(8).hex()
-
-    def kept() -> _LastIndex:
-        rows_after = {**last.rows, **{row[0]: row for row in rows}}
-        entries = {**last.entries, **delta}
-        return _LastIndex(token, last.settings, layout, combined, rows_after, ids, entries,
-                          last.bodies)  # fmt: skip
-
-    return _Indexed([f.rel for f in index if f.written], dict(delta), False, token), kept
-
-
-def _row_place(row: tuple) -> tuple:
-    """What gives an article's doc its id (see _search_rows): URL, date and category."""
-    return row[2], row[4], row[5]
-
-
-class _Shas(NamedTuple):
-    """The sha256 of each index file, as a record of them says (what Place looks up)."""
-
-    entries: dict[str, tuple[str, str]]
-
-    def get(self, rel: str) -> str | None:
-        entry = self.entries.get(rel)
-        return None if entry is None else entry[1]
-
-
-class _Stale(Exception):
-    """A resident indexer was sent an edit of an index it does not hold (it was restarted,
-    say), or one that moves an article: the build indexes by itself."""
-
-
-class _GivenUp(Exception):
-    """The build that was to send the rest of an index's input gave it up."""
 
 
 def _pages_to_render(
@@ -1120,138 +709,3 @@ def _copy_files(
         staging.copy(rel, file.source)
         written.append(rel)
     return written
-
-
-def _search_rows(articles: list[Article]) -> list[tuple[str, str, str, str, str, str]]:
-    """What the index needs of each article, as plain values a child can be sent: path,
-    digest, URL (the site path), title, date and category. (One string per day and per
-    category, shared by the rows: pickled once each, and 12 MB less at 100 000 articles.)"""
-    days: dict[dt.date, str] = {}
-    names: dict[str, str] = {}
-    rows = []
-    for a in articles:
-        day = a.date.date()
-        date = days.get(day) or days.setdefault(day, day.isoformat())
-        category = names.setdefault(a.category, a.category)
-        rows.append((a.path, a.digest, a.url, a.title, date, category))
-    return rows
-
-
-def _search_record(previous: dict, intact: Container[str]) -> tuple[dict, dict]:
-    """The last build's record of the index files (output -> (key, sha256)), and the
-    sha256 of those the output folder holds as it left them."""
-    record = {o: e for o, e in previous.items() if o.startswith(_INDEX_FILES)}
-    return record, {o: e[1] for o, e in record.items() if o in intact}
-
-
-def _search_child(
-    config: Config, sources: Listing, folder: Path, receive: Callable
-) -> tuple[list[str], dict[str, tuple[str, str]], bool, None]:
-    """The index, in the child _SearchIndex starts: numpy and its tables made ready, then
-    the index once `receive` gives what it is made from."""
-    from sitegen import postings  # imports numpy, a third of an edit's indexing at 10 000
-
-    postings.get_ready()
-    held, live, _, _ = receive()
-    where = (folder, live and Path(live))
-    written, entries, _ = _write_search(config, held, receive(), sources, where, map)
-    return written, entries, True, None
-
-
-def _write_search(
-    config: Config, held: tuple[dict, dict], rows: list[tuple], sources: Listing,
-    where: tuple[Path, Path | None], mapper: Callable, bodies: BodyStore | None = None,
-    whole: bool = False,
-) -> tuple[list[str], dict[str, tuple[str, str]], tuple[Layout, int] | None]:  # fmt: skip
-    """The search index, made again only when an article, or the site's settings, changed:
-    the index files written into the folder `where` names, the output record of every
-    index file, and the layout of its docs with the sum its key is made of (None when
-    nothing changed).
-
-    Index files whose bytes the live site (`where`'s second) already holds are not
-    written (most doc chunks and some shards after an edit); without one (a fresh build)
-    every one is written. `held`: what _search_record says; `rows`: what _search_rows
-    says. `mapper` spreads the indexing of blocks of documents (over worker processes, say).
-    `bodies`: a store to read the texts from, left open (one is opened and closed if none).
-    `whole`: lay the docs out even when nothing changed (for a resident indexer to keep).
-    """
-    from sitegen.search import FORMAT, Place, lay_out, write_layout
-
-    record, shas = held
-    combined = sum(map(_row_hash, rows)) % _KEY_MODULUS
-    key = _search_key(config, combined)
-    meta = record.get(_META_FILE)
-    if not whole and meta is not None and meta[0] == key and all(o in shas for o in record):
-        return [], record, None
-    context = make_context(config)
-    place = Place(*where, shas)
-    blocks = config.root / CACHE_DIR / f"search-{FORMAT}"
-    names = {slug: context.category_name(slug) for slug in {row[5] for row in rows}}
-    with contextlib.ExitStack() as stack:
-        if bodies is None:
-            bodies = stack.enter_context(body_store(config, context.labels["body"]))
-        store = (bodies, bodies.path.stem)  # texts follow from the source and the settings
-        urls = context.urls(row[2] for row in rows)
-        docs = [_search_doc(row, url, names[row[5]], store, sources)
-                for url, row in zip(urls, rows, strict=True)]  # fmt: skip
-        del rows, urls  # the docs hold what they need of them (the caller gave them up)
-        layout = lay_out(docs)
-        del docs
-        index = write_layout(layout, place, mapper, blocks)
-    return [file.rel for file in index if file.written], _index_entries(index, key), (
-        layout, combined)  # fmt: skip
-
-
-def _search_doc(
-    row: tuple, url: str, category_name: str, store: tuple[BodyStore, str], sources: Listing
-) -> SearchDoc:
-    from sitegen.search import SearchDoc
-
-    path, digest, _, title, date, category = row
-    bodies, tag = store
-    return SearchDoc(url, title, date, category, category_name, _BodyText(bodies, path, digest),
-                     f"{tag}:{digest}", sources[path][1])  # fmt: skip
-
-
-def _index_entries(index: list, key: str) -> dict[str, tuple[str, str]]:
-    """The output record of the index files. Only meta.json's holds the key of the whole
-    index: the others' stay as they were while their bytes do, so an edit's record of them
-    changes only where it wrote."""
-    return {f.rel: (key if f.rel == _META_FILE else _FILE_KEY, f.sha) for f in index}
-
-
-def _row_hash(row: tuple) -> int:
-    return int.from_bytes(hashlib.sha256(f"{row[0]}:{row[1]}".encode()).digest()[:16], "big")
-
-
-def _search_key(config: Config, combined: int) -> str:
-    """What the whole index follows from: the settings, and each article's path and digest,
-    as the sum of their hashes (`combined`), which an edit's index adjusts by the articles
-    it changed instead of going over all of them again."""
-    text = f"{config!r}\0{combined % _KEY_MODULUS:032x}"
-    return "search:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-_META_FILE: Final = "search/meta.json"
-_INDEX_FILES: Final = ("search/s/", "search/d/", _META_FILE)  # (search/index.html is a page)
-_FILE_KEY: Final = "search"
-_KEY_MODULUS: Final = 1 << 128
-
-
-class _BodyOf(NamedTuple):
-    """An article as the body store reads it (by digest; rendered from its file if need be)."""
-
-    path: str
-    digest: str
-
-
-class _BodyText(NamedTuple):
-    """An article's plain text, read from the body store when called (a search doc's text:
-    a tuple, 8 MB less than a partial at 100 000 articles)."""
-
-    bodies: BodyStore
-    path: str
-    digest: str
-
-    def __call__(self) -> str:
-        return self.bodies.get(_BodyOf(self.path, self.digest)).text  # type: ignore[arg-type]

@@ -37,7 +37,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sitegen.cache import CACHE_DIR, BuildMemory
 from sitegen.forked import ChildFailed, Companion, companion
-from sitegen.pipeline import BuildResult, build_site, default_jobs, resident_indexer
+from sitegen.indexing import resident_indexer
+from sitegen.pipeline import BuildResult, build_site, default_jobs
 from sitegen.problems import internal_error, system_error
 from sitegen.scan import is_temporary
 
@@ -590,7 +591,7 @@ def _ask(
 def _builder(connection: Connection, root: Path, out: Path, drafts: bool, listening: int) -> None:
     """The builder process: a build for each request, with the last one's record kept in
     memory, until the server closes the connection. Its edits' search indexes are made by
-    an indexer process it starts before it holds a site (see pipeline.resident_indexer)."""
+    an indexer process it starts before it holds a site (see indexing.resident_indexer)."""
     os.close(listening)  # the server's port is the server's: it must close with it
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as Ctrl+C: the server ends this process
     memory = BuildMemory()

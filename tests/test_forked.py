@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import sitegen.forked
+import sitegen.indexing
 import sitegen.pipeline
 import sitegen.scan
 from sitegen.forked import ChildFailed, Pending, beside
@@ -37,7 +38,7 @@ def forking(monkeypatch) -> list[Pending]:
         return pending
 
     monkeypatch.setattr(sitegen.scan, "beside", recording)
-    monkeypatch.setattr(sitegen.pipeline, "beside", recording)
+    monkeypatch.setattr(sitegen.indexing, "beside", recording)
     return started
 
 
@@ -258,7 +259,7 @@ def test_when_the_search_child_dies_the_build_indexes_itself(tmp_path, forking, 
     def dying(function, *args, **kwargs):
         return beside(lambda receive: os._exit(9), fed=True)
 
-    monkeypatch.setattr(sitegen.pipeline, "beside", dying)
+    monkeypatch.setattr(sitegen.indexing, "beside", dying)
     assert edit_and_rebuild(root) == clean_build(root)
 
 
@@ -334,7 +335,7 @@ def test_a_killed_builds_search_folder_is_removed_by_the_next_build(tmp_path, fo
 def indexer(forking):
     """A resident indexer, as `sitegen serve`'s builder starts one; closed at the end."""
     from sitegen.forked import companion
-    from sitegen.pipeline import resident_indexer
+    from sitegen.indexing import resident_indexer
 
     started = companion(resident_indexer)
     assert started is not None

@@ -21,6 +21,7 @@ import sitegen.forked
 from sitegen import pipeline
 from sitegen.cache import CACHE_DIR, SCHEMA, BuildMemory
 from sitegen.forked import companion
+from sitegen.indexing import resident_indexer
 from sitegen.pipeline import build_site
 from sitegen.theme import THEME_DIR
 from tests.conftest import MINIMAL_CONFIG, article, snapshot, write_site
@@ -116,7 +117,7 @@ def test_incremental_builds_equal_clean_builds_after_any_edits(kept, batches):
         if kept == "serve":
             with pytest.MonkeyPatch.context() as patch:  # forked even if a thread was left
                 patch.setattr(sitegen.forked.threading, "active_count", lambda: 1)
-                indexer = companion(pipeline.resident_indexer)
+                indexer = companion(resident_indexer)
             assert indexer is not None
             stack.callback(indexer.close)
         root = new_site(Path(tmp))
@@ -877,3 +878,16 @@ def test_a_manifest_of_thousands_of_files_lists_each_once_and_the_next_build_rea
         and live.kept == frozenset()
         and live.top == frozenset(str(n) for n in range(90))
     )
+
+
+def test_an_output_folder_removed_by_hand_is_built_again_without_a_warning(tmp_path):
+    """`rm -rf public && sitegen build` is an everyday way to start afresh; a folder that is
+    there but not as the last build left it is still named."""
+    root = new_site(tmp_path)
+    assert build_site(root).ok
+    shutil.rmtree(root / "public")
+    again = build_site(root)
+    assert again.ok and again.cache_warning is None
+    assert (root / "public/law/a0/index.html").is_file()
+    (root / "public/.sitegen-manifest").write_text("not a manifest", encoding="utf-8")
+    assert "not as the last build left it" in (build_site(root).cache_warning or "")

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 import sitegen.forked
+import sitegen.indexing
 import sitegen.pipeline
 from sitegen.cache import CACHE_DIR, BuildMemory
 from sitegen.forked import Companion, companion
-from sitegen.pipeline import build_site, resident_indexer
+from sitegen.indexing import resident_indexer
+from sitegen.pipeline import build_site
 from tests.conftest import MINIMAL_CONFIG, article, snapshot, write_site
 
 SEARCHED = MINIMAL_CONFIG.replace("search: false", "search: true")
@@ -76,13 +78,13 @@ def indexer(monkeypatch):
 def indexed_here(monkeypatch) -> list[int]:
     """Each index this process makes by itself (not the resident indexer, forked before)."""
     made: list[int] = []
-    real = sitegen.pipeline._write_search
+    real = sitegen.indexing._write_search
 
     def counting(*args):
         made.append(1)
         return real(*args)
 
-    monkeypatch.setattr(sitegen.pipeline, "_write_search", counting)
+    monkeypatch.setattr(sitegen.indexing, "_write_search", counting)
     return made
 
 
@@ -289,3 +291,21 @@ def test_a_builder_that_kept_no_listing_lists_everything(tmp_path, walks):
     assert build_site(root, memory=BuildMemory(), changed=frozenset({"content/law/a4.md"})).ok
     assert "content" in walks
     assert snapshot(root / "public") == clean_copy(root, tmp_path)
+
+
+def test_a_build_by_another_process_in_between_makes_the_next_list_everything(tmp_path, walks):
+    """What the watcher names is only what changed since this builder's last build: another
+    process's build into the same folder (a second serve) means listing, and reading, anew."""
+    root = archive(tmp_path / "site")
+    memory = BuildMemory()
+    assert build_site(root, memory=memory).ok
+    edit_body(root, "law/a4.md", "加班費")
+    assert build_site(root, memory=memory, changed=frozenset({"content/law/a4.md"})).ok
+    write_site(root, {"content/news/b3.md": article("別處新增", "2018-06-01", "news", "別處。")})
+    assert build_site(root).ok  # another process's build: no memory of its own here
+    walks.clear()
+    edit_body(root, "law/a6.md", "年休假")
+    assert build_site(root, memory=memory, changed=frozenset({"content/law/a6.md"})).ok
+    assert "content" in walks
+    public = snapshot(root / "public")
+    assert "news/b3/index.html" in public and public == clean_copy(root, tmp_path)
