@@ -104,6 +104,8 @@ def patched(
             continue  # not on any page, then or now
         if _place(old) != _place(new) or len(swaps) == MOST:
             return None
+        if old.references != new.references and _named(held.prepared, path):
+            return None  # its files' problems name lines that may have moved
         swaps[path] = new
     return _swapped_in(held, swaps)
 
@@ -132,12 +134,20 @@ def _swapped_in(held: Held, swaps: dict[str, Article]) -> Patched:
 def _place(article: Article) -> tuple:
     """What places an article and what other pages are made from: its path, slug, date (by
     its text and zone: datetimes of two zones at the same instant compare equal), category,
-    URL, old URLs, draft state, the files its body names, and the lines of its front matter
-    (which the last build's messages name). The rest it only shows."""
+    URL, old URLs, draft state, the files its body names (not the lines they are named on:
+    see _named), and the lines of its front matter (which the last build's messages name).
+    The rest it only shows."""
     date = article.date
+    files = tuple(target for target, _ in article.references)
     return (article.path, article.slug, date.isoformat(), str(date.tzinfo), article.category,
-            article.url, article.legacy_path, article.aliases, article.draft,
-            article.references, article.key_lines)  # fmt: skip
+            article.url, article.legacy_path, article.aliases, article.draft, files,
+            article.key_lines)  # fmt: skip
+
+
+def _named(prepared: Prepared, path: str) -> bool:
+    """Whether checking the articles' files found a problem in this article (its message
+    names the line of the reference)."""
+    return any(problem.path.as_posix() == path for problem in prepared.problems)
 
 
 def _held_by(page: Page) -> list[Article]:

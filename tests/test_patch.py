@@ -309,3 +309,42 @@ def test_a_build_by_another_process_in_between_makes_the_next_list_everything(tm
     assert "content" in walks
     public = snapshot(root / "public")
     assert "news/b3/index.html" in public and public == clean_copy(root, tmp_path)
+
+
+def photo() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (1200, 800), (70, 110, 150)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def test_a_body_edit_above_a_photo_is_patched_and_a_new_broken_link_is_named(tmp_path, counted):
+    """Lines added above a photo move the line its reference is on; its files stay the same,
+    so the edit is patched. A reference to a file that is not there is an error naming its
+    line, and the last good site stays."""
+    body = "表彰大會舉行。\n\n![職工合影](合影.jpg)\n"
+    folder = "content/news/2024-awards"
+    root = write_site(tmp_path / "site", {
+        f"{folder}/index.md": article("勞模表彰大會", "2018-02-20 09:00", "news", body),
+        f"{folder}/合影.jpg": photo(),
+        "content/law/a1.md": article("勞動合同第1問", "2018-01-11 09:00", "law", "正文。"),
+    }, SEARCHED)  # fmt: skip
+    memory = BuildMemory()
+    assert build_site(root, memory=memory).ok
+    path = root / f"{folder}/index.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("舉行。", "舉行。\n\n補充一段。"), encoding="utf-8")
+    counted["assemble"] = 0
+    assert build_site(root, memory=memory).ok and counted["assemble"] == 0
+    public = snapshot(root / "public")
+    assert public == clean_copy(root, tmp_path)
+    assert "補充一段" in public["news/2024-awards/index.html"].decode()
+    path.write_text(text.replace("舉行。", "舉行。\n\n![缺的](沒有這張.jpg)"), encoding="utf-8")
+    counted["assemble"] = 0  # (the clean build counted)
+    broken = build_site(root, memory=memory)
+    assert not broken.ok and counted["assemble"] == 1
+    assert [p.line for p in broken.problems if "沒有這張.jpg" in p.message] == [9]
+    assert snapshot(root / "public") == public
