@@ -320,7 +320,9 @@ def resident_indexer(connection: Connection) -> None:
         try:
             answer, later = _resident_index(config, Path(folder), receive, last)
         except Exception:  # noqa: BLE001 (given up, or failed: the build indexes instead)
-            last = _closed(last)
+            if last is not None:  # the build indexes by itself: what it held is stale
+                last.bodies.close()
+            last = None
         connection.send(answer)
         if later is not None:  # made after answering: the builder need not wait for it
             kept = later()
@@ -375,12 +377,6 @@ class _LastIndex:
     ids: dict[str, int]  # doc ids by URL
     entries: dict[str, tuple[str, str]]  # the record of the index files
     bodies: BodyStore  # kept open: the layout's docs read their texts from it
-
-
-def _closed(last: _LastIndex | None) -> None:
-    if last is not None:
-        last.bodies.close()
-    return None
 
 
 def _index_edited(
