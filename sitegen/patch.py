@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Final
 
 from sitegen.content import Article
 from sitegen.scripts import convert_articles, converter_of
-from sitegen.site import Page, Site
+from sitegen.site import Page, Site, records_of
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -72,8 +72,9 @@ def hold(
     output the site claims)."""
     where: dict[str, set[int]] = defaultdict(set)
     for index, page in enumerate(site.pages):
-        for article in _held_by(page):
-            where[article.path].add(index)
+        for article in records_of(page):
+            if article is not None:
+                where[article.path].add(index)
     frozen = {path: tuple(sorted(found_at)) for path, found_at in where.items()}
     positions = {article.path: at for at, article in enumerate(site.articles)}
     return Held(site, *seen, *prepared, clashes, plan, frozen, positions, index_token)
@@ -148,14 +149,6 @@ def _named(prepared: Prepared, path: str) -> bool:
     """Whether checking the articles' files found a problem in this article (its message
     names the line of the reference)."""
     return any(problem.path.as_posix() == path for problem in prepared.problems)
-
-
-def _held_by(page: Page) -> list[Article]:
-    held = [a for a in (page.article, page.previous, page.next) if a is not None]
-    held += page.entries
-    for _, group in page.groups:
-        held += group
-    return held
 
 
 def _with_record(page: Page, new: Article) -> Page:

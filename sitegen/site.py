@@ -141,6 +141,14 @@ def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> S
     return Site(config, ordered, tuple(pages), tuple(page.output for page in pages))
 
 
+def records_of(page: Page) -> list[Article | None]:
+    """The article records a page is made from, in their fields' order (None where it has
+    no article, or no neighbour on that side)."""
+    records = [page.article, page.previous, page.next, *page.entries]
+    records += [a for _, group in page.groups for a in group]
+    return records
+
+
 def with_files(site: Site, files: Mapping[str, ArticleFiles]) -> Site:
     """The site with each article's files on its page and print view, and the first image
     of each feed entry on its feed (the pages of articles without files stay as they are)."""
