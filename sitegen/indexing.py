@@ -13,17 +13,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import marshal
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitegen import output
 from sitegen.bodies import BodyStore
-from sitegen.cache import CACHE_DIR, BuildCache
+from sitegen.cache import CACHE_DIR, BuildCache, SourceEntry, write_atomically
 from sitegen.config import Config
 from sitegen.content import Article
 from sitegen.forked import ChildFailed, Companion, Pending, beside
@@ -109,12 +110,14 @@ class SearchIndex:
         self._pending.send((record, None if fresh else str(out), sources, False), True)
 
     def send(
-        self, articles: list[Article], workers: Workers, changed: tuple[Article, ...] | None
-    ) -> None:
+        self, articles: list[Article], workers: Workers, changed: tuple[Article, ...] | None,
+        loaded: Mapping[str, SourceEntry] | None = None,
+    ) -> None:  # fmt: skip
         """The articles, once read (in the order of their paths), and the workers, which
         index the blocks if they were forked to read them after all (a child cannot use
         them; workers forked later, to render, leave the child at work). `changed`: the
-        articles edited, when they are all that changed (see _patched)."""
+        articles edited, when they are all that changed (see _patched). `loaded`: the
+        sources' entries as the last build's record gave them (see _rows_for_child)."""
         if not self._config.search:
             return
         self._articles, self._mapper = articles, workers.map
@@ -126,10 +129,29 @@ class SearchIndex:
             sizes = {a.path: self._sources[a.path] for a in changed}
             self._pending.send(("edited", self._base, None if fresh else str(out), sizes), True)
             self._pending.send(_search_rows(changed))
-        elif self._pending is not None:
+        elif isinstance(self._pending, _Resident):
             if self._base is not None:
                 self._send_record()  # held back for an edit's articles alone
             self._pending.send(_search_rows(articles))
+        elif self._pending is not None:
+            self._pending.send(self._rows_for_child(articles, loaded or {}))
+
+    def _rows_for_child(
+        self, articles: list[Article], loaded: Mapping[str, SourceEntry]
+    ) -> list[tuple] | tuple[str, list[str], list[tuple], int]:
+        """What a forked child is sent of the articles: every one's row, or, when the rows
+        of the index the last build recorded are kept (see _keep_rows), the rows of those
+        whose record is not the one loaded (an edit's), the paths of the recorded sources
+        that are not articles now (the rest are the kept rows), and how many articles
+        there are. Making and sending 10 000 rows took 0.03 s of an edit; the child could
+        not begin before they came, nor read them faster than the pipe let them through."""
+        assert self._ready is not None, "prepare comes first"
+        meta = self._ready[0][0].get(META_FILE)
+        if meta is None or not _rows_file(self._config, meta[0]).is_file():
+            return _search_rows(articles)
+        fresh = [a for a in articles if getattr(loaded.get(a.path), "article", None) is not a]
+        gone = sorted(loaded.keys() - {a.path for a in articles})
+        return (_SINCE, gone, _search_rows(fresh), len(articles))
 
     def result(self, staging: output.Staging) -> Indexed:
         if not self._config.search:
@@ -350,14 +372,16 @@ def _resident_index(
     bodies = last.bodies if last is not None and last.settings == repr(config) else None
     bodies = bodies or body_store(config, make_context(config).labels["body"])
     written, entries, laid = _write_search(
-        config, held, rows, sources, (folder, live and Path(live)), map, bodies, whole
-    )
+        config, held, rows, sources, (folder, live and Path(live)), map, bodies, whole,
+        keep=False,
+    )  # fmt: skip
     token = os.urandom(8).hex()
     if laid is None:
         return Indexed(written, entries, True, None), None
     layout, combined = laid
 
     def kept() -> _LastIndex:
+        _keep_rows(config, _search_key(config, combined), rows)
         by_path = {row[0]: row for row in rows}
         ids = {doc.url: at for at, doc in enumerate(layout.order)}
         return _LastIndex(token, repr(config), layout, combined, by_path, ids, entries, bodies)
@@ -411,6 +435,7 @@ def _index_edited(
 
     def kept() -> _LastIndex:
         rows_after = {**last.rows, **{row[0]: row for row in rows}}
+        _keep_rows(config, _search_key(config, combined), rows_after.values())
         entries = {**last.entries, **delta}
         return _LastIndex(token, last.settings, layout, combined, rows_after, ids, entries,
                           last.bodies)  # fmt: skip
@@ -469,19 +494,111 @@ def _search_child(
 ) -> tuple[list[str], dict[str, tuple[str, str]], bool, None]:
     """The index, in the child SearchIndex starts: numpy and its tables made ready, then
     the index once `receive` gives what it is made from."""
-    from sitegen import postings  # imports numpy, a third of an edit's indexing at 10 000
+    context = make_context(config)
+    with body_store(config, context.labels["body"]) as bodies:
+        made_with = (context, bodies, sources)
+        # Made while the build loads its record: the docs of the rows kept last, most
+        # often those of the index that record names (else those are read once it comes).
+        earlier = _earlier(_newest_rows(config), made_with)
+        from sitegen import postings  # imports numpy, a third of an edit's indexing at 10 000
 
-    postings.get_ready()
-    held, live, _, _ = receive()
-    where = (folder, live and Path(live))
-    written, entries, _ = _write_search(config, held, receive(), sources, where, map)
+        postings.get_ready()
+        held, live, _, _ = receive()
+        meta = held[0].get(META_FILE)
+        if meta is None:
+            earlier = None
+        elif earlier is None or earlier.key != meta[0]:
+            earlier = _earlier(_rows_file(config, meta[0]), made_with)
+        rows = _rows_received(receive(), earlier)
+        where = (folder, live and Path(live))
+        written, entries, _ = _write_search(config, held, rows, sources, where, map, bodies,
+                                            made=earlier)  # fmt: skip
     return written, entries, True, None
+
+
+class _Earlier(NamedTuple):
+    """The rows of an index made before (see _keep_rows), by path, with the docs and
+    hashes made of those whose files are still there."""
+
+    key: str  # the index's
+    rows: dict[str, tuple]
+    docs: dict[tuple, SearchDoc]
+    hashes: dict[tuple, int]
+
+
+def _earlier(path: Path | None, made_with: tuple[Any, BodyStore, Listing]) -> _Earlier | None:
+    """What a child makes of the rows kept in this file (None if there are none)."""
+    if path is None:
+        return None
+    try:
+        rows = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if type(rows) is not list:
+        return None
+    context, bodies, sources = made_with
+    present = [row for row in rows if row[0] in sources]
+    docs = _docs_of(present, context, (bodies, bodies.path.stem), sources)
+    hashes = {row: _row_hash(row) for row in present}
+    key = "search:" + path.stem.removeprefix(_ROWS)
+    return _Earlier(key, {row[0]: row for row in rows}, dict(zip(present, docs, strict=True)),
+                    hashes)  # fmt: skip
+
+
+def _rows_received(sent: list | tuple, earlier: _Earlier | None) -> list[tuple]:
+    """The rows of this build's articles from what SearchIndex sent (see _rows_for_child).
+    When the kept rows went meanwhile, or do not add up, this raises: the child fails, and
+    the build indexes by itself. (The order of the rows does not matter: lay_out sorts.)"""
+    if type(sent) is list:
+        return sent
+    _, gone, fresh, count = sent
+    if earlier is None:
+        raise _Stale
+    new = {row[0]: row for row in fresh}
+    rows = [row for path, row in earlier.rows.items() if path not in new]
+    if gone:
+        left = set(gone)
+        rows = [row for row in rows if row[0] not in left]
+    rows += fresh
+    if len(rows) != count:
+        raise _Stale
+    return rows
+
+
+def _newest_rows(config: Config) -> Path | None:
+    found = (config.root / CACHE_DIR).glob(f"{_ROWS}*.marshal")
+    return max(found, key=_modified, default=None)
+
+
+def _rows_file(config: Config, key: str) -> Path:
+    return config.root / CACHE_DIR / f"{_ROWS}{key.split(':')[-1]}.marshal"
+
+
+def _keep_rows(config: Config, key: str, rows: Iterable[tuple]) -> None:
+    """Keep the rows an index with this key was made of, for the next build's child (see
+    _earlier), and the rows of the two indexes before it (other output folders' builds
+    share the folder); older ones go."""
+    path = _rows_file(config, key)
+    try:
+        write_atomically(path, marshal.dumps(list(rows)))
+        kept = sorted(path.parent.glob(f"{_ROWS}*.marshal"), key=_modified, reverse=True)
+    except OSError:
+        return  # the next build's child is sent every row
+    for stale in kept[_ROWS_KEPT:]:
+        stale.unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _write_search(
     config: Config, held: tuple[dict, dict], rows: list[tuple], sources: Listing,
     where: tuple[Path, Path | None], mapper: Callable, bodies: BodyStore | None = None,
-    whole: bool = False,
+    whole: bool = False, made: _Earlier | None = None, keep: bool = True,
 ) -> tuple[list[str], dict[str, tuple[str, str]], tuple[Layout, int] | None]:  # fmt: skip
     """The search index, made again only when an article, or the site's settings, changed:
     the index files written into the folder `where` names, the output record of every
@@ -494,32 +611,48 @@ def _write_search(
     says. `mapper` spreads the indexing of blocks of documents (over worker processes, say).
     `bodies`: a store to read the texts from, left open (one is opened and closed if none).
     `whole`: lay the docs out even when nothing changed (for a resident indexer to keep).
+    `made`: the docs and hashes of rows made beforehand (see _earlier). `keep`: keep the
+    rows for the next build's child here (a resident indexer keeps them after answering).
     """
     from sitegen.search import FORMAT, Place, lay_out, write_layout
 
     record, shas = held
-    combined = sum(map(_row_hash, rows)) % _KEY_MODULUS
+    hashes = made.hashes if made is not None else {}
+    combined = sum(hashes.get(row) or _row_hash(row) for row in rows) % _KEY_MODULUS
     key = _search_key(config, combined)
     meta = record.get(META_FILE)
     if not whole and meta is not None and meta[0] == key and all(o in shas for o in record):
         return [], record, None
+    if keep:
+        _keep_rows(config, key, rows)
     context = make_context(config)
     place = Place(*where, shas)
     blocks = config.root / CACHE_DIR / f"search-{FORMAT}"
-    names = {slug: context.category_name(slug) for slug in {row[5] for row in rows}}
     with contextlib.ExitStack() as stack:
         if bodies is None:
             bodies = stack.enter_context(body_store(config, context.labels["body"]))
         store = (bodies, bodies.path.stem)  # texts follow from the source and the settings
-        urls = context.urls(row[2] for row in rows)
-        docs = [_search_doc(row, url, names[row[5]], store, sources)
-                for url, row in zip(urls, rows, strict=True)]  # fmt: skip
-        del rows, urls  # the docs hold what they need of them (the caller gave them up)
+        if made is None:
+            docs = _docs_of(rows, context, store, sources)
+        else:
+            new = [row for row in rows if row not in made.docs]
+            docs_new = dict(zip(new, _docs_of(new, context, store, sources), strict=True))
+            docs = [made.docs.get(row) or docs_new[row] for row in rows]
+        del rows  # the docs hold what they need of them (the caller gave them up)
         layout = lay_out(docs)
         del docs
         index = write_layout(layout, place, mapper, blocks)
     return [file.rel for file in index if file.written], _index_entries(index, key), (
         layout, combined)  # fmt: skip
+
+
+def _docs_of(
+    rows: list[tuple], context: Any, store: tuple[BodyStore, str], sources: Listing
+) -> list[SearchDoc]:
+    names = {slug: context.category_name(slug) for slug in {row[5] for row in rows}}
+    urls = context.urls(row[2] for row in rows)
+    return [_search_doc(row, url, names[row[5]], store, sources)
+            for url, row in zip(urls, rows, strict=True)]  # fmt: skip
 
 
 def _search_doc(
@@ -559,6 +692,11 @@ _INDEX_FILES: Final = ("search/s/", "search/d/", META_FILE)  # (search/index.htm
 
 
 _FILE_KEY: Final = "search"
+
+
+_SINCE: Final = "since"  # see SearchIndex._rows_for_child
+_ROWS: Final = "search-rows-"  # the kept rows' files (see _keep_rows)
+_ROWS_KEPT: Final = 3
 
 
 _KEY_MODULUS: Final = 1 << 128

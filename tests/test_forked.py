@@ -105,6 +105,28 @@ def test_a_fed_child_gets_what_is_sent_later_even_with_another_process_holding_t
         os.waitpid(holder, 0)
 
 
+def test_what_is_sent_to_a_busy_fed_child_is_taken_in_at_once(forking, tmp_path):
+    """The build's sends must not wait until the child asks for them: the search child
+    imports numpy first, and the build held up meanwhile was the whole edit held up."""
+    go = tmp_path / "go"
+
+    def busy(receive):
+        while not go.exists():
+            time.sleep(0.01)
+        return len(receive())
+
+    pending = beside(busy, fed=True)
+    assert pending is not None
+    sending = threading.Thread(target=pending.send, args=("丙" * 1_000_000,), daemon=True)
+    sending.start()  # 3 MB: more than a pipe holds
+    sending.join(20)
+    try:
+        assert not sending.is_alive()
+    finally:
+        go.touch()
+    assert pending.result() == 1_000_000
+
+
 def test_a_fed_child_asked_for_its_answer_before_its_last_input_fails_instead_of_waiting(
     forking,
 ):
@@ -247,9 +269,8 @@ def test_an_edits_search_index_is_made_in_a_child_as_a_clean_build_makes_it(tmp_
     after = edit_and_rebuild(root)
     assert len(forking) == 1 and all(reaped(p) for p in forking)  # the index made
     assert after == clean_build(root)
-    texts = [gzip.decompress(data).decode("utf-8") for name, data in after.items()
-             if name.startswith("search/d/")]  # fmt: skip
-    assert any("加班費" in text for text in texts) and not any("最低工資標準3" in t for t in texts)
+    texts = doc_texts(after)
+    assert "加班費" in texts and "最低工資標準3" not in texts
 
 
 def test_when_the_search_child_dies_the_build_indexes_itself(tmp_path, forking, monkeypatch):
@@ -300,7 +321,89 @@ def test_the_search_child_has_the_articles_before_the_site_is_assembled(
     monkeypatch.setattr(sitegen.pipeline, "assemble", assemble)
     assert edit_and_rebuild(root) == clean_build(root)
     assert at_assembly[0] == 2  # the record of the index files, then the articles
+    # Only the edited article's row: the child has the others' from the last build.
+    since, gone, rows, count = sent[1]
+    assert [row[0] for row in rows] == ["content/law/3.md"] and gone == [] and count == 5
+
+
+def test_the_search_child_is_sent_every_row_when_the_last_ones_were_not_kept(
+    tmp_path, forking, monkeypatch
+):
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    for kept in (root / ".sitegen-cache").glob("search-rows-*"):
+        kept.unlink()
+    sent: list[object] = []
+    real_send = Pending.send
+    monkeypatch.setattr(Pending, "send", lambda self, value, more=False: (
+        sent.append(value), real_send(self, value, more)))  # fmt: skip
+    assert edit_and_rebuild(root) == clean_build(root)
     assert [row[0] for row in sent[1]] == [f"content/law/{n}.md" for n in range(1, 6)]
+
+
+@pytest.fixture
+def indexed_here(monkeypatch) -> list[int]:
+    """Each index this process makes (a child's calls are counted in the child only)."""
+    made: list[int] = []
+    real = sitegen.indexing._write_search
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sitegen.indexing, "_write_search", counted)
+    return made
+
+
+@pytest.mark.parametrize("harm", ["damaged", "another index's newer"])
+def test_an_edits_index_is_right_whatever_became_of_the_kept_rows(
+    tmp_path, forking, indexed_here, harm
+):
+    """The search child starts from the rows the last build's index was made of, kept in
+    the cache. Damaged, they cost the child its work (the build indexes by itself); a
+    newer file of another output folder's index, which the child reads first, is put
+    aside for the right one."""
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    (kept,) = (root / ".sitegen-cache").glob("search-rows-*")
+    if harm == "damaged":
+        kept.write_bytes(b"\x00 not the rows")
+    else:  # a build of another title into another folder, the title put back after
+        second = root / "content/law/2.md"
+        text = second.read_text(encoding="utf-8")
+        second.write_text(text.replace("勞動合同第2問", "工傷認定"), encoding="utf-8")
+        assert build_site(root, root / "other").ok
+        second.write_text(text, encoding="utf-8")
+        assert len(list((root / ".sitegen-cache").glob("search-rows-*"))) == 2
+    indexed_here.clear()
+    after = edit_and_rebuild(root)
+    assert len(indexed_here) == (1 if harm == "damaged" else 0)
+    assert after == clean_build(root)
+    texts = doc_texts(after)
+    assert "勞動合同第2問" in texts and "工傷認定" not in texts
+
+
+def test_an_edit_that_removes_and_adds_articles_is_indexed_as_a_clean_build_does(
+    tmp_path, forking, indexed_here
+):
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    (root / "content/law/4.md").unlink()
+    write_site(root, {"content/law/6.md": "---\ntitle: 帶薪年假\ndate: 2018-09-20\n"
+                      "category: law\n---\n職工工作滿一年的，享受帶薪年休假。\n"})  # fmt: skip
+    forking.clear()
+    indexed_here.clear()
+    after = edit_and_rebuild(root)
+    assert len(forking) == 1 and not indexed_here  # by the child, from the kept rows
+    assert after == clean_build(root)
+    texts = doc_texts(after)
+    assert "帶薪年休假" in texts and "最低工資標準4" not in texts and "最低工資標準5" in texts
+
+
+def doc_texts(site: dict[str, bytes]) -> str:
+    """The search index's doc chunks (titles and texts), as one string."""
+    chunks = (data for name, data in site.items() if name.startswith("search/d/"))
+    return "".join(gzip.decompress(data).decode("utf-8") for data in chunks)
 
 
 def test_an_error_found_while_the_search_child_works_stops_it_and_leaves_the_site(
@@ -365,6 +468,34 @@ def test_a_resident_indexer_makes_each_edits_index_as_a_clean_build_does(
     assert public == clean_build(root)
     texts = b"".join(gzip.decompress(d) for n, d in public.items() if n.startswith("search/d/"))
     assert "年休假".encode() in texts and "加班費按工資基數計算".encode() in texts
+
+
+def test_after_serve_spliced_an_edit_a_builds_child_starts_from_the_rows_serve_kept(
+    tmp_path, forking, indexer, monkeypatch
+):
+    """`sitegen build` after `sitegen serve`: the resident indexer keeps the rows of each
+    index it makes, as a build does, so the build's child is sent the edited rows only."""
+    from sitegen.cache import BuildMemory
+
+    root = searched_site(tmp_path / "site")
+    memory = BuildMemory()
+    assert build_site(root, memory=memory, indexer=indexer).ok
+    for title in ("第3問：加班費", "第3問：年休假"):  # the first spliced into the index held
+        write_site(root, {"content/law/3.md": f"---\ntitle: {title}\ndate: 2018-09-13\n"
+                          "category: law\n---\n加班費按工資基數計算。\n"})  # fmt: skip
+        assert build_site(root, memory=memory, indexer=indexer).ok
+    sent: list[object] = []
+    real_send = Pending.send
+    monkeypatch.setattr(Pending, "send", lambda self, value, more=False: (
+        sent.append(value), real_send(self, value, more)))  # fmt: skip
+    write_site(root, {"content/law/2.md": "---\ntitle: 勞動合同第2問\ndate: 2018-09-12\n"
+                      "category: law\n---\n經濟補償按工作年限支付。\n"})  # fmt: skip
+    assert build_site(root).ok  # as `sitegen build` does: no memory, no resident indexer
+    since, _, rows, _ = sent[1]
+    assert since == "since" and [row[0] for row in rows] == ["content/law/2.md"]
+    public = snapshot(root / "public")
+    assert public == clean_build(root)
+    assert "經濟補償" in doc_texts(public) and "第3問：年休假" in doc_texts(public)
 
 
 def test_a_build_whose_resident_indexer_was_killed_indexes_by_itself(tmp_path, forking, indexer):
