@@ -263,6 +263,23 @@ def lay_out(docs: Iterable[SearchDoc]) -> Layout:
     return Layout(order, weight, per_chunk, shards, size, blocks, meta)
 
 
+def laid_as(order: list[SearchDoc], dimensions: tuple, digests: list[str], meta: bytes) -> Layout:
+    """The layout lay_out made of these docs (in its order), from what it recorded of it:
+    (weight, per_chunk, shards, size), each block's digest, meta.json. (A build's search
+    child has it so from the last build's kept rows, without sorting and hashing again.)"""
+    weight, per_chunk, shards, size = dimensions
+    firsts = range(0, len(order), size)
+    blocks = [_Block(first, order[first : first + size], digest)
+              for first, digest in zip(firsts, digests, strict=True)]  # fmt: skip
+    return Layout(order, weight, per_chunk, shards, size, blocks, meta)
+
+
+def recorded(layout: Layout) -> tuple[tuple, list[str], bytes]:
+    """What laid_as makes the layout again from, with its docs."""
+    dimensions = (layout.weight, layout.per_chunk, layout.shards, layout.size)
+    return dimensions, [block.digest for block in layout.blocks], layout.meta
+
+
 def relaid(layout: Layout, changed: Mapping[int, SearchDoc]) -> Layout | None:
     """The layout with the docs of these ids replaced, if each keeps its place (the same
     URL, date and category: a new title or text is fine) and the index its dimensions; else

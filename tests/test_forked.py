@@ -355,6 +355,58 @@ def indexed_here(monkeypatch) -> list[int]:
     return made
 
 
+@pytest.fixture
+def spliced_log(monkeypatch, tmp_path) -> Path:
+    """A file each splice of an edit into the live index (see _index_edited) adds a line
+    to: the search child, forked after this, inherits the spy."""
+    log = tmp_path / "spliced.log"
+    real = sitegen.indexing._index_edited
+
+    def logged(*args, **kwargs):
+        answer = real(*args, **kwargs)
+        with log.open("a", encoding="utf-8") as out:
+            out.write("spliced\n")
+        return answer
+
+    monkeypatch.setattr(sitegen.indexing, "_index_edited", logged)
+    return log
+
+
+@pytest.mark.parametrize(
+    ("change", "spliced"),
+    [("body", True), ("title", True), ("longer body", False), ("date", False),
+     ("new article", False)],
+)  # fmt: skip
+def test_the_search_child_splices_an_edit_that_moves_no_article(
+    tmp_path, forking, indexed_here, spliced_log, change, spliced
+):
+    """As serve's indexer does: only the edited article's block is indexed again and
+    spliced into the live index, when the edit leaves the index's dimensions as they were
+    (here, an edit of as many bytes: docs per chunk follow from their average size). An
+    article moved or added, or other dimensions: the docs are laid out again. The index
+    is a clean build's either way, and made by the child."""
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    head = "---\ntitle: 勞動合同第3問\ndate: 2018-09-13\ncategory: law\n---\n"
+    body = "試用期工資不得低於最低工資標準3。\n"
+    text = {
+        "body": head + body.replace("工資不得低於最低工資", "加班不得多於法定工時"),
+        "title": head.replace("勞動合同", "加班工資") + body,
+        "longer body": head + body * 3,
+        "date": head.replace("2018-09-13", "2018-10-01") + body,
+    }
+    if change == "new article":
+        write_site(root, {"content/law/7.md": head.replace("3問", "7問") + "加班費。\n"})
+    else:
+        write_site(root, {"content/law/3.md": text[change]})
+    forking.clear()
+    indexed_here.clear()
+    assert build_site(root).ok
+    assert len(forking) == 1 and not indexed_here
+    assert spliced_log.exists() == spliced
+    assert snapshot(root / "public") == clean_build(root)
+
+
 @pytest.mark.parametrize("harm", ["damaged", "another index's newer"])
 def test_an_edits_index_is_right_whatever_became_of_the_kept_rows(
     tmp_path, forking, indexed_here, harm
