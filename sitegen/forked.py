@@ -276,17 +276,25 @@ class _Inbox:
     def _take_in(self) -> None:
         failed = None
         while failed is None:
-            if not select.select([self._reader], [], [], 1.0)[0]:
-                if os.getppid() != self._parent:
-                    failed = ChildFailed("the build that started this child is gone")
-                continue
-            chunk = os.read(self._reader, _PIPE_BYTES)
-            if not chunk:
-                failed = ChildFailed("the build sent no more")
+            chunk, failed = self._next_chunk()
             with self._arrived:
                 self._data += chunk
                 self._failed = failed
                 self._arrived.notify()
+
+    def _next_chunk(self) -> tuple[bytes, ChildFailed | None]:
+        """What the parent sent next (nothing after a second without), or why no more will
+        come. (The pipe failing must fail the child too: this thread's exception would end
+        the thread alone, and the child would wait for ever.)"""
+        try:
+            if not select.select([self._reader], [], [], 1.0)[0]:
+                if os.getppid() != self._parent:
+                    return b"", ChildFailed("the build that started this child is gone")
+                return b"", None
+            chunk = os.read(self._reader, _PIPE_BYTES)
+        except OSError as exc:
+            return b"", ChildFailed(f"the pipe from the build failed ({exc})")
+        return chunk, None if chunk else ChildFailed("the build sent no more")
 
 
 def _answer(writer: int, function: Callable[..., Any], args: tuple) -> None:

@@ -127,6 +127,30 @@ def test_what_is_sent_to_a_busy_fed_child_is_taken_in_at_once(forking, tmp_path)
     assert pending.result() == 1_000_000
 
 
+def test_a_fed_child_whose_pipe_fails_fails_instead_of_waiting(forking):
+    """Its input is taken in on a thread: a pipe that fails there must fail the child (the
+    build then indexes by itself), not leave it waiting for input that cannot come. (The
+    parent keeps its end open, and waits for the child to end by itself.)"""
+
+    def broken(receive):
+        os.close(receive._reader)  # as a pipe gone bad would
+        return receive()
+
+    pending = beside(broken, fed=True)
+    assert pending is not None
+    try:
+        deadline = time.monotonic() + 20
+        ended = None
+        while ended is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # (WNOWAIT: looked at, left for result() to reap)
+            ended = os.waitid(os.P_PID, pending.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        assert ended is not None and ended.si_status != 0
+        with pytest.raises(ChildFailed):
+            pending.result()
+    finally:
+        pending.cancel()
+
+
 def test_a_fed_child_asked_for_its_answer_before_its_last_input_fails_instead_of_waiting(
     forking,
 ):
