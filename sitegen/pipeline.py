@@ -98,7 +98,8 @@ def rebuild(
         found = output.foreign_files(out, live, full=opts.verify or not cache.outputs)
         patched = _patched(cache, (sources, edited), seen, found, opts)
         # The index is made of the articles, not the pages: sent before the site is made.
-        search.send(articles, workers, patched.edited if patched else None, cache.loaded)
+        search.send(articles, workers, patched.edited if patched else None, cache.loaded,
+                    edited)  # fmt: skip
         made = patched or _assembled(config, (articles, sources), cache, seen, found,
                                      (workers, out))  # fmt: skip
         site, prepared = made.site, made.prepared
