@@ -39,8 +39,9 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sitegen.markup import make_markdown, plain_text, to_html  # noqa: E402
+from sitegen.markup import make_markdown, to_html  # noqa: E402
 from sitegen.pipeline import build_site  # noqa: E402
+from sitegen.plaintext import plain_text  # noqa: E402
 from sitegen.search import CJK, Normalizer, SearchDoc, read_table, write_index  # noqa: E402
 
 BASE_URL = "https://example.org/news/"

@@ -18,14 +18,18 @@ one: a body stored before sanitising, or under `html: trusted`, is never served 
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from sitegen import __version__
+from sitegen.cache import CACHE_DIR
+from sitegen.config import MARKDOWN_EXTENSIONS, Config
 from sitegen.content import Article, body_source
-from sitegen.markup import made_plain, make_markdown, plain_text, to_html
-from sitegen.sanitize import POLICY_KEY, make_cleaner, sanitize
+from sitegen.plaintext import TEXT_FORMAT, plain_text
+from sitegen.sanitize import POLICY_KEY
 
 if TYPE_CHECKING:
     import markdown
@@ -36,6 +40,21 @@ if TYPE_CHECKING:
 _SCHEMA = "CREATE TABLE IF NOT EXISTS body (digest TEXT PRIMARY KEY, html TEXT, text TEXT)"
 _MADE_BY = "CREATE TABLE IF NOT EXISTS made_by (policy TEXT)"
 TRUSTED: Final = "trusted"  # the policy key of bodies kept as Markdown made them
+
+
+def bodies_path(config: Config) -> Path:
+    # Bodies depend on the Markdown settings, which change only with sitegen's version, on
+    # the HTML policy, and hold their plain text only when the site has search: a store of
+    # each kind.
+    settings = (__version__, MARKDOWN_EXTENSIONS, TEXT_FORMAT, config.search, config.html)
+    tag = hashlib.sha256(repr(settings).encode()).hexdigest()[:8]
+    return config.root / CACHE_DIR / f"bodies-{tag}.sqlite"
+
+
+def body_store(config: Config, backlink_title: str = "") -> BodyStore:
+    """The site's body store; `backlink_title` labels footnote links in bodies it renders."""
+    return BodyStore(config.root, bodies_path(config), backlink_title, config.search,
+                     trusted=config.html == "trusted")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +139,11 @@ class BodyStore:
             db.commit()
 
     def render(self, article: Article) -> Body:
+        # (Imported here: a build's search child reads stored bodies only, and starts
+        # before the build has imported Markdown: see sitegen/entry.py.)
+        from sitegen.markup import made_plain, make_markdown, to_html
+        from sitegen.sanitize import make_cleaner, sanitize
+
         if self._md is None:
             self._md = make_markdown(self._backlink_title)
         path = Path(article.path)

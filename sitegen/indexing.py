@@ -24,20 +24,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitegen import __version__, output
-from sitegen.bodies import BodyStore
+from sitegen.bodies import BodyStore, body_store
 from sitegen.cache import CACHE_DIR, BuildCache, SourceEntry, write_atomically
 from sitegen.config import Config
 from sitegen.content import Article
+from sitegen.context import make_context
 from sitegen.forked import ChildFailed, Companion, Pending, beside
-from sitegen.render import make_context
 from sitegen.scan import Listing
-from sitegen.workers import Workers, body_store
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from sitegen.entry import BuildOptions
     from sitegen.search import Layout, SearchDoc
+    from sitegen.workers import Workers
 
 
 class SearchIndex:
@@ -527,6 +527,12 @@ def _search_child(
         from sitegen import postings  # imports numpy, a third of an edit's indexing at 10 000
 
         postings.get_ready()
+        # The edited articles' bodies are not stored yet (the build stores them as it ends):
+        # their texts are made here again, with Markdown, which the build had not imported
+        # when this child forked. Imported while the build loads its record, not once the
+        # rows have come (0.025 s).
+        import sitegen.markup  # noqa: F401
+
         held, live, _, _ = receive()
         meta = held[0].get(META_FILE)
         if meta is None:

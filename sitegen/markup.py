@@ -7,7 +7,6 @@ such breaks in the finished HTML (outside <pre>), across inline tags too.
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Final
 
@@ -83,8 +82,6 @@ def _char_after_tags(text: str, start: int) -> str:
 
 
 _PRE: Final = re.compile(r"(<pre[\s>].*?</pre>)", re.DOTALL)
-_TAG: Final = re.compile(r"<[^<>]+>")
-_SPACE: Final = re.compile(r"\s+")
 
 EXTENSIONS: Final = MARKDOWN_EXTENSIONS
 _STASHED: Final = re.compile("\x02[^\x03]*\x03")  # placeholders of raw HTML inside a heading
@@ -373,31 +370,3 @@ def made_plain(md: markdown.Markdown) -> bool:
     not do: `[x](javascript:...)` and `{: onclick=... }` need neither.
     """
     return getattr(md, "plain", False)
-
-
-# Bumped when `plain_text` changes, so that stored texts are made again.
-TEXT_FORMAT: Final = 2
-
-
-def plain_text(body_html: str) -> str:
-    """The readable text of rendered HTML: tags dropped, entities decoded, spaces folded.
-
-    An image counts by its caption (its title, or else its alt text), which readers see
-    under it; never by its file name, which is no word of the article.
-    """
-    if "<img" in body_html:
-        body_html = _IMAGE.sub(_caption, body_html)
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", body_html))).strip()
-
-
-_IMAGE: Final = re.compile(r"<img\b[^>]*>")
-_CAPTION_ATTR: Final = re.compile(r'\s(title|alt)="([^"]*)"')
-
-
-def _caption(image: re.Match) -> str:
-    found = dict(_CAPTION_ATTR.findall(image.group()))
-    return f" {found.get('title') or found.get('alt') or ''} "
-
-
-def excerpt(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[:limit].rstrip() + "…"

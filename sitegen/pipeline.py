@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from sitegen import assets, output, patch
+from sitegen.bodies import bodies_path, body_store
 from sitegen.bundles import Listed, article_folders, resolve
 from sitegen.cache import (
     CACHE_DIR,
     BuildCache,
     QuickState,
     SourceEntry,
-    last_build_time,
     load_cache,
     save_cache,
     save_state,
@@ -45,7 +45,7 @@ from sitegen.entry import STATIC_DIR, BuildOptions, BuildResult, Seen, as_error,
 from sitegen.entry import build_site as build_site
 from sitegen.entry import content_listing as content_listing
 from sitegen.entry import default_jobs as default_jobs
-from sitegen.indexing import META_FILE, SearchIndex, record_index, warm_indexer, warmed_index
+from sitegen.indexing import META_FILE, SearchIndex, record_index, warm_indexer
 from sitegen.problems import Problem
 from sitegen.render import (
     layouts_cache_name,
@@ -57,29 +57,23 @@ from sitegen.scan import Listing, walk
 from sitegen.scripts import with_scripts
 from sitegen.site import Page, Site, assemble, records_of, url_clashes, with_files
 from sitegen.theme import source_of, with_theme
-from sitegen.workers import SourceTask, Workers, bodies_path, body_store
-
-if TYPE_CHECKING:
-    pass
-
-FEW_EDITS: Final = 16  # articles saved since the last build that one process rebuilds sooner
+from sitegen.workers import SourceTask, Workers
 
 
 def rebuild(
     config: Config, problems: list[Problem], out: Path, opts: BuildOptions, start: float,
-    seen: Seen,
+    seen: Seen, begun: tuple[SearchIndex, bool, str | None],
 ) -> BuildResult:  # fmt: skip
+    """The build once there is work (`begun`: the search index's part, started; whether
+    only a few articles were saved since the last build; the resident indexer's warmed
+    index: see entry._sources_seen)."""
     root, files, others, fingerprint = config.root, seen.files, seen.others, seen.fingerprint
+    search, few, warmed = begun
     save_state(root, out, None)  # until this build has finished
     sweep_temporaries(root / CACHE_DIR)  # a killed build's
     # Workers fork before the cache is read, so that they do not each count its memory;
     # after a few edits none are forked unless the work turns out large.
-    few = not opts.clean and _few_edits_since(last_build_time(root, out), files, others)
-    warmed = warmed_index(opts)  # before this build's talk with the indexer begins
-    with (
-        SearchIndex(config, files, few, opts.indexer) as search,
-        Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers,
-    ):
+    with search, Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers:
         cache = _last_record(root, out, fingerprint, opts)
         if opts.keep is not None:
             opts.keep.append(cache.outputs)  # replaced by the new record when it is written
@@ -304,15 +298,6 @@ def _claimed_files(
 
 def _reserved(config: Config) -> dict[str, str]:
     return {"search/": "the search index (search/)"} if config.search else {}
-
-
-def _few_edits_since(since: int | None, files: Listing, others: tuple[Listing, ...]) -> bool:
-    """Whether, by modification times, no more than FEW_EDITS articles and no layout, static
-    file or setting changed since the last build: an editor's save, not a checkout. (A
-    guess, for speed only: forking the workers costs a small rebuild 0.02 s.)"""
-    if since is None or any(stat[0] > since for listing in others for stat in listing.values()):
-        return False
-    return sum(stat[0] > since for stat in files.values()) <= FEW_EDITS
 
 
 def check_sources(root: Path) -> list[Problem]:

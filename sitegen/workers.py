@@ -17,13 +17,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
-from sitegen import __version__
-from sitegen.bodies import BodyStore, ConvertedBodies
-from sitegen.cache import CACHE_DIR, SourceEntry
+from sitegen.bodies import BodyStore, ConvertedBodies, body_store
+from sitegen.cache import SourceEntry
 from sitegen.config import Config
 from sitegen.content import parse_article
 from sitegen.forked import end_with
-from sitegen.markup import EXTENSIONS, TEXT_FORMAT
 from sitegen.output import Staging
 from sitegen.problems import Problem, SiteError
 from sitegen.render import make_context, make_env, render_page
@@ -36,21 +34,6 @@ Progress = Callable[[str, int, int], None]
 Rendered = tuple[str, tuple[str, str] | None, tuple[int, int] | None, Problem | None]
 # (path relative to the root, (mtime_ns, size), digest the cache knows or None)
 SourceTask = tuple[Path, tuple[int, int], str | None]
-
-
-def bodies_path(config: Config) -> Path:
-    # Bodies depend on the Markdown settings, which change only with sitegen's version, on
-    # the HTML policy, and hold their plain text only when the site has search: a store of
-    # each kind.
-    settings = (__version__, EXTENSIONS, TEXT_FORMAT, config.search, config.html)
-    tag = hashlib.sha256(repr(settings).encode()).hexdigest()[:8]
-    return config.root / CACHE_DIR / f"bodies-{tag}.sqlite"
-
-
-def body_store(config: Config, backlink_title: str = "") -> BodyStore:
-    """The site's body store; `backlink_title` labels footnote links in bodies it renders."""
-    return BodyStore(config.root, bodies_path(config), backlink_title, config.search,
-                     trusted=config.html == "trusted")  # fmt: skip
 
 
 class _Worker:

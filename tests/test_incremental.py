@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sitegen.forked
-from sitegen import pipeline
+from sitegen import entry, pipeline
 from sitegen.cache import CACHE_DIR, SCHEMA, BuildMemory
 from sitegen.forked import companion
 from sitegen.indexing import resident_indexer
@@ -181,6 +181,41 @@ def test_a_build_with_nothing_to_do_stops_before_loading_markdown_and_the_layout
     assert loaded() == "0"
     write(root, "new", "新文章", "2018-02-01", "law")
     assert loaded() == "0 jinja2 markdown sitegen.pipeline"
+
+
+SEEN_BY_CHILD = """
+import sys
+from pathlib import Path
+import sitegen.indexing
+from sitegen.cli import main
+real = sitegen.indexing._search_child
+def child(*args):
+    seen = [m for m in ("jinja2", "markdown", "sitegen.pipeline") if m in sys.modules]
+    Path(sys.argv[2]).write_text(" ".join(seen) or "none", encoding="utf-8")
+    return real(*args)
+sitegen.indexing._search_child = child
+print(main(["build", sys.argv[1]]))
+"""
+
+
+def test_an_edits_search_child_forks_before_the_build_imports_markdown_and_jinja2(tmp_path):
+    """The child that makes an edit's search index starts as soon as the build knows there
+    is work: importing the rest of sitegen first (0.05 s) left it starting late, after
+    the build had sent it the edited rows."""
+    import subprocess
+    import sys
+
+    root = new_site(tmp_path)
+    assert build_site(root).ok
+    replace_in(root / "content/law/a2.md", "正文。", "新的正文。")
+    seen = tmp_path / "seen.txt"
+    done = subprocess.run([sys.executable, "-c", SEEN_BY_CHILD, str(root), str(seen)],
+                          capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parents[1])  # fmt: skip
+    assert done.stdout.splitlines()[-1] == "0"
+    assert seen.read_text(encoding="utf-8") == "none"
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
 
 
 def test_verify_notices_an_output_edited_or_deleted_by_hand_and_writes_it_again(tmp_path):
@@ -389,7 +424,7 @@ def test_many_edits_taken_for_few_still_get_the_workers_and_the_right_site(tmp_p
     root = new_site(tmp_path, count=12)
     forked = _forks(monkeypatch)
     build_site(root, jobs=2)
-    monkeypatch.setattr(pipeline, "FEW_EDITS", 10_000)  # every edit below counts as few
+    monkeypatch.setattr(entry, "FEW_EDITS", 10_000)  # every edit below counts as few
     for n in range(12):
         apply(root, ("retitle", n))
     forked.clear()
