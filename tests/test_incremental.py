@@ -291,6 +291,29 @@ def test_an_edit_computes_keys_only_for_the_pages_that_show_its_article(tmp_path
     assert snapshot(root / "public") == snapshot(root / "clean")
 
 
+def test_an_edit_asks_only_about_the_pages_around_its_article(tmp_path, monkeypatch):
+    """An edit that moves no article looks at its article's pages, its neighbours' (which
+    name it) and the lists, not at every other article page: asking that of each of the
+    20 000 article pages of 10 000 articles took 0.02 s of every edit."""
+    root = new_site(tmp_path, count=12)
+    assert build_site(root).ok
+    replace_in(root / "content/law/a4.md", "title: 文章4", "title: 文章四")
+    looked: list = []
+    real = pipeline._kept_key
+    monkeypatch.setattr(
+        pipeline, "_kept_key", lambda page, kept: looked.append(page) or real(page, kept)
+    )
+    result = build_site(root)
+    assert result.ok
+    around = {page.article.path for page in looked if page.kind in ("article", "print")}
+    # law's articles by date: a0, a10, a2, a4, a6, a8; the edited one's neighbours show its title.
+    assert around == {"content/law/a2.md", "content/law/a4.md", "content/law/a6.md"}
+    assert {"law/a2/index.html", "law/a6/index.html"} <= set(result.written)
+    assert "文章四" in (root / "public/law/a6/index.html").read_text(encoding="utf-8")
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
 def _keyed(monkeypatch) -> list:
     """The pages whose key the next build computes (rather than takes from the record)."""
     keyed: list = []

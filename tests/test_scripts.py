@@ -230,6 +230,25 @@ def test_an_edit_converts_one_article_and_a_second_build_converts_none(make_site
     assert again.written == () and converted == []
 
 
+def test_a_new_title_in_two_scripts_reaches_the_neighbours_twins_as_a_clean_build(
+    make_site, tmp_path
+):
+    """An edit that moves nothing: the pages around the article (its neighbours name it)
+    are found in both scripts, whose records of the same file are two (see
+    pipeline._may_differ)."""
+    files = {f"content/law/a{i}.md": article(f"第{i}篇發展報告", f"2018-01-1{i} 10:00")
+             for i in range(5)}  # fmt: skip
+    root = make_site(files, TWO)
+    assert build_site(root).ok
+    path = root / "content/law/a2.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("第2篇", "第二篇"), encoding="utf-8")
+    result = build_site(root)
+    assert result.ok and "zh-hans/law/a3/index.html" in result.written
+    assert "第二篇发展报告" in read(root / "public", "zh-hans/law/a1/index.html")
+    assert build_site(root, tmp_path / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(tmp_path / "clean")
+
+
 def test_an_incremental_build_in_two_scripts_gives_the_bytes_of_a_clean_one(make_site, tmp_path):
     root = make_site({"content/news/meeting.md": MEETING, "content/law/wage.md": WAGE}, TWO)
     assert build_site(root).ok
