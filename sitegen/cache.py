@@ -97,7 +97,11 @@ def load_cache(root: Path, fingerprint: str, out: Path) -> BuildCache:
             empty.warning = f"last build went to {last_out}"
             return empty
         _check_shapes(generation, parts, outputs, plan)
-        loaded = {p: _source_from_plain(e, shared) for p, e in _read_parts(path, parts).items()}
+        read = {p: _source_from_plain(e, shared) for p, e in _read_parts(path, parts).items()}
+        # In the order of their paths, as a build lists them (see pipeline.read_sources):
+        # the parts hold them by hash. (Put in order here, 0.04-0.05 s at 100 000 articles,
+        # where an edit's build sorted the entries it had made of them, 0.07-0.14 s.)
+        loaded = {p: read[p] for p in sorted(read)}
     except FileNotFoundError:
         return empty
     except Exception as exc:  # noqa: BLE001 (any damage at all means: build without it)

@@ -352,9 +352,9 @@ def read_sources(
         else:
             entry = with_shared_values(entry, cache.shared)
         sources[rel.as_posix()] = entry  # (in its place, if the file was there before)
-    # In the order of their paths, as the plan (see _plan) lists them: a record read from
-    # disk holds them part by part, a long-lived builder's as they were.
-    if edited is None or cache.held is None or len(sources) != len(cache.sources):
+    # In the order of their paths, as the plan (see _plan) lists them, and as the record
+    # holds them (see cache.load_cache): put in order again only when a file came.
+    if edited is None or any(rel not in cache.sources for rel in looked_at):
         sources = dict(sorted(sources.items()))
     articles = [
         e.article for e in sources.values() if e.article and (drafts or not e.article.draft)

@@ -314,6 +314,24 @@ def test_an_edit_asks_only_about_the_pages_around_its_article(tmp_path, monkeypa
     assert snapshot(root / "public") == snapshot(root / "clean")
 
 
+def test_after_a_file_is_renamed_the_next_edit_still_keys_only_the_pages_around_it(
+    tmp_path, monkeypatch
+):
+    """A build keeps its sources in the order of their paths, as the record gives them back:
+    a file renamed (one gone, one come: as many as before) is put in its place, so that
+    the plan the next build compares with is the one it makes."""
+    root = new_site(tmp_path, count=8)
+    assert build_site(root).ok
+    (root / "content/law/a2.md").rename(root / "content/law/0a.md")  # now first in order
+    assert build_site(root).ok
+    keyed = _keyed(monkeypatch)
+    replace_in(root / "content/law/a4.md", "正文。", "新的正文。")
+    assert build_site(root).ok
+    assert sum(page.kind == "article" for page in keyed) == 3  # a4 and its two neighbours
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
 def _keyed(monkeypatch) -> list:
     """The pages whose key the next build computes (rather than takes from the record)."""
     keyed: list = []
