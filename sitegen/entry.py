@@ -136,10 +136,11 @@ def _sources_seen(config, problems, out, opts, start) -> BuildResult:
 
     few = not opts.clean and _few_edits_since(last_build_time(config.root, out), seen)
     warmed = warmed_index(opts)  # before this build's talk with the indexer begins
-    search = SearchIndex(config, seen.files, few, opts.indexer)
-    from sitegen.pipeline import rebuild  # now the rest of sitegen is needed
+    # (rebuild's `with` ends it once the index is taken; this one, if rebuild never runs)
+    with SearchIndex(config, seen.files, few, opts.indexer) as search:
+        from sitegen.pipeline import rebuild  # now the rest of sitegen is needed
 
-    return rebuild(config, problems, out, opts, start, seen, (search, few, warmed))
+        return rebuild(config, problems, out, opts, start, seen, (search, few, warmed))
 
 
 def _few_edits_since(since: int | None, seen: Seen) -> bool:

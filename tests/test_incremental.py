@@ -218,6 +218,26 @@ def test_an_edits_search_child_forks_before_the_build_imports_markdown_and_jinja
     assert snapshot(root / "public") == snapshot(root / "clean")
 
 
+def test_a_build_that_fails_before_its_pipeline_runs_stops_the_search_child(tmp_path, monkeypatch):
+    """The child is started before the rest of the build is imported: if the build stops
+    before that rest takes it over, the child is stopped and its folder removed."""
+    root = new_site(tmp_path)
+    assert build_site(root).ok
+    replace_in(root / "content/law/a2.md", "正文。", "新的正文。")
+
+    def broken(*args):
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(pipeline, "sweep_temporaries", broken)
+    with pytest.raises(RuntimeError):
+        build_site(root)
+    assert not list((root / CACHE_DIR).glob("search-child-*"))
+    monkeypatch.undo()
+    assert build_site(root).ok
+    assert build_site(root, root / "clean", clean=True).ok
+    assert snapshot(root / "public") == snapshot(root / "clean")
+
+
 def test_verify_notices_an_output_edited_or_deleted_by_hand_and_writes_it_again(tmp_path):
     root = new_site(tmp_path)
     build_site(root)
