@@ -449,6 +449,11 @@ def locate(folder: Path, url_path: str) -> Located:
 
 def _handler_for(server: DevServer):
     class Handler(SimpleHTTPRequestHandler):
+        # A reply is written as headers, then body: with Nagle's algorithm the body waited
+        # for the browser's delayed acknowledgement of the headers (a reloading tab's
+        # stylesheet and scripts took 21-27 ms each, 7-9 ms without it).
+        disable_nagle_algorithm = True
+
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, directory=str(server.out), **kwargs)
 
