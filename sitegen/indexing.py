@@ -68,6 +68,7 @@ class SearchIndex:
         self._articles: list[Article] | None = None  # see send
         self._mapper: Callable = map
         self._pending: Pending | _Resident | None = None
+        self._answered: Pending | _Resident | None = None  # reaped on leaving (see result)
         self._folder: Path | None = None
         self._base: str | None = None  # the resident's index that the live site holds
         if config.search and alone:
@@ -168,8 +169,9 @@ class SearchIndex:
         record, (_, fresh) = self._ready
         if self._pending is not None:
             pending, self._pending = self._pending, None
-            try:
-                answer = pending.result()
+            self._answered = pending
+            try:  # (its child's exit is not waited for here: see __exit__)
+                answer = pending.result(reaped=False)
             except ChildFailed:
                 pass  # indexed here instead
             else:
@@ -190,11 +192,14 @@ class SearchIndex:
         return self
 
     def __exit__(self, *exc) -> None:
-        """Stop a child whose result was never asked for (the build failed), and remove
-        its folder."""
+        """Stop a child whose result was never asked for (the build failed), wait for one
+        that answered, and remove its folder."""
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
+        if self._answered is not None:
+            self._answered.reap()
+            self._answered = None
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -296,12 +301,15 @@ class _Resident:
         with contextlib.suppress(ChildFailed):  # result() says it failed
             self._indexer.send(value)
 
-    def result(self) -> Any:
+    def result(self, reaped: bool = True) -> Any:  # noqa: ARG002 (Pending's: no child ends)
         self._answered = True
         answer = self._indexer.receive()
         if answer is None:
             raise ChildFailed("the indexer failed")
         return answer
+
+    def reap(self) -> None:
+        """(Pending's: the indexer lives on.)"""
 
     def cancel(self) -> None:
         """Give up this build's index: None in place of the next value it waits for (it
