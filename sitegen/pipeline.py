@@ -488,7 +488,7 @@ def _tops_intact(intact: Container[str], names: Iterable[str]) -> bool:
 def _may_differ(site: Site, known: list, kept: _Kept) -> list[int]:
     """The pages whose key _kept_key may not keep, by index: the article pages and print
     views of the articles not in `kept.same` and of their neighbours (whose pages name
-    them as previous or next), every other kind of page (the lists, a tenth of the pages,
+    them as previous or next), every other kind of page (the lists, a twentieth of them,
     say which of theirs changed), and any page the record has no output for. Found by
     loops that mostly run in C (7 ms at 10 000 articles), where asking _kept_key of every
     article page took 0.02 s."""
