@@ -334,15 +334,15 @@ def _collect(pid: int, reader: int, reaped: bool = True) -> Any:
     try:
         answer = marshal.loads(data)
     except (EOFError, ValueError, TypeError) as exc:
-        answer, failure = None, ChildFailed("an unreadable answer")
-        failure.__cause__ = exc
-    else:
-        if not reaped:
-            return answer
-        failure = None
+        _wait(pid)
+        raise ChildFailed("an unreadable answer") from exc
+    if reaped:
+        _wait(pid)
+    return answer
+
+
+def _wait(pid: int) -> None:
+    """Wait for the child to end; ChildFailed unless it ended well."""
     _, status = os.waitpid(pid, 0)
     if status != 0:
         raise ChildFailed(f"exit status {os.waitstatus_to_exitcode(status)}")
-    if failure is not None:
-        raise failure
-    return answer
