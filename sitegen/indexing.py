@@ -457,7 +457,10 @@ def _index_edited(
     place = Place(*where, _Shas(last.entries))
     blocks = config.root / CACHE_DIR / f"search-{FORMAT}"
     try:
-        index = write_layout(layout, place, map, blocks, {at // layout.size for at in changed})
+        edited: dict[int, list[int]] = {}
+        for at in changed:
+            edited.setdefault(at // layout.size, []).append(at)
+        index = write_layout(layout, place, map, blocks, edited)
     finally:
         if keep_now:
             keeping.join()
