@@ -745,11 +745,20 @@ def _write_search(
 def _docs_of(
     rows: list[tuple], context: Any, store: tuple[BodyStore, str], sizes: Iterable[int]
 ) -> list[SearchDoc]:
-    """The docs of these rows (`sizes`: their files' sizes, in the same order)."""
+    """The docs of these rows (`sizes`: their files' sizes, in the same order), as
+    _search_doc makes each: made here in one loop (a build's search child makes 10 000
+    while the build reads its record: 0.021 s one call each, 0.013 s so)."""
+    from sitegen.search import SearchDoc
+
     names = {slug: context.category_name(slug) for slug in {row[5] for row in rows}}
     urls = context.urls(row[2] for row in rows)
-    return [_search_doc(row, url, names[row[5]], store, size)
-            for url, row, size in zip(urls, rows, sizes, strict=True)]  # fmt: skip
+    bodies, tag = store
+    return [
+        SearchDoc(url, title, date, category, names[category], _BodyText(bodies, path, digest),
+                  f"{tag}:{digest}", size)
+        for url, (path, digest, _, title, date, category), size in zip(urls, rows, sizes,
+                                                                        strict=True)
+    ]  # fmt: skip
 
 
 def _sizes(rows: list[tuple], sources: Listing) -> list[int]:
