@@ -74,8 +74,9 @@ class BuildOptions:
     # build began (`serve`'s); None when it cannot tell (see _listed_again).
     changed: frozenset[str] | None = None
     # Called once the new site is in place, before the record is saved (serve reloads its
-    # tabs then: saving and freeing the last build's records take 0.5 s at 100 000).
-    published: Callable[[], None] | None = None
+    # tabs then: saving and freeing the last build's records take 0.5 s at 100 000), with
+    # the outputs the build wrote or removed.
+    published: Callable[[tuple[str, ...]], None] | None = None
     # A caller that exits right after the build (`sitegen build`, by os._exit) passes a list
     # that holds the build's records until then: freeing them one by one took an edit of
     # 100 000 articles 0.27 s.

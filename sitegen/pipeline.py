@@ -107,7 +107,7 @@ def rebuild(
                              (files, others[1], found))  # fmt: skip
     if result.ok:
         if opts.published is not None:
-            opts.published()
+            opts.published((*result.written, *result.removed))
         if not cache.sources:  # a full build: caches kept for other settings are stale
             _remove_other_caches(config)
             assets.prune(config, out)

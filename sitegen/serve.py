@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -57,40 +57,31 @@ _NOT_FOUND: Final = """<!doctype html>
 <body><h1>404 Not Found</h1><p>%s is not in the built site (and it has no 404.html).</p></body>
 </html>
 """
-_SCRIPT: Final = """<script data-sitegen-reload>
-(function () {
-  var epoch = %d, build = %d, url = %s;
-  function overlay(problems) {
-    var box = document.getElementById("sitegen-errors");
-    if (!problems.length) { if (box) box.remove(); return; }
-    if (!box) {
-      box = document.createElement("pre");
-      box.id = "sitegen-errors";
-      box.setAttribute("role", "alert");
-      box.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;" +
-        "margin:0;padding:1em;background:#2b0000;color:#fff;font:14px/1.5 monospace;z-index:9999";
-      document.body.appendChild(box);
-    }
-    box.textContent = "sitegen: build failed\\n\\n" + problems.join("\\n");
-  }
-  function poll() {
-    fetch(url + "?build=" + build).then(function (r) { return r.json(); }).then(function (state) {
-      if (state.epoch !== epoch) { location.reload(); return; }
-      build = state.build;
-      overlay(state.problems);
-      poll();
-    }).catch(function () { setTimeout(poll, 1000); });
-  }
-  poll();
-})();
-</script>"""
+# The script added to each served page (see sitegen/data/reload.js), called with the
+# page's epoch and build and the events URL.
+_SCRIPT: Final = Path(__file__).with_name("data").joinpath("reload.js")
 
 
 @dataclass(frozen=True, slots=True)
 class BuildState:
-    epoch: int  # bumped by every good build: a tab showing an older epoch reloads
+    epoch: int  # bumped by every good build: a tab showing an older epoch shows the new one
     build: int  # bumped by every build, good or not: what a long poll waits for
     problems: tuple[str, ...]  # of the latest build, empty when it succeeded
+    # The last epoch whose build wrote or removed anything but pages (a stylesheet, a
+    # script, a photo): a tab of an earlier epoch reloads, where one that only has pages to
+    # catch up with may patch its text in place (see data/reload.js).
+    assets: int = 0
+
+
+# What an open tab's page is made of besides pages' own text: a build that writes only these
+# leaves its stylesheets, scripts and images as they were. (Feeds, sitemaps and the search
+# index are read by no page but the search page, which is always reloaded: its <noscript>.)
+_PAGE_ONLY: Final = (".html", ".xml", ".sitegen-manifest")
+
+
+def pages_only(outputs: tuple[str, ...]) -> bool:
+    """Whether a build that wrote or removed `outputs` changed nothing but pages."""
+    return all(o.endswith(_PAGE_ONLY) or o.startswith("search/") for o in outputs)
 
 
 def register(subparsers) -> None:
@@ -286,8 +277,8 @@ class DevServer:
     def rebuild(self) -> BuildResult | None:
         shown = []  # the new site was announced as soon as it was in place
 
-        def published() -> None:
-            tabs = self._announce(True, ())
+        def published(pages: bool) -> None:
+            tabs = self._announce(True, (), pages)
             shown.append(True)
             # The tabs reload while this thread waits: saving the record and freeing the
             # last one hold the interpreter lock that serving the pages needs (the reload
@@ -307,7 +298,8 @@ class DevServer:
         if result.refused is not None:
             print(f"sitegen serve: {result.refused}", file=sys.stderr)
         if not shown:
-            self._announce(result.ok, tuple(str(p) for p in result.problems if p.is_error))
+            problems = tuple(str(p) for p in result.problems if p.is_error)
+            self._announce(result.ok, problems, pages_only((*result.written, *result.removed)))
         if result.ok:
             print(f"rebuilt: {len(result.written)} written in {result.seconds:.2f} s",
                   file=sys.stderr)  # fmt: skip
@@ -318,7 +310,7 @@ class DevServer:
             print("build failed: the last good site is still served", file=sys.stderr)
         return result
 
-    def _build(self, published: Callable[[], None]) -> BuildResult | str:
+    def _build(self, published: Callable[[bool], None]) -> BuildResult | str:
         """A build, by the builder process if there is one, else here; what it raised, said
         in one line, if it raised. A builder that is gone (killed) is not asked again.
         (One at a time: the rebuild loop's, and one asked for directly, as tests do.)"""
@@ -339,12 +331,15 @@ class DevServer:
             return _build_here(self.root, self.out, self.drafts, self._memory, _say_waiting,
                                published, changes=changes)  # fmt: skip
 
-    def _announce(self, good: bool, problems: tuple[str, ...]) -> int:
-        """Count a build; a good one starts a new epoch, which reloads the open tabs. Returns
-        how many tabs were waiting to hear of it."""
+    def _announce(self, good: bool, problems: tuple[str, ...], pages: bool = False) -> int:
+        """Count a build; a good one starts a new epoch, which the open tabs show (`pages`:
+        it wrote pages only, see BuildState.assets). Returns how many tabs were waiting to
+        hear of it."""
         with self._changed:
-            epoch = self._state.epoch + 1 if good else self._state.epoch
-            self._state = BuildState(epoch, self._state.build + 1, problems)
+            last = self._state
+            epoch = last.epoch + 1 if good else last.epoch
+            assets = epoch if good and not pages else last.assets
+            self._state = BuildState(epoch, last.build + 1, problems, assets)
             self._back = 0
             self._changed.notify_all()
             return self._polling
@@ -530,9 +525,9 @@ def _handler_for(server: DevServer):
             state = server.state
             if state.build == build:
                 state = server.wait_for_build(build, LONG_POLL)
-            body = json.dumps(
-                {"epoch": state.epoch, "build": state.build, "problems": list(state.problems)}
-            )
+            said = {"epoch": state.epoch, "build": state.build,
+                    "problems": list(state.problems), "assets": state.assets}  # fmt: skip
+            body = json.dumps(said)
             self._send(200, "application/json; charset=utf-8", body.encode("utf-8"), head=False)
 
         def end_headers(self) -> None:
@@ -542,7 +537,8 @@ def _handler_for(server: DevServer):
 
     def _script_bytes() -> bytes:
         state = server.state
-        return (_SCRIPT % (state.epoch, state.build, json.dumps(EVENTS))).encode("utf-8")
+        call = f"{_script_text()}({state.epoch}, {state.build}, {json.dumps(EVENTS)});"
+        return f"<script data-sitegen-reload>\n{call}\n</script>".encode()
 
     def _with_script(page: Path) -> bytes:
         # The reload script is added as a page is served, never written into the build,
@@ -550,6 +546,11 @@ def _handler_for(server: DevServer):
         return page.read_bytes().replace(b"</body>", _script_bytes() + b"</body>", 1)
 
     return Handler
+
+
+@cache
+def _script_text() -> str:
+    return _SCRIPT.read_text(encoding="utf-8").strip()
 
 
 def _escapes(url_path: str) -> bool:
@@ -563,20 +564,21 @@ def _say_waiting(message: str) -> None:
 
 
 def _build_here(root: Path, out: Path, drafts: bool, memory: BuildMemory,
-                waiting: Callable[[str], None], published: Callable[[], None],
+                waiting: Callable[[str], None], published: Callable[[bool], None],
                 indexer: Companion | None = None,
                 changes: frozenset[str] | None = None) -> BuildResult | str:  # fmt: skip
-    """The build in this process; what it raised, said in one line, if it raised."""
+    """The build in this process; what it raised, said in one line, if it raised.
+    (`published` is told whether the build wrote pages only.)"""
     try:
         return build_site(root, out, drafts=drafts, jobs=default_jobs(), waiting=waiting,
-                          memory=memory, published=published, indexer=indexer,
-                          changed=changes)  # fmt: skip
+                          memory=memory, published=lambda o: published(pages_only(o)),
+                          indexer=indexer, changed=changes)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 (said, and the last good site stays served)
         return (system_error(exc) if isinstance(exc, OSError) else None) or internal_error(exc)
 
 
 def _ask(
-    builder: Companion, published: Callable[[], None], changes: frozenset[str] | None
+    builder: Companion, published: Callable[[bool], None], changes: frozenset[str] | None
 ) -> BuildResult | str:
     """One build by the builder process: what it says while it builds is said here (it may
     write to a terminal this process's output was redirected from), and the tabs reload
@@ -587,7 +589,7 @@ def _ask(
         if kind == "waiting":
             _say_waiting(value)
         elif kind == "published":
-            published()
+            published(value)
             builder.send("go on")
         else:
             return value
@@ -602,8 +604,8 @@ def _builder(connection: Connection, root: Path, out: Path, drafts: bool, listen
     memory = BuildMemory()
     indexer = companion(resident_indexer)
 
-    def published() -> None:
-        connection.send(("published", None))
+    def published(pages: bool) -> None:
+        connection.send(("published", pages))
         connection.recv()  # the open tabs have reloaded (or the server gave up waiting)
 
     while True:

@@ -569,12 +569,13 @@ def test_the_new_site_is_announced_in_place_before_the_record_is_saved(tmp_path)
     apply(root, ("edit", 0))
     seen = []
 
-    def published():
+    def published(outputs):
         page = (root / "public/law/a0/index.html").read_text(encoding="utf-8")
         seen.append(("新增段落0" in page, record.stat().st_mtime_ns == saved))
+        seen.append("law/a0/index.html" in outputs)
 
     assert build_site(root, published=published).ok
-    assert seen == [(True, True)]
+    assert seen == [(True, True), True]
     assert record.stat().st_mtime_ns != saved
 
 

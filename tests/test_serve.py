@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.serve import EVENTS, DevServer, is_source_change
+from sitegen.serve import EVENTS, DevServer, is_source_change, pages_only
 from tests.conftest import article
 
 IGNORE_SIGINT = "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
@@ -97,9 +97,34 @@ def test_a_broken_file_is_reported_and_the_last_good_site_stays_until_it_is_fixe
     assert "第一版標題" in get(server, "/law/a/")[1]
     (root / "content/law/a.md").write_text(article("修好了", "2018-09-21"), encoding="utf-8")
     assert events(server, state["build"]) == {
-        "epoch": epoch + 1, "build": state["build"] + 1, "problems": []
+        "epoch": epoch + 1, "build": state["build"] + 1, "problems": [], "assets": epoch
     }  # fmt: skip
     assert "修好了" in get(server, "/law/a/")[1]
+
+
+def test_tabs_are_told_the_last_build_that_changed_more_than_pages(running):
+    """An open tab may patch a page's new text in place only while no build since its own
+    wrote a stylesheet, script or photo (see data/reload.js): the server says which did."""
+    root, server = running
+    first = server.state.epoch
+    assert server.state.assets == first  # the first build wrote everything
+    (root / "content/law/a.md").write_text(article("新標題", "2018-09-21"), encoding="utf-8")
+    state = events(server, server.state.build)
+    assert (state["epoch"], state["assets"]) == (first + 1, first)
+    css = root / "static/css/site.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\nh1 { color: red }\n", "utf-8")
+    state = events(server, state["build"])
+    assert (state["epoch"], state["assets"]) == (first + 2, first + 2)
+    (root / "content/law/a.md").write_text(article("又改了", "2018-09-21"), encoding="utf-8")
+    state = events(server, state["build"])
+    assert (state["epoch"], state["assets"]) == (first + 3, first + 2)
+
+
+def test_pages_only_tells_pages_from_what_pages_load():
+    assert pages_only(("law/a/index.html", "law/feed.xml", "search/s/3.bin", ".sitegen-manifest"))
+    assert pages_only(())
+    assert not pages_only(("law/a/index.html", "static/css/site.css"))
+    assert not pages_only(("law/2024-photo/合影-480w.webp",))
 
 
 @pytest.mark.parametrize(
@@ -162,12 +187,12 @@ def until(calls: queue.Queue, wanted) -> list:
             return found
 
 
-def test_the_reload_script_reloads_an_open_tab(running):
+def test_the_reload_script_is_told_which_build_the_page_is_of(running):
     root, server = running
     _, body = get(server, "/law/a/")
-    script = body.split("<script data-sitegen-reload>")[1]
+    script = body.split("<script data-sitegen-reload>")[1].split("</script>")[0]
     state = server.state
-    assert f"var epoch = {state.epoch}, build = {state.build}," in script
+    assert script.rstrip().endswith(f"({state.epoch}, {state.build}, {json.dumps(EVENTS)});")
     assert "location.reload()" in script
 
 
