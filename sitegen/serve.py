@@ -543,7 +543,11 @@ def _handler_for(server: DevServer):
     def _with_script(page: Path) -> bytes:
         # The reload script is added as a page is served, never written into the build,
         # so the dev build is the real build and its cache stays valid across epochs.
-        return page.read_bytes().replace(b"</body>", _script_bytes() + b"</body>", 1)
+        # The epoch is read before the page: a build is announced after its site is in
+        # place, so the page is at least that epoch's (read after, a page of the last
+        # epoch could be told it was of the new one, and never show it).
+        script = _script_bytes()
+        return page.read_bytes().replace(b"</body>", script + b"</body>", 1)
 
     return Handler
 

@@ -9,7 +9,10 @@
 (function (epoch, build, url) {
   "use strict";
   var MARK = "data-sitegen-reload";
-  /* The page as served, up to this script: the other scripts have not yet touched it. */
+  /* The page as served, up to this script. The theme's scripts have not touched it yet
+     (they wait for DOMContentLoaded); what a layout's own inline script changed while the
+     page loaded is in this copy, and a patch may undo it where the build changed nothing:
+     a reload (F5) shows it again. */
   var served = document.documentElement.cloneNode(true);
 
   function overlay(problems) {
