@@ -83,3 +83,14 @@ def test_a_tab_reloads_for_a_new_stylesheet_and_stays_for_other_pages(page, dev_
     with page.expect_navigation(timeout=5000):
         css.write_text(css.read_text(encoding="utf-8") + "\nh1 { color: rgb(1, 2, 3) }\n", "utf-8")
     assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") == "rgb(1, 2, 3)"
+
+
+def test_a_tab_whose_scripts_changed_what_the_build_changes_is_reloaded(page, dev_server):
+    """A patch never overwrites what the page's own scripts put in place: where the build
+    changed a text that the open page no longer holds as served, the tab reloads."""
+    root, server = dev_server
+    page.goto(server.url + "law/a/")
+    page.evaluate("document.querySelector('h1').firstChild.data = '腳本改過'")
+    with page.expect_navigation(timeout=5000):
+        (root / "content/law/a.md").write_text(article("第三版標題", "2018-09-21"), "utf-8")
+    assert page.locator("h1").inner_text() == "第三版標題"
