@@ -223,7 +223,7 @@ def record_index(outputs: dict, index: Indexed, previous: dict, holding: bool) -
     """Put the index files' record into `outputs`, which holds the last build's (`holding`:
     a patched site's) or none of it."""
     if index.whole == holding:
-        search = [(o, e) for o, e in previous.items() if o.startswith(_INDEX_FILES)]
+        search = [(o, e) for o, e in previous.items() if o.startswith(INDEX_FILES)]
         if holding:  # the whole new record replaces it
             for rel, _ in search:
                 del outputs[rel]
@@ -520,7 +520,7 @@ def _search_rows(articles: list[Article]) -> list[tuple[str, str, str, str, str,
 def _search_record(previous: dict, intact: Container[str]) -> tuple[dict, dict]:
     """The last build's record of the index files (output -> (key, sha256)), and the
     sha256 of those the output folder holds as it left them."""
-    record = {o: e for o, e in previous.items() if o.startswith(_INDEX_FILES)}
+    record = {o: e for o, e in previous.items() if o.startswith(INDEX_FILES)}
     return record, {o: e[1] for o, e in record.items() if o in intact}
 
 
@@ -799,7 +799,7 @@ def _search_key(config: Config, combined: int) -> str:
 META_FILE: Final = "search/meta.json"
 
 
-_INDEX_FILES: Final = ("search/s/", "search/d/", META_FILE)  # (search/index.html is a page)
+INDEX_FILES: Final = ("search/s/", "search/d/", META_FILE)  # (search/index.html is a page)
 
 
 _FILE_KEY: Final = "search"

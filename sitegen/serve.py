@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sitegen.cache import CACHE_DIR, BuildMemory
 from sitegen.forked import ChildFailed, Companion, companion
-from sitegen.indexing import resident_indexer
+from sitegen.indexing import INDEX_FILES, resident_indexer
 from sitegen.pipeline import BuildResult, build_site, default_jobs
 from sitegen.problems import internal_error, system_error
 from sitegen.scan import is_temporary
@@ -59,7 +59,7 @@ _NOT_FOUND: Final = """<!doctype html>
 """
 # The script added to each served page (see sitegen/data/reload.js), called with the
 # page's epoch and build and the events URL.
-_SCRIPT: Final = Path(__file__).with_name("data").joinpath("reload.js")
+_SCRIPT_FILE: Final = Path(__file__).with_name("data").joinpath("reload.js")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ _PAGE_ONLY: Final = (".html", ".xml", ".sitegen-manifest")
 
 def pages_only(outputs: tuple[str, ...]) -> bool:
     """Whether a build that wrote or removed `outputs` changed nothing but pages."""
-    return all(o.endswith(_PAGE_ONLY) or o.startswith("search/") for o in outputs)
+    return all(o.endswith(_PAGE_ONLY) or o.startswith(INDEX_FILES) for o in outputs)
 
 
 def register(subparsers) -> None:
@@ -554,7 +554,7 @@ def _handler_for(server: DevServer):
 
 @cache
 def _script_text() -> str:
-    return _SCRIPT.read_text(encoding="utf-8").strip()
+    return _SCRIPT_FILE.read_text(encoding="utf-8").strip()
 
 
 def _escapes(url_path: str) -> bool:
