@@ -13,13 +13,21 @@ Files under OUT/search/ (the contract with search.js; bump FORMAT when it change
   meta.json        counts, shard count, docs per chunk, id ranges per year, categories, t2s table
   s/<n>.bin        keys whose FNV-1a hash % shards == n; each key with its postings
   d/<n>.json.gz    docs n*per_chunk ...: [url, title, date, category, text] for checks and excerpts
-Shards and doc chunks are gzipped (to about half); search.js inflates them with
-DecompressionStream unless the host already did (it checks for gzip's magic bytes).
+Doc chunks are gzipped (to about half); search.js inflates them with DecompressionStream
+unless the host already did (it checks for gzip's magic bytes). A shard file is a varint piece
+count, each piece's byte length (varints), then the pieces: one raw deflate stream (search.js
+inflates it as "deflate-raw"). Each piece is the segments of a run of blocks (see
+PIECE_SHARDS), compressed on its own and flushed to a byte boundary, and the stream ends with
+an empty final block. An edit, or a day's new articles, compresses its block's piece again
+and copies the other pieces' bytes: compressing whole shards again (0.44 ms each, some 400
+shards for a new article at 10 000 articles) was most of a new article's time. (Gzip would
+need the CRC of the whole shard, hence raw deflate; Chromium's DecompressionStream does not
+take gzip members end to end.)
 Doc ids run oldest first (by date, then URL), so a year is one id range, "newest first" is
 descending id order, and a day's new articles take new ids at the end: the doc chunks of
 older articles keep their bytes, and an incremental build leaves those files alone.
-A shard is: varint segment count, then its segments, one per block of docs (ids in blocks
-of BLOCK_DOCS, oldest first) that holds any of its keys, in id order. A segment is: varint
+Inflated, a shard is its segments, one per block of docs (ids in blocks of BLOCK_DOCS, oldest
+first) that holds any of its keys, in id order, end to end. A segment is: varint
 key count, then per key (CJK keys by code points, then the others as strings sort; search.js
 reads them all, in any order): varint key byte length, UTF-8 key, varint posting count,
 varint posting byte length, postings. A posting is id*4 + flags (1: key in the title, 2: key
@@ -44,6 +52,7 @@ import marshal
 import os
 import re
 import unicodedata
+import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -54,7 +63,7 @@ from typing import BinaryIO, Final, NamedTuple
 
 from sitegen.cache import write_atomically
 
-FORMAT: Final = 3  # static/js/search.js checks it: a stale script must not misread an index
+FORMAT: Final = 4  # static/js/search.js checks it: a stale script must not misread an index
 TABLE_FILE: Final = Path(__file__).parent / "data" / "t2s.txt"
 # Code point ranges of the characters indexed one by one and in pairs (static/js/search.js
 # lists the same).
@@ -78,9 +87,15 @@ MAX_WORD: Final = 40  # longer Latin "words" are URLs or hashes; cut so keys sta
 CATEGORY_KEY: Final = "#"  # never a letter, digit or CJK, so it cannot clash with a word
 SHARD_BYTES: Final = 24_000  # average shard size aimed at; a query fetches one per bigram
 GZIP_LEVEL: Final = 6  # doc chunks: level 9 takes about twice as long for files ~1 % smaller
-# Shards are compressed again whenever an edit reaches them (hundreds per edit): level 1 takes
-# a third of level 6's time for files 7 % larger.
-SHARD_GZIP_LEVEL: Final = 1
+# Shards' pieces are compressed again whenever an edit reaches them (hundreds per edit): level 1
+# takes a third of level 6's time for files 7 % larger.
+SHARD_LEVEL: Final = 1
+# A shard's piece holds max(1, shards // PIECE_SHARDS) blocks. The shard count grows with the
+# archive's bytes as the block count does with its docs, so shards have a few pieces of a few
+# KB at any size, and their bounds stay until the shard count doubles (when every shard is
+# made again anyway). At 10 000 articles: 512 shards, 6 pieces of 16 blocks; 2.6 % more bytes
+# than whole shards (10 pieces: 6 %); a piece compressed again 0.07-0.1 ms.
+PIECE_SHARDS: Final = 32
 CHUNK_BYTES: Final = 4_000  # average doc chunk size aimed at; a result page fetches a few
 # Docs indexed together, in one worker process, and cached as one: an edit indexes this many.
 # (250 made an edit 0.05 s slower; 125 makes the shards 9 % larger, as a key's header is
@@ -330,11 +345,10 @@ def write_layout(
         parts.update(arriving)
         shard_files = _splice_shards(blocks, parts, record, place, cache)
     if shard_files is None:
-        shas = record.shas if record is not None else None
         # The last build's segment lengths (blocks times shards: 157 MB at 300 000 articles)
         # are not needed to join: let go of them before the join makes this build's.
         record = None
-        shard_files = _join_shards(blocks, (parts, arriving), shards, shas, (place, cache), work)
+        shard_files = _join_shards(blocks, (parts, arriving), shards, (place, cache), work)
     if cache is not None:
         _prune_cache(cache, {block.digest for block in blocks})
     files = [file for block in listed for file in _files_of(block, parts, known)]
@@ -432,7 +446,7 @@ def _block_segments(first: int, rows: list[list], shards: int) -> list[bytes]:
     return block_segments(first, rows, shards)
 
 
-_CACHE_TAG: Final = f"sitegen-segments 4 {FORMAT} {SHARD_GZIP_LEVEL}"
+_CACHE_TAG: Final = f"sitegen-segments 5 {FORMAT} {SHARD_LEVEL} {PIECE_SHARDS}"
 # A cached block's file: this line, its segment count (4 bytes), each segment's length (array
 # "I"), the segments end to end, then its doc chunk files (marshal). A join reads one range
 # of shards of each block by offset (see _join_shards), never a whole block at once.
@@ -516,7 +530,7 @@ def _prune_cache(cache: Path, keep: set[str]) -> None:
 
 
 def _shard_count(weight: int) -> int:
-    """A power of two giving shards of about SHARD_BYTES. Gzipped shards come to about a
+    """A power of two giving shards of about SHARD_BYTES. Compressed shards come to about a
     fifth of the docs' bytes (`weight`); estimated from the docs alone, so that blocks can
     be encoded (and cached) before the whole index is known. (When the count changes, as an
     archive doubles, every block is indexed again.)"""
@@ -530,16 +544,16 @@ def _shard_count(weight: int) -> int:
 @dataclass(frozen=True, slots=True)
 class _Record:
     """The index as the last build left it (cache/index.marshal): its shard count; each
-    block's digest and doc chunk files, in id order; each shard's sha256 before and after
-    gzip; and where to find each block's segment length in each shard. Those lengths are
-    blocks times shards (157 MB at 300 000 articles, 2 GB at a million), so they are not
-    held but kept in a table file (see _table_path), shard by shard, which an edit reads
-    for the shards it splices only; `changed` holds the lengths edits changed since the
-    table was written (shard -> block -> length)."""
+    block's digest and doc chunk files, in id order; each shard file's sha256; and where to
+    find each block's segment length in each shard. Those lengths are blocks times shards
+    (157 MB at 300 000 articles, 2 GB at a million), so they are not held but kept in a
+    table file (see _table_path), shard by shard, which an edit reads for the shards it
+    splices only; `changed` holds the lengths edits changed since the table was written
+    (shard -> block -> length)."""
 
     shards: int
     blocks: list[tuple[str, list[tuple[str, str]]]]
-    shas: list[tuple[str, str]]
+    shas: list[str]
     table: str  # the token naming the table file
     changed: dict[int, dict[int, int]]
 
@@ -559,6 +573,7 @@ def _load_record(cache: Path | None, shards: int) -> _Record | None:
         blocks, shas, table, changed = value[1]
         whole = (
             len(shas) == shards
+            and all(type(sha) is str for sha in shas)
             and all(isinstance(files, list) for _digest, files in blocks)
             and _TOKEN.fullmatch(table) is not None
             and all(type(lengths) is dict for lengths in changed.values())
@@ -651,7 +666,7 @@ def _splice_shards(
     if changed is None:
         return None
     rels = [_shard_rel(n) for n in range(record.shards)]
-    if not all(place.holds(rel, shas[1]) for rel, shas in zip(rels, record.shas, strict=True)):
+    if not all(place.holds(rel, sha) for rel, sha in zip(rels, record.shas, strict=True)):
         return None
     columns = _columns(cache, record, sorted(changed))
     if columns is None:
@@ -659,14 +674,14 @@ def _splice_shards(
     added = len(blocks) - len(record.blocks)
     for column in columns.values():
         column.extend([0] * added)  # a new block has no segment in the live shard
-    splice = partial(_splice_shard, blocks, parts, columns, place)
+    splice = partial(_splice_shard, blocks, parts, columns, place, _piece_span(record.shards))
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # zlib lets go of the GIL
         done = dict(zip(sorted(changed), pool.map(splice, sorted(changed)), strict=True))
     if None in done.values():
         return None
-    shas = [done[n][1] if n in done else shas for n, shas in enumerate(record.shas)]
-    files = [done[n][0] if n in done else IndexFile(rel, gz, False)
-             for n, (rel, (_, gz)) in enumerate(zip(rels, record.shas, strict=True))]  # fmt: skip
+    files = [done.get(n) or IndexFile(rel, sha, False)
+             for n, (rel, sha) in enumerate(zip(rels, record.shas, strict=True))]  # fmt: skip
+    shas = [file.sha for file in files]
     blocks_after = [
         (block.digest, [(f.rel, f.sha) for f in parts[block.first][1]])
         if block.first in parts else record.blocks[at]
@@ -732,39 +747,47 @@ def _changed_shards(
 
 def _splice_shard(
     blocks: list[_Block], parts: dict[int, _Part], columns: dict[int, array], place: Place,
-    n: int,
-) -> tuple[IndexFile, tuple[str, str]] | None:  # fmt: skip
-    """Shard n as the live one with the changed blocks' segments replaced, written; with the
-    sha256 of its bytes before and after gzip (`columns`: each block's segment length in
-    each spliced shard)."""
+    span: int, n: int,
+) -> IndexFile | None:  # fmt: skip
+    """Shard n as the live one with the changed blocks' segments replaced, written: only
+    the pieces that hold a changed block (`span` blocks a piece) are inflated and
+    compressed again; the others' bytes are copied. `columns`: each block's segment length
+    in each spliced shard. None if the live file is not a shard file of these blocks, or a
+    piece's segments do not add up to its length."""
     assert place.live is not None
     try:
-        before = gzip.decompress((place.live / _shard_rel(n)).read_bytes())
-    except (OSError, EOFError, gzip.BadGzipFile):
+        pieces = _pieces((place.live / _shard_rel(n)).read_bytes())
+    except OSError:
         return None
+    count = -(-len(blocks) // span)
+    if pieces is None or len(pieces) > count:
+        return None
+    pieces += [b""] * (count - len(pieces))  # a new block may start a piece
     lengths = columns[n]
-    at = len(varint(sum(1 for length in lengths if length)))
-    segments = []
-    for block, length in zip(blocks, lengths, strict=True):
-        old = before[at : at + length]
-        at += length
-        segment = parts[block.first][0][n] if block.first in parts else old
-        if segment:
-            segments.append(segment)
-    if at != len(before):
-        return None
-    return _put_shard(place, n, varint(len(segments)) + b"".join(segments))
+    for piece in sorted({at // span for at, block in enumerate(blocks) if block.first in parts}):
+        try:
+            before = _unpack(pieces[piece])
+        except zlib.error:
+            return None
+        at, segments = 0, []
+        for b in range(piece * span, min(len(blocks), piece * span + span)):
+            part = parts.get(blocks[b].first)
+            segments.append(before[at : at + lengths[b]] if part is None else part[0][n])
+            at += lengths[b]
+        if at != len(before):
+            return None
+        pieces[piece] = _pack(b"".join(segments))
+    return _put_shard(place, n, pieces)
 
 
 def _join_shards(
     blocks: list[_Block], given: tuple[dict[int, _Part], Iterator[tuple[int, _Part]]],
-    shards: int, before: list[tuple[str, str]] | None, where: tuple[Place, Path | None],
-    work: Callable[[_Job], _Part],
+    shards: int, where: tuple[Place, Path | None], work: Callable[[_Job], _Part],
 ) -> list[IndexFile]:  # fmt: skip
     """Every shard joined from every block's segments: the changed blocks' (in `given`: at
     hand, or `arriving` from the workers in block order), the others' from the cache
-    (indexed again if they are not there). A shard whose bytes are those the live site
-    holds (by `before`, the last build's sha256 of each shard) is not compressed again.
+    (indexed again if they are not there). A shard whose bytes the live site holds is not
+    written (see Place.put).
 
     The shards are joined a range at a time, each block's segments of that range read from
     its cache file by offset (_BlockFiles), so that about JOIN_BYTES of shards are held
@@ -784,10 +807,9 @@ def _join_shards(
             held.append(part[0])
         layout.append((block.digest, [(f.rel, f.sha) for f in part[1]]))
         total += sum(map(len, part[0]))
-    known = dict(enumerate(before)) if before is not None else {}
+    span = _piece_span(shards)
     if cache is None:
-        done = _write_range(place, known, (0, shards), partial(_held_range, held), None)
-        return [file for file, _ in done]
+        return _write_range(place, span, (0, shards), partial(_held_range, held), None)
     step = max(1, shards * JOIN_BYTES // max(1, total))
     ranges = [(low, min(shards, low + step)) for low in range(0, shards, step)]
     token = os.urandom(8).hex()
@@ -796,11 +818,11 @@ def _join_shards(
     cache.mkdir(parents=True, exist_ok=True)  # not there yet when no block was indexed
     with tmp.open("wb") as table:
         segments_of = _BlockFiles(cache, blocks, work).range
-        done = [shard for span in ranges
-                for shard in _write_range(place, known, span, segments_of, table)]  # fmt: skip
+        done = [shard for shards_of in ranges
+                for shard in _write_range(place, span, shards_of, segments_of, table)]  # fmt: skip
     tmp.replace(path)
-    _store_record(cache, _Record(shards, layout, [shas for _, shas in done], token, {}))
-    return [file for file, _ in done]
+    _store_record(cache, _Record(shards, layout, [file.sha for file in done], token, {}))
+    return done
 
 
 def _parts_in_order(
@@ -873,55 +895,108 @@ def _read_range(path: Path, span: tuple[int, int], before: int) -> list[bytes] |
 
 
 def _write_range(
-    place: Place, known: dict[int, tuple[str, str]], span: tuple[int, int],
+    place: Place, span: int, shards: tuple[int, int],
     segments_of: Callable[[tuple[int, int]], Iterator[list[bytes]]], table: BinaryIO | None,
-) -> list[tuple[IndexFile, tuple[str, str]]]:  # fmt: skip
-    """The shards of `span` written, each joined from its segments of every block
-    (`segments_of` gives them: one list per block, in block order, each let go of once
-    joined: a range is held once, not twice); and their segment lengths added to `table`."""
-    low, high = span
-    joined = [bytearray() for _ in range(low, high)]
-    counts = [0] * (high - low)
+) -> list[IndexFile]:  # fmt: skip
+    """The shards numbered in `shards` written, each joined from its segments of every
+    block (`segments_of` gives them: one list per block, in block order, each let go of
+    once joined: a range is held once, not twice), in pieces of `span` blocks; and their
+    segment lengths added to `table`."""
+    low, high = shards
+    pieces: list[list[bytearray]] = [[] for _ in range(low, high)]  # shard -> raw pieces
     sizes: list[array] = []
-    for block_segments in segments_of(span):
+    for at, block_segments in enumerate(segments_of(shards)):
         sizes.append(array("I", map(len, block_segments)))
-        for at, segment in enumerate(block_segments):
-            if segment:  # the block has keys of this shard
-                joined[at] += segment
-                counts[at] += 1
+        if at % span == 0:
+            for raw in pieces:
+                raw.append(bytearray())
+        for raw, segment in zip(pieces, block_segments, strict=True):
+            raw[-1] += segment
     if table is not None:
         table.write(_shard_major(sizes, high - low))
     # zlib and hashlib let go of the GIL: shards are compressed on all cores.
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        write = partial(_write_shard, place, known, low, joined, counts)
-        return list(pool.map(write, range(low, high)))
+        return list(pool.map(partial(_write_shard, place, low, pieces), range(low, high)))
 
 
-def _write_shard(
-    place: Place, known: dict[int, tuple[str, str]], low: int, joined: list[bytearray],
-    counts: list[int], number: int,
-) -> tuple[IndexFile, tuple[str, str]]:  # fmt: skip
-    raw = varint(counts[number - low]) + joined[number - low]
-    joined[number - low] = bytearray()  # written: let go of it
-    return _put_shard(place, number, raw, known.get(number))
+def _write_shard(place: Place, low: int, pieces: list[list[bytearray]], number: int) -> IndexFile:
+    raw, pieces[number - low] = pieces[number - low], []  # let go of it once written
+    return _put_shard(place, number, [_pack(piece) for piece in raw])
 
 
-def _put_shard(
-    place: Place, number: int, raw: bytes, before: tuple[str, str] | None = None
-) -> tuple[IndexFile, tuple[str, str]]:
-    """Shard `number`'s file (`raw`: its segment count and segments), gzipped, and the
-    sha256 of its bytes before and after gzip. Not compressed again when `before` says the
-    live site holds these bytes already."""
-    rel = _shard_rel(number)
-    raw_sha = hashlib.sha256(raw).hexdigest()
-    if before is not None and before[0] == raw_sha and place.holds(rel, before[1]):
-        return IndexFile(rel, before[1], False), before
-    file = place.put(rel, gzip.compress(raw, SHARD_GZIP_LEVEL, mtime=0))
-    return file, (raw_sha, file.sha)
+def _put_shard(place: Place, number: int, pieces: list[bytes]) -> IndexFile:
+    """Shard `number`'s file, of these compressed pieces (see the module's docstring), but
+    for empty ones at the end: a new block's piece is no part of the shards it has no key
+    of, whether they were spliced or joined."""
+    while pieces and not pieces[-1]:
+        pieces = pieces[:-1]
+    head = [varint(len(pieces)), *(varint(len(piece)) for piece in pieces)]
+    return place.put(_shard_rel(number), b"".join([*head, *pieces, _END]))
+
+
+def _pack(raw: bytes | bytearray) -> bytes:
+    """A shard's piece: raw deflate with no final block, flushed to a byte boundary, and
+    compressed on its own, so that pieces made apart join into one stream (none refers
+    back to another's bytes)."""
+    if not raw:
+        return b""
+    packer = zlib.compressobj(SHARD_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(raw) + packer.flush(zlib.Z_SYNC_FLUSH)
+
+
+def _unpack(piece: bytes) -> bytes:
+    return zlib.decompressobj(-zlib.MAX_WBITS).decompress(piece)
+
+
+# An empty final block (fixed Huffman codes): what ends the stream of a shard's pieces.
+_END: Final = b"\x03\x00"
+
+
+def _pieces(data: bytes) -> list[bytes] | None:
+    """The compressed pieces of a shard file, or None if it is not one."""
+    lengths, at = [], 0
+    try:
+        count, at = _varint_at(data, at)
+        for _ in range(count):
+            length, at = _varint_at(data, at)
+            lengths.append(length)
+    except IndexError:
+        return None
+    if at + sum(lengths) + len(_END) != len(data) or not data.endswith(_END):
+        return None
+    return _cut(data, at, lengths)[0]
+
+
+def shard_segments(data: bytes) -> bytes:
+    """A shard file's segments, end to end, as search.js inflates them (ValueError if it
+    is not a shard file)."""
+    pieces = _pieces(data)
+    if pieces is None:
+        raise ValueError("not a search index shard")
+    try:
+        return zlib.decompress(b"".join([*pieces, _END]), -zlib.MAX_WBITS)
+    except zlib.error as error:
+        raise ValueError(f"not a search index shard: {error}") from None
+
+
+def _piece_span(shards: int) -> int:
+    """Blocks per piece of a shard file (see PIECE_SHARDS)."""
+    return max(1, shards // PIECE_SHARDS)
 
 
 def _shard_rel(number: int) -> str:
     return f"search/s/{number}.bin"
+
+
+def _varint_at(data: bytes, at: int) -> tuple[int, int]:
+    """The varint at `at` in data, and where it ends (IndexError if it runs off the end)."""
+    value, shift = 0, 0
+    while True:
+        byte = data[at]
+        value |= (byte & 0x7F) << shift
+        at, shift = at + 1, shift + 7
+        if byte < 0x80:
+            return value, at
 
 
 def varint(n: int) -> bytes:

@@ -12,6 +12,7 @@ import json
 import marshal
 import re
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 
 import pytest
@@ -87,9 +88,10 @@ def read_index(out: Path, masks: dict | None = None) -> tuple[dict, dict[str, li
     keys: dict[str, list[tuple[int, int]]] = {}
     masks = {} if masks is None else masks
     for number in range(meta["shards"]):
-        stream = iter(gzip.decompress((out / "search" / "s" / f"{number}.bin").read_bytes()))
-        for _segment in range(varint(stream)):  # a key's postings: its segments', in order
-            for _ in range(varint(stream)):
+        data = search.shard_segments((out / "search" / "s" / f"{number}.bin").read_bytes())
+        stream = iter(data)
+        while (first := next(stream, None)) is not None:  # a key's postings: its segments'
+            for _ in range(varint(chain([first], stream))):
                 key = bytes(next(stream) for _ in range(varint(stream))).decode("utf-8")
                 count, _size = varint(stream), varint(stream)
                 value, postings = 0, []
@@ -100,11 +102,24 @@ def read_index(out: Path, masks: dict | None = None) -> tuple[dict, dict[str, li
                     masks.setdefault(key, []).extend(next(stream) for _ in range(count))
                 assert fnv1a(key) % meta["shards"] == number, f"{key!r} is in the wrong shard"
                 keys.setdefault(key, []).extend(postings)
-        assert next(stream, None) is None, "bytes after the last segment"
     for key, postings in keys.items():
         ids = [doc for doc, _flags in postings]
         assert ids == sorted(set(ids)), f"{key!r}: postings out of order across segments"
     return meta, keys
+
+
+def segment_count(data: bytes) -> int:
+    """How many segments a shard's bytes hold (each: its keys, each with its postings)."""
+    stream, count = iter(data), 0
+    while (first := next(stream, None)) is not None:
+        count += 1
+        for _ in range(varint(chain([first], stream))):
+            for _ in range(varint(stream)):  # the key's bytes
+                next(stream)
+            varint(stream)  # its posting count
+            for _ in range(varint(stream)):  # its postings' (and masks') bytes
+                next(stream)
+    return count
 
 
 def doc_row(out: Path, meta: dict, doc_id: int) -> list:
@@ -374,8 +389,8 @@ def test_an_index_built_in_blocks_holds_what_the_index_built_whole_holds(tmp_pat
     assert len(chunks) > 3 and chunks == sorted(p.name for p in blocks.iterdir())
     for name in chunks:
         assert (whole / name).read_bytes() == (blocks / name).read_bytes(), name
-    segments = gzip.decompress((tmp_path / "blocks" / "search" / "s" / "0.bin").read_bytes())[0]
-    assert segments > 1  # the docs of several blocks share this shard
+    shard = (tmp_path / "blocks" / "search" / "s" / "0.bin").read_bytes()
+    assert segment_count(search.shard_segments(shard)) > 1  # several blocks' docs share it
 
 
 def test_a_rebuild_indexes_only_the_block_whose_docs_changed(tmp_path, monkeypatch):
@@ -446,12 +461,15 @@ def test_a_rebuild_reads_the_texts_of_one_block_and_leaves_its_other_doc_files(
     assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
 
 
-def test_a_rebuild_compresses_only_the_shards_whose_bytes_changed(tmp_path, monkeypatch):
+def test_a_rebuild_compresses_only_the_pieces_of_shards_whose_bytes_changed(tmp_path, monkeypatch):
     """After one edit most shards hold the same bytes: they are neither compressed nor
-    written again, and the index is still the one built from scratch."""
+    written again; in those that changed, only the piece holding the edited block is
+    compressed again (the others' bytes are copied), and the index is still the one built
+    from scratch."""
     monkeypatch.setattr(search, "CHUNK_BYTES", 600)
     monkeypatch.setattr(search, "BLOCK_DOCS", 4)
     monkeypatch.setattr(search, "SHARD_BYTES", 5)  # many shards for a few docs
+    monkeypatch.setattr(search, "_piece_span", lambda shards: 2)  # 2 blocks a piece
     texts = [f"第{i}期職工書屋開放，會員代表{i % 3}名到場。" * (1 + i % 4) for i in range(23)]
     docs = [
         SearchDoc(
@@ -462,20 +480,26 @@ def test_a_rebuild_compresses_only_the_shards_whose_bytes_changed(tmp_path, monk
     cache, live = tmp_path / "cache", tmp_path / "live"
     first = {f.rel: f.sha for f in write_index(docs, live, cache=cache)}
     shards = [rel for rel in first if rel.startswith("search/s/")]
-    compressed: list[bytes] = []
-    real = gzip.compress
+    chunks: list[bytes] = []
+    pieces: list[bytes] = []
+    real_gzip, real_pack = gzip.compress, search._pack
     monkeypatch.setattr(
-        gzip, "compress", lambda data, *a, **k: compressed.append(data) or real(data, *a, **k)
+        gzip, "compress", lambda data, *a, **k: chunks.append(data) or real_gzip(data, *a, **k)
     )
+    monkeypatch.setattr(search, "_pack", lambda raw: pieces.append(raw) or real_pack(raw))
     docs[13] = docs[13]._replace(text="本期改為線上開放。")
     second = write_index(docs, Place(tmp_path / "next", live), cache=cache)
     changed = [f.rel for f in second if f.rel in shards and f.sha != first[f.rel]]
     assert 0 < len(changed) < len(shards) / 2
     assert {f.rel for f in second if f.written and f.rel.startswith("search/s/")} == set(changed)
     per_chunk = json.loads((live / "search" / "meta.json").read_bytes())["per_chunk"]
-    chunks_of_block = len(range(0, per_chunk * max(1, 4 // per_chunk), per_chunk))
-    assert len(compressed) == len(changed) + chunks_of_block
-    monkeypatch.setattr(gzip, "compress", real)
+    size = per_chunk * max(1, 4 // per_chunk)  # docs per block
+    assert len(chunks) == len(range(0, size, per_chunk))  # the edited block's doc chunks
+    assert len(pieces) == len(changed)  # one piece a changed shard...
+    whole = sum(len(search.shard_segments((tmp_path / "next" / rel).read_bytes()))
+                for rel in changed)  # fmt: skip
+    assert sum(map(len, pieces)) < whole  # ...not the whole shard
+    monkeypatch.setattr(gzip, "compress", real_gzip)
     plain = write_index(docs, tmp_path / "plain")
     assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
 
@@ -501,17 +525,23 @@ def _edited_archive(
 
 def test_an_edit_reads_and_splices_only_the_live_shards_its_block_changed(tmp_path, monkeypatch):
     """The new index is the live one with the edited block's segments replaced, in the
-    shards where they differ: no other shard is read, and the result is the index built
-    from scratch."""
+    shards where they differ: no other shard is read, of those only the piece holding the
+    block is inflated, and the result is the index built from scratch."""
+    monkeypatch.setattr(search, "_piece_span", lambda shards: 2)
     docs, cache, live = _edited_archive(tmp_path, monkeypatch)
     opened: list[bytes] = []
-    real = gzip.decompress
-    monkeypatch.setattr(gzip, "decompress", lambda data: opened.append(data) or real(data))
+    inflated: list[bytes] = []
+    real_pieces, real_unpack = search._pieces, search._unpack
+    monkeypatch.setattr(search, "_pieces", lambda data: opened.append(data) or real_pieces(data))
+    monkeypatch.setattr(
+        search, "_unpack", lambda piece: inflated.append(piece) or real_unpack(piece)
+    )
     second = write_index(docs, Place(tmp_path / "next", live), cache=cache)
-    monkeypatch.setattr(gzip, "decompress", real)
+    monkeypatch.setattr(search, "_pieces", real_pieces)
     shards = {f.rel for f in second if f.rel.startswith("search/s/")}
     written = {f.rel for f in second if f.written and f.rel in shards}
-    assert 0 < len(opened) == len(written) < len(shards) / 2
+    assert 0 < len(opened) == len(written) == len(inflated) < len(shards) / 2
+    assert sum(map(len, inflated)) < sum(map(len, opened)) / 2  # one piece of a few each
     plain = write_index(docs, tmp_path / "plain")
     assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
     third = write_index(docs, Place(tmp_path / "third", live), cache=cache)  # on the record
@@ -552,7 +582,7 @@ def test_an_edit_is_still_right_when_what_it_would_splice_is_gone(tmp_path, monk
     docs, cache, live = _edited_archive(tmp_path, monkeypatch)
     if damage == "live shard":
         for shard in (live / "search" / "s").iterdir():
-            shard.write_bytes(gzip.compress(b"\x00"))
+            shard.write_bytes(shard.read_bytes()[:-1])
     elif damage == "cached block":
         for stored in cache.glob("*.bin"):
             stored.unlink()
@@ -603,7 +633,8 @@ def test_a_join_holds_one_range_of_shards_at_a_time_and_gives_the_same_index(tmp
     monkeypatch.setattr(search.os, "cpu_count", lambda: 1)  # one shard compressed at a time
     docs = _archive_of(400)
     plain = write_index(docs, tmp_path / "plain")  # no cache folder: joined in one range
-    raw = sum(len(gzip.decompress(f.read_bytes())) for f in (tmp_path / "plain/search/s").iterdir())
+    shards = (tmp_path / "plain/search/s").iterdir()
+    raw = sum(len(search.shard_segments(f.read_bytes())) for f in shards)
     cache = tmp_path / "cache"
     write_index(docs, tmp_path / "first", cache=cache)  # every block cached
     real = search._join_shards
@@ -721,11 +752,17 @@ def test_edits_after_edits_splice_right_and_fold_their_lengths_into_the_table(
     assert len(tables) > 1  # written again on the way
 
 
-def test_new_docs_past_the_last_full_block_are_spliced_in_and_not_joined(tmp_path, monkeypatch):
+@pytest.mark.parametrize("span", [None, 2])
+def test_new_docs_past_the_last_full_block_are_spliced_in_and_not_joined(
+    tmp_path, monkeypatch, span
+):
     """A day's upload to an archive whose last block is full starts a new block: its
     segments are added at the end of the live shards they reach (joining every shard from
     every block took 2.5 s at 100 000 articles). After each upload, the index is the one
-    built from scratch, and so is an edit spliced into it afterwards."""
+    built from scratch, and so is an edit spliced into it afterwards. (`span`: blocks a
+    piece of a shard file; with 2, the new block starts a piece of its own.)"""
+    if span is not None:
+        monkeypatch.setattr(search, "_piece_span", lambda shards: span)
     monkeypatch.setattr(search, "CHUNK_BYTES", 1)  # a doc per chunk, so blocks of 4 docs
     monkeypatch.setattr(search, "BLOCK_DOCS", 4)
     monkeypatch.setattr(search, "SHARD_BYTES", 5)
@@ -751,6 +788,23 @@ def test_new_docs_past_the_last_full_block_are_spliced_in_and_not_joined(tmp_pat
     monkeypatch.setattr(search, "_join_shards", real)
     plain = write_index(upload, tmp_path / "plain-edit")
     assert sorted((f.rel, f.sha) for f in files) == sorted((f.rel, f.sha) for f in plain)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\x80", b"\x01\x05abc\x03\x00", b"\x01\x01a", b"\x00\x03\x00x", b"\x01\x02ab\x03\x00"],
+    ids=["empty", "cut varint", "short piece", "no end", "bytes after", "not deflate"],
+)
+def test_a_file_that_is_not_a_shard_is_said_so(data):
+    """A live shard file that a hand, a disk or another tool changed is not taken for one:
+    splicing it gives up (and the build joins the shards), reading it raises ValueError."""
+    assert search._pieces(data) is None or data == b"\x01\x02ab\x03\x00"
+    with pytest.raises(ValueError):
+        search.shard_segments(data)
+
+
+def test_an_empty_shard_file_is_read_as_no_segments():
+    assert search.shard_segments(b"\x00\x03\x00") == b""
 
 
 def _live_after(live: Path, staging: Path, files: list) -> Path:

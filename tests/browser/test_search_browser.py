@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import shutil
 from urllib.parse import urlencode
 
@@ -11,6 +10,7 @@ import pytest
 from sitegen import search as search_index
 from sitegen.pipeline import build_site
 from sitegen.theme import THEME_DIR
+from tests.test_search import segment_count
 
 pytestmark = pytest.mark.browser
 
@@ -89,14 +89,17 @@ def site_base(tmp_path_factory, serve_dir) -> str:
         (root / "content" / f"{path}.md").write_text(text, encoding="utf-8")
     served = tmp_path_factory.mktemp("served")
     # Indexed in blocks of a few docs (two to a doc chunk), so that a word's postings lie in
-    # several segments of its shard, as in a large archive, and search.js must join them.
+    # several segments of its shard, as in a large archive, and search.js must join them;
+    # each block's segments a piece of its own, so that search.js inflates shards of pieces.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search_index, "CHUNK_BYTES", 300)
         patch.setattr(search_index, "BLOCK_DOCS", 4)
+        patch.setattr(search_index, "_piece_span", lambda shards: 1)
         result = build_site(root, served / "news")
     assert result.ok, [str(p) for p in result.problems]
-    shards = (served / "news" / "search" / "s").glob("*.bin")
-    assert max(gzip.decompress(shard.read_bytes())[0] for shard in shards) > 1
+    shards = [s.read_bytes() for s in (served / "news" / "search" / "s").glob("*.bin")]
+    assert max(segment_count(search_index.shard_segments(shard)) for shard in shards) > 1
+    assert max(len(search_index._pieces(shard) or ()) for shard in shards) > 1
     return serve_dir(served) + "news/"
 
 

@@ -24,7 +24,7 @@
   var IS_SPACE = /^[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$/;
   var WORD = /[\p{L}\p{N}]+/gu;
   var MAX_WORD = 40;
-  var FORMAT = 3; /* sitegen/search.py FORMAT */
+  var FORMAT = 4; /* sitegen/search.py FORMAT */
   var PAGE_SIZE = 10;
   var EXCERPT_BEFORE = 30;
   var EXCERPT_LENGTH = 120;
@@ -129,7 +129,7 @@
     var decoder = new TextDecoder();
     function shard(n) {
       if (!shards.has(n)) {
-        shards.set(n, fetchBytes(base + "search/s/" + n + ".bin").then(readShard));
+        shards.set(n, fetchShard(base + "search/s/" + n + ".bin").then(readShard));
       }
       return shards.get(n);
     }
@@ -137,8 +137,7 @@
     function readShard(bytes) {
       var reader = { bytes: bytes, pos: 0 };
       var keys = new Map();
-      var segments = varint(reader);
-      for (var s = 0; s < segments; s++) {
+      while (reader.pos < bytes.length) {
         var count = varint(reader);
         for (var k = 0; k < count; k++) {
           var length = varint(reader);
@@ -180,21 +179,38 @@
     };
   }
 
-  /* The file's bytes, inflated unless the host already undid the gzip (Content-Encoding). */
-  function fetchBytes(url) {
-    return fetch(url)
-      .then(function (r) {
-        if (!r.ok) throw new Error(url + ": " + r.status);
-        return r.arrayBuffer();
-      })
-      .then(function (buf) {
-        var bytes = new Uint8Array(buf);
-        if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-        var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-        return new Response(stream).arrayBuffer().then(function (plain) {
-          return new Uint8Array(plain);
-        });
+  function fetchRaw(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(url + ": " + r.status);
+      return r.arrayBuffer().then(function (buf) {
+        return new Uint8Array(buf);
       });
+    });
+  }
+
+  function inflate(bytes, format) {
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
+    return new Response(stream).arrayBuffer().then(function (plain) {
+      return new Uint8Array(plain);
+    });
+  }
+
+  /* A doc chunk's bytes, inflated unless the host already undid the gzip (Content-Encoding). */
+  function fetchBytes(url) {
+    return fetchRaw(url).then(function (bytes) {
+      return bytes[0] === 0x1f && bytes[1] === 0x8b ? inflate(bytes, "gzip") : bytes;
+    });
+  }
+
+  /* A shard's segments: its file is the pieces' count and lengths, then one raw deflate
+     stream made of the pieces (sitegen/search.py says why). */
+  function fetchShard(url) {
+    return fetchRaw(url).then(function (bytes) {
+      var reader = { bytes: bytes, pos: 0 };
+      var pieces = varint(reader);
+      for (var p = 0; p < pieces; p++) varint(reader);
+      return inflate(bytes.subarray(reader.pos), "deflate-raw");
+    });
   }
 
   function varint(reader) {
