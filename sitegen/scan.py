@@ -6,6 +6,7 @@ per-path parsing; `Snapshot` compares two listings of the same folders.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -59,6 +60,10 @@ def walk(
 
 
 SPLIT_AT: Final = 64  # folders waiting to be walked before a second process takes half of them
+# Files in a folder from which they are statted by name in the open folder (see _Walk._stat).
+# Here opening and closing a folder took 1.5 us, statting a file by its path 2.9 us, by its
+# name in the open folder 1.1 us.
+_BY_FOLDER: Final = 2
 
 
 class _Walk:
@@ -76,27 +81,51 @@ class _Walk:
         self.linked = False  # a link was met: the split walk gives way to a plain one
 
     def run(self, todo: list[tuple[str, str]], until: int = 0) -> Listing:
-        found, suffix = self.found, self.suffix
+        suffix = self.suffix
         while todo and not (until and len(todo) >= until):
             path, rel = todo.pop(0) if until else todo.pop()
             try:
                 entries = list(os.scandir(path))
             except (FileNotFoundError, NotADirectoryError):
                 continue
+            files = []
             for entry in entries:
                 name = entry.name
                 if is_temporary(name):
                     continue
-                child = f"{rel}/{name}" if rel else name
                 if entry.is_symlink():
                     self.linked = True
-                    self._link(entry, child, todo)
+                    self._link(entry, f"{rel}/{name}" if rel else name, todo)
                 elif entry.is_dir():
-                    todo.append((entry.path, child))
+                    todo.append((entry.path, f"{rel}/{name}" if rel else name))
                 elif name.endswith(suffix):
-                    info = entry.stat()
-                    found[child] = (info.st_mtime_ns, info.st_size)
-        return found
+                    files.append(name)
+            if files:
+                self._stat(path, f"{rel}/" if rel else "", files)
+        return self.found
+
+    def _stat(self, path: str, prefix: str, names: list[str]) -> None:
+        """Note each file's modification time and size; one removed meanwhile is not
+        listed. Statted by name in the open folder when it holds many (at 100 000 articles
+        in 160 folders, 0.37 s where statting each path from the root took 0.45 s: the
+        kernel looks up one name, not every folder on the way)."""
+        found, folder = self.found, None
+        if len(names) >= _BY_FOLDER:
+            with contextlib.suppress(OSError):  # (then by path, as for a few files)
+                folder = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for name in names:
+                try:
+                    if folder is None:
+                        info = os.lstat(os.path.join(path, name))
+                    else:
+                        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                found[prefix + name] = (info.st_mtime_ns, info.st_size)
+        finally:
+            if folder is not None:
+                os.close(folder)
 
     def _link(self, entry: os.DirEntry, child: str, todo: list) -> None:
         if self.links is not None:

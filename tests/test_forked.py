@@ -267,6 +267,39 @@ def test_a_large_folder_is_walked_by_two_processes_as_by_one(tmp_path, forking, 
     assert walk(root, "content") == expected  # the child failed: walked here
 
 
+def test_the_listing_gives_each_files_stat_and_leaves_out_one_removed_meanwhile(
+    tmp_path, monkeypatch
+):
+    """Files are statted by name in their open folder, or by path where a folder holds
+    one: either way each file's own modification time and size. A file removed between
+    the folder's listing and its stat (an editor deleting an article during a build) is
+    left out, not an error."""
+    root = archive(tmp_path, categories=1, years=3)
+    (root / "content/cat0/1995/長文.md").write_text("勞動" * 500, encoding="utf-8")
+    (root / "content/cat0/單篇").mkdir()
+    (root / "content/cat0/單篇/index.md").write_text("一篇", encoding="utf-8")
+    found = serial_walk(root)
+    files = [p for p in (root / "content").rglob("*.md") if not p.name.startswith(".")]
+    assert len(found) == len(files) == 3 * 2 + 2
+    for path in files:
+        info = path.stat()
+        assert found[path.relative_to(root).as_posix()] == (info.st_mtime_ns, info.st_size)
+    listed = os.scandir
+
+    def listed_then_removed(path):
+        entries = list(listed(path))
+        if path.endswith("1996"):
+            (root / "content/cat0/1996/勞動1.md").unlink()
+        return iter(entries)
+
+    monkeypatch.setattr(sitegen.scan.os, "scandir", listed_then_removed)
+    after = serial_walk(root)
+    assert "content/cat0/1996/勞動1.md" not in after
+    assert after == {
+        rel: stat for rel, stat in found.items() if rel != "content/cat0/1996/勞動1.md"
+    }
+
+
 def test_links_in_a_large_folder_follow_the_rules_of_the_walk_in_one_process(tmp_path, forking):
     root = archive(tmp_path)
     (root / "content/cat2/2020/外面").symlink_to("/etc")
