@@ -291,11 +291,22 @@ def _put_aside(spare: Path, live: Manifest | None, claimed: Claimed) -> tuple[st
         ours = rel in known or rel in claimed.outputs or rel.startswith(claimed.prefixes)
         if ours or rel == MANIFEST:
             continue
-        target = claimed.aside / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(spare / rel, target)
+        _move(spare / rel, claimed.aside / rel)
         strays.append(rel)
     return tuple(strays)
+
+
+def _move(source: Path, target: Path) -> None:
+    """Move a file, renamed where it can be; copied, then removed, from an output folder
+    on another file system than the site's (--out /var/www/news, a mounted volume), where
+    a rename fails (EXDEV)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(source, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        shutil.move(source, target)
 
 
 def foreign_files(out: Path, live: Manifest | None, full: bool) -> frozenset[str]:

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -175,6 +176,38 @@ def test_a_file_put_by_hand_deep_in_public_is_never_deleted_by_an_edit_then_a_cl
     [kept] = (site / ".sitegen-cache/set-aside").glob("*/law/notes.txt")
     assert kept.read_bytes() == b"mine"
     assert f"put aside law/notes.txt -> {kept.relative_to(site).as_posix()}" in done.stderr
+
+
+@pytest.fixture
+def elsewhere(site: Path):
+    """A folder for --out on another file system than the site's (/dev/shm, a memory file
+    system, where the machine has one), removed afterwards."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(site).st_dev:
+        pytest.skip("no second file system to build into")
+    folder = Path(tempfile.mkdtemp(prefix="sitegen-out-", dir=shm))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_build_into_another_file_system_puts_aside_what_a_failed_build_left(site, elsewhere):
+    """A build that failed half way (a full disk, say) leaves its new files in the spare,
+    named by no manifest; when the next build no longer makes them, it puts them aside under
+    .sitegen-cache/, on the site's file system. With --out on another one, a rename cannot
+    move them: every later build stopped with an internal error (EXDEV)."""
+    out = elsewhere / "public"
+    ok(build(site, "--out", out))
+    spare = out.with_name(f".{out.name}.sitegen-spare")
+    ok(build(site, "--out", out))  # the spare made: now equal to the live site
+    (spare / "law/gone").mkdir(parents=True)
+    (spare / "law/gone/index.html").write_bytes(b"<p>half written</p>")
+    (spare / ".sitegen-manifest").unlink()  # half made, as a failed build leaves it
+    write(site, "content/law/a.md", article("甲修訂", "2018-09-21"))
+    done = ok(build(site, "--out", out))
+    [kept] = (site / ".sitegen-cache/set-aside").glob("*/law/gone/index.html")
+    assert kept.read_bytes() == b"<p>half written</p>"
+    assert "put aside law/gone/index.html" in done.stderr
+    assert "甲修訂" in (out / "law/a/index.html").read_text(encoding="utf-8")
 
 
 # 2. One build at a time.
