@@ -106,8 +106,8 @@ class _Walk:
 
     def _stat(self, path: str, prefix: str, names: list[str]) -> None:
         """Note each file's modification time and size; one removed meanwhile is not
-        listed. Statted by name in the open folder when it holds many (at 100 000 articles
-        in 160 folders, 0.37 s where statting each path from the root took 0.45 s: the
+        listed. Statted by name in the open folder when there are _BY_FOLDER or more (at
+        100 000 articles in 160 folders, 0.37 s where statting each path took 0.45 s: the
         kernel looks up one name, not every folder on the way)."""
         found, folder = self.found, None
         if len(names) >= _BY_FOLDER:

@@ -770,10 +770,10 @@ def _splice_shard(
         except zlib.error:
             return None
         at, segments = 0, []
-        for b in range(piece * span, min(len(blocks), piece * span + span)):
-            part = parts.get(blocks[b].first)
-            segments.append(before[at : at + lengths[b]] if part is None else part[0][n])
-            at += lengths[b]
+        for block in range(piece * span, min(len(blocks), piece * span + span)):
+            part = parts.get(blocks[block].first)
+            segments.append(before[at : at + lengths[block]] if part is None else part[0][n])
+            at += lengths[block]
         if at != len(before):
             return None
         pieces[piece] = _pack(b"".join(segments))
