@@ -53,15 +53,17 @@ class SiteContext:
     def urls(self, paths: Iterable[str]) -> list[str]:
         """`url` of each of many site paths (of pages), without the memo: for the search
         index's list of every article."""
-        base, in_script = self.config.base_path, self._in_script
-        return [quote_url(base + in_script(path)) for path in paths]
+        return self._quoted(self.config.base_path, paths)
 
     def abs_url(self, path: str) -> str:
         return quote_url(self.config.base_url + self._in_script(path))
 
     def abs_urls(self, paths: Iterable[str]) -> list[str]:
         """`abs_url` of each of many site paths: for a sitemap's 50 000."""
-        base, in_script = self.config.base_url, self._in_script
+        return self._quoted(self.config.base_url, paths)
+
+    def _quoted(self, base: str, paths: Iterable[str]) -> list[str]:
+        in_script = self._in_script
         return [quote_url(base + in_script(path)) for path in paths]
 
     def _in_script(self, path: str) -> str:

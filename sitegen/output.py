@@ -297,16 +297,11 @@ def _put_aside(spare: Path, live: Manifest | None, claimed: Claimed) -> tuple[st
 
 
 def _move(source: Path, target: Path) -> None:
-    """Move a file, renamed where it can be; copied, then removed, from an output folder
-    on another file system than the site's (--out /var/www/news, a mounted volume), where
-    a rename fails (EXDEV)."""
+    """Move a file: shutil.move renames it, or copies it and removes it where a rename
+    cannot (an output folder on another file system than the site's: --out /var/www/news,
+    a mounted volume)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.rename(source, target)
-    except OSError as error:
-        if error.errno != errno.EXDEV:
-            raise
-        shutil.move(source, target)
+    shutil.move(source, target)
 
 
 def foreign_files(out: Path, live: Manifest | None, full: bool) -> frozenset[str]:
