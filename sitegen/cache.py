@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from sitegen.content import Article
 from sitegen.frozen import FrozenMap, pickled_by_fields
@@ -33,7 +33,7 @@ from sitegen.problems import Problem
 from sitegen.scan import Listing
 
 CACHE_DIR: Final = ".sitegen-cache"
-SCHEMA: Final = 7
+SCHEMA: Final = 8
 PARTS: Final = 64  # files the source entries are spread over (by name)
 
 
@@ -68,6 +68,9 @@ class BuildCache:
     parts: list[str | None] = field(default_factory=list)
     # What a long-lived builder keeps of the last build besides this record (pipeline._held).
     held: Any = field(default=None, repr=False)
+    # The token of the page store this record goes with (see sitegen/pagestore.py), None
+    # when there is none: an edit's build patches the pages it names instead of the site.
+    pages: str | None = None
 
 
 def cache_file(root: Path, out: Path) -> Path:
@@ -89,14 +92,11 @@ def load_cache(root: Path, fingerprint: str, out: Path) -> BuildCache:
     empty = BuildCache(fingerprint, str(out))
     shared: dict[tuple, FrozenMap] = {}
     try:
-        header, found, last_out, generation, parts, outputs, plan = marshal.loads(path.read_bytes())
-        if header != _HEADER or found != fingerprint:
-            empty.warning = "settings, Python or sitegen version changed since the last build"
+        head = _read_head(path, fingerprint, out)
+        if isinstance(head, str):
+            empty.warning = head
             return empty
-        if last_out != str(out):
-            empty.warning = f"last build went to {last_out}"
-            return empty
-        _check_shapes(generation, parts, outputs, plan)
+        generation, parts, outputs, plan, pages = head
         read = {p: _source_from_plain(e, shared) for p, e in _read_parts(path, parts).items()}
         # In the order of their paths, as a build lists them (see pipeline.read_sources):
         # the parts hold them by hash. (Put in order here, 0.04-0.05 s at 100 000 articles,
@@ -107,8 +107,40 @@ def load_cache(root: Path, fingerprint: str, out: Path) -> BuildCache:
     except Exception as exc:  # noqa: BLE001 (any damage at all means: build without it)
         empty.warning = f"build cache {path} is unreadable ({exc.__class__.__name__}): ignored"
         return empty
-    return BuildCache(fingerprint, str(out), dict(loaded), outputs, loaded,
-                      generation=generation, parts=parts, plan=plan, shared=shared)  # fmt: skip
+    return BuildCache(fingerprint, str(out), dict(loaded), outputs, loaded, generation=generation,
+                      parts=parts, plan=plan, shared=shared, pages=pages)  # fmt: skip
+
+
+class Head(NamedTuple):
+    """The record's own file, without the source entries its parts hold."""
+
+    generation: str
+    parts: list[str | None]
+    outputs: dict[str, tuple[str, str]]
+    plan: str
+    pages: str | None
+
+
+def load_head(root: Path, fingerprint: str, out: Path) -> Head | None:
+    """The last build's record of its outputs, for an edit's build that reads no source
+    entry but those it needs (see sitegen/resume.py); None when there is none to use."""
+    try:
+        head = _read_head(cache_file(root, out), fingerprint, out)
+    except Exception:  # noqa: BLE001 (any doubt: the caller builds as usual, and says why)
+        return None
+    return None if isinstance(head, str) else head
+
+
+def _read_head(path: Path, fingerprint: str, out: Path) -> Head | str:
+    """The record's file, checked; or why it is not this build's (raises if damaged)."""
+    header, found, last_out, *rest = marshal.loads(path.read_bytes())
+    if header != _HEADER or found != fingerprint:
+        return "settings, Python or sitegen version changed since the last build"
+    if last_out != str(out):
+        return f"last build went to {last_out}"
+    head = Head(*rest)
+    _check_shapes(*head)
+    return head
 
 
 def _read_parts(path: Path, parts: list) -> dict[str, tuple]:
@@ -117,23 +149,20 @@ def _read_parts(path: Path, parts: list) -> dict[str, tuple]:
     files are parsed again, which costs time but never gives a wrong site."""
     entries: dict[str, tuple] = {}
     for number, token in enumerate(parts):
-        if token is None:
-            continue
-        try:
-            header, found, held = marshal.loads(_part_file(path, number).read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            continue
-        if header == _HEADER and found == token and type(held) is dict:
-            entries.update(held)
+        entries.update(_read_part(path, number, token))
     return entries
 
 
-def _check_shapes(generation: object, parts: object, outputs: object, plan: object) -> None:
+def _check_shapes(
+    generation: object, parts: object, outputs: object, plan: object, pages: object
+) -> None:
     """Raise ValueError unless the cache's records have the shapes the build relies on (a
     damaged or hand-made cache must cost a full build, never a wrong site or a crash).
     (map and set: C loops, a few milliseconds for the 30 000 records of a large site.)"""
     if not isinstance(generation, str) or type(outputs) is not dict or type(plan) is not str:
         raise ValueError("records of the wrong type")
+    if pages is not None and type(pages) is not str:
+        raise ValueError("a page store's token of the wrong type")
     if (
         type(parts) is not list
         or len(parts) != PARTS
@@ -167,18 +196,77 @@ def save_cache(
     for number in sorted(changed):
         # One part's plain forms at a time: all of them at once were 60 MB at 100 000
         # articles, on top of a clean build's peak.
-        held = _plain_entries(cache.sources, names[number])
-        if not held:
-            parts[number] = None
-            _part_file(path, number).unlink(missing_ok=True)
-            continue
-        parts[number] = token = os.urandom(8).hex()
-        write_atomically(_part_file(path, number), marshal.dumps((_HEADER, token, held)))
-    data = (_HEADER, cache.fingerprint, cache.out, cache.generation, parts, cache.outputs,
-            cache.plan)  # fmt: skip
-    write_atomically(path, marshal.dumps(data))
+        parts[number] = _write_part(path, number, _plain_entries(cache.sources, names[number]))
+    save_head(root, cache, parts)
     _listing_file(path).unlink(missing_ok=True)  # an earlier version's, stale from now on
     return parts
+
+
+def save_head(root: Path, cache: BuildCache, parts: list[str | None]) -> None:
+    """Write the record's own file, naming its part files by their tokens (`parts`): last,
+    so that a build stopped before leaves the parts it wrote unnamed (see _read_parts)."""
+    data = (_HEADER, cache.fingerprint, cache.out, cache.generation, parts, cache.outputs,
+            cache.plan, cache.pages)  # fmt: skip
+    write_atomically(cache_file(root, Path(cache.out)), marshal.dumps(data))
+
+
+def _write_part(path: Path, number: int, held: dict[str, tuple]) -> str | None:
+    """Write a part file of these plain entries (or remove it: none); its new token."""
+    if not held:
+        _part_file(path, number).unlink(missing_ok=True)
+        return None
+    token = os.urandom(8).hex()
+    write_atomically(_part_file(path, number), marshal.dumps((_HEADER, token, held)))
+    return token
+
+
+def entries_of(root: Path, out: Path, parts: list[str | None], names: Iterable[str]) -> dict:
+    """The source entries of these files, as the record's parts (`parts`: their tokens, as
+    the record names them) hold them; a file whose entry is not there is left out."""
+    path, shared = cache_file(root, out), {}
+    found: dict[str, SourceEntry] = {}
+    by_part: dict[int, list[str]] = {}
+    for name in names:
+        by_part.setdefault(part_of(name), []).append(name)
+    for number, wanted in by_part.items():
+        held = _read_part(path, number, parts[number])
+        for name in wanted:
+            if name in held:
+                found[name] = _source_from_plain(held[name], shared)
+    return found
+
+
+def replace_entries(
+    root: Path, out: Path, parts: list[str | None], entries: dict[str, SourceEntry]
+) -> list[str | None]:
+    """Write again the parts that hold these entries, with these in place of the ones they
+    held (an entry marshal cannot hold is left out, as save_cache leaves it: its file is
+    parsed again next time); the tokens of the parts as the record must name them now."""
+    path, parts = cache_file(root, out), list(parts)
+    same: dict = {}
+    plain = {name: _source_to_plain(entry, same) for name, entry in entries.items()}
+    for number in sorted({part_of(name) for name in plain}):
+        held = dict(_read_part(path, number, parts[number]))
+        for name, entry in plain.items():
+            if part_of(name) != number:
+                continue
+            if entry is None:
+                held.pop(name, None)
+            else:
+                held[name] = entry
+        parts[number] = _write_part(path, number, held)
+    return parts
+
+
+def _read_part(path: Path, number: int, token: str | None) -> dict[str, tuple]:
+    """One part file's plain entries, if it is the one the record names (else none)."""
+    if token is None:
+        return {}
+    try:
+        header, found, held = marshal.loads(_part_file(path, number).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return held if header == _HEADER and found == token and type(held) is dict else {}
 
 
 class BuildMemory:
@@ -344,6 +432,16 @@ def _source_from_plain(raw: tuple, shared: dict[tuple, FrozenMap]) -> SourceEntr
     found = tuple(Problem(Path(p), m, line, s) for p, m, line, s in problems) if problems else ()
     article = _article_from_plain(article, shared) if article else None
     return SourceEntry(stat, digest, article, found)
+
+
+def article_to_plain(entry: SourceEntry) -> tuple | None:
+    """The entry's article as marshal-able values (None: its front matter holds others)."""
+    return _article_to_plain(entry, {})
+
+
+def article_from_plain(raw: tuple, shared: dict[tuple, FrozenMap]) -> Article:
+    """The article of article_to_plain's values (`shared`: see shared_lines)."""
+    return _article_from_plain(raw, shared)
 
 
 def _article_to_plain(entry: SourceEntry, same: dict) -> tuple | None:

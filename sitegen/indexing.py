@@ -71,6 +71,7 @@ class SearchIndex:
         self._answered: Pending | _Resident | None = None  # reaped on leaving (see result)
         self._folder: Path | None = None
         self._base: str | None = None  # the resident's index that the live site holds
+        self._since_only = False  # sent an edit's articles alone (see send_since)
         if config.search and alone:
             self._start(config.root / CACHE_DIR, indexer)
 
@@ -124,6 +125,7 @@ class SearchIndex:
         if not self._config.search:
             return
         self._articles, self._mapper = articles, workers.map
+        self._since_only = False  # (every article is here now, whatever was sent before)
         if self._pending is not None and workers.forked:
             self._pending.cancel()
             self._pending = None
@@ -138,6 +140,27 @@ class SearchIndex:
             self._pending.send(_search_rows(articles))
         elif self._pending is not None:
             self._pending.send(self._rows_for_child(articles, loaded or {}, edited))
+
+    def takes_since(self, record: Mapping[str, tuple[str, str]]) -> bool:
+        """Whether the index can be made of an edit's articles alone (see send_since): no
+        index, or a forked child at work that keeps the rows of the one the last build's
+        record (`record`: its outputs) names."""
+        if not self._config.search:
+            return True
+        if self._pending is None or isinstance(self._pending, _Resident):
+            return False
+        meta = record.get(META_FILE)
+        return meta is not None and _rows_file(self._config, meta[0]).is_file()
+
+    def send_since(self, fresh: list[Article], count: int) -> None:
+        """The articles of an edit alone, which `count` articles are on the site with: the
+        child has the others' rows (see takes_since, _rows_received). (For a build that
+        reads no other article: if the child fails, result raises NotIndexed.)"""
+        if not self._config.search:
+            return
+        assert self._pending is not None and self._ready is not None, "takes_since, prepare"
+        self._since_only = True
+        self._pending.send((_SINCE, [], _search_rows(fresh), count))
 
     def _rows_for_child(
         self, articles: list[Article], loaded: Mapping[str, SourceEntry],
@@ -165,7 +188,7 @@ class SearchIndex:
     def result(self, staging: output.Staging) -> Indexed:
         if not self._config.search:
             return Indexed([], {})
-        assert self._ready is not None and self._articles is not None, "prepare, send, result"
+        assert self._ready is not None, "prepare, send, result"
         record, (_, fresh) = self._ready
         if self._pending is not None:
             pending, self._pending = self._pending, None
@@ -179,6 +202,9 @@ class SearchIndex:
                     for rel in answer[0]:
                         staging.take(rel, self._folder / rel)
                     return Indexed(*answer)
+        if self._since_only:
+            raise NotIndexed("the search index's child failed")
+        assert self._articles is not None, "send"
         live = None if staging.fresh else staging.out
         rows = _search_rows(self._articles)  # let go of once the docs are made
         self._articles = None
@@ -203,6 +229,10 @@ class SearchIndex:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
+
+
+class NotIndexed(Exception):
+    """The child that was sent an edit's articles alone failed (see send_since)."""
 
 
 class Indexed(NamedTuple):

@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -275,7 +276,7 @@ def begin(
 class Claimed:
     """What the build knows to be its own, and where it puts files that are not."""
 
-    outputs: frozenset[str]  # the pages and static files this build makes
+    outputs: AbstractSet[str]  # the pages and static files this build makes
     prefixes: tuple[str, ...]  # folders all of whose files are its own (search/)
     aside: Path  # a new folder for files found in a spare that sitegen did not write
 

@@ -103,7 +103,7 @@ def patched(
             return None
         if old is None or new is None or (old.draft and not drafts):
             continue  # not on any page, then or now
-        if _place(old) != _place(new) or len(swaps) == MOST:
+        if place(old) != place(new) or len(swaps) == MOST:
             return None
         if old.references != new.references and _named(held.prepared, path):
             return None  # its files' problems name lines that may have moved
@@ -123,7 +123,7 @@ def _swapped_in(held: Held, swaps: dict[str, Article]) -> Patched:
     for path, article in swaps.items():
         for index in held.where.get(path, ()):
             page = pages[index]
-            pages[index] = _with_record(page, twins[path] if page.script else article)
+            pages[index] = with_record(page, twins[path] if page.script else article)
             touched.add(index)
     articles = list(site.articles)
     for path, article in swaps.items():
@@ -132,7 +132,7 @@ def _swapped_in(held: Held, swaps: dict[str, Article]) -> Patched:
     return Patched(site, frozenset(touched), tuple(swaps.values()))
 
 
-def _place(article: Article) -> tuple:
+def place(article: Article) -> tuple:
     """What places an article and what other pages are made from: its path, slug, date (by
     its text and zone: datetimes of two zones at the same instant compare equal), category,
     URL, old URLs, draft state, the files its body names (not the lines they are named on:
@@ -151,7 +151,7 @@ def _named(prepared: Prepared, path: str) -> bool:
     return any(problem.path.as_posix() == path for problem in prepared.problems)
 
 
-def _with_record(page: Page, new: Article) -> Page:
+def with_record(page: Page, new: Article) -> Page:
     """The page with `new` wherever it holds a record of the same file; titled anew if it
     is that article's own page, print view or old URL's redirect (as site.assemble titles
     them)."""

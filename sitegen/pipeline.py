@@ -47,6 +47,7 @@ from sitegen.entry import build_site as build_site
 from sitegen.entry import content_listing as content_listing
 from sitegen.entry import default_jobs as default_jobs
 from sitegen.indexing import META_FILE, SearchIndex, record_index, warm_indexer
+from sitegen.pagestore import Resume, store_file, update_store, write_store
 from sitegen.problems import Problem
 from sitegen.render import (
     layouts_cache_name,
@@ -55,7 +56,7 @@ from sitegen.render import (
     template_digests,
 )
 from sitegen.scan import Listing, walk
-from sitegen.scripts import with_scripts
+from sitegen.scripts import converter_of, with_scripts
 from sitegen.site import Page, Site, assemble, records_of, url_clashes, with_files
 from sitegen.theme import source_of, with_theme
 from sitegen.workers import SourceTask, Workers
@@ -75,6 +76,14 @@ def rebuild(
     # Workers fork before the cache is read, so that they do not each count its memory;
     # after a few edits none are forked unless the work turns out large.
     with search, Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers:
+        if few and not opts.clean:
+            # An edit that moves no article, made from the page store (sitegen/resume.py:
+            # imported here, as it imports this module).
+            from sitegen.resume import resumed
+
+            done = resumed(config, problems, out, opts, start, seen, (search, workers))
+            if done is not None:
+                return done
         cache = _last_record(root, out, fingerprint, opts)
         if opts.keep is not None:
             opts.keep.append(cache.outputs)  # replaced by the new record when it is written
@@ -113,6 +122,8 @@ def rebuild(
             assets.prune(config, out)
         _prune_bodies(config, cache.sources, sources, (site, edited))
         cache.sources, cache.plan = sources, made.plan
+        cache.pages = _stored_pages(config, cache, made, result, (seen, found),
+                                    (sources, articles, edited), opts)  # fmt: skip
         parts = save_cache(root, cache, edited)
         if opts.memory is not None:
             opts.memory.keep(root, cache, parts, _held(made, cache, (seen, found), result))
@@ -246,7 +257,7 @@ def _last_record(root: Path, out: Path, fingerprint: str, opts: BuildOptions) ->
     return kept if kept is not None else load_cache(root, fingerprint, out)
 
 
-class _UnderTop:
+class UnderTop:
     """The recorded outputs taken as they are: those whose top-level folder (or file) is
     still in the output folder (a section deleted by hand is written again)."""
 
@@ -261,7 +272,7 @@ class _UnderTop:
         return tops <= self._top
 
 
-def _intact(out: Path, cache: BuildCache, verify: bool) -> _UnderTop | set[str]:
+def _intact(out: Path, cache: BuildCache, verify: bool) -> UnderTop | set[str]:
     """The outputs that are as the last build left them, for the pages whose key did not
     change to be left alone.
 
@@ -273,7 +284,7 @@ def _intact(out: Path, cache: BuildCache, verify: bool) -> _UnderTop | set[str]:
     folder needs.
     """
     if not verify:
-        return _UnderTop(out)
+        return UnderTop(out)
     from concurrent.futures import ThreadPoolExecutor  # (6 ms that a plain build does without)
 
     names = list(cache.outputs)
@@ -374,6 +385,7 @@ class _Written:
     files_written: int = 0  # files of article folders and photos' copies
     index_token: str | None = None  # the resident indexer's (see resident_indexer)
     manifest: output.Manifest | None = None  # as written, but for its files (see output.commit)
+    rendered: tuple[Page, ...] = ()  # every page rendered (bytes the same or not)
 
     @property
     def ok(self) -> bool:
@@ -413,6 +425,7 @@ def _write_site(
         return _Written(tuple(problems), (), (), 0, len(site.pages))
     written = [o for o, _, stat, _ in rendered if stat is not None]
     outputs.update({o: e for o, e, _, _ in rendered if e is not None})
+    made_again = tuple(page for page, _, _ in todo)
     # Let go of the work lists (210 000 pages at 100 000 articles): the search index, made
     # next in a clean build, reuses their memory instead of adding to the peak.
     del todo, rendered
@@ -435,7 +448,8 @@ def _write_site(
         f"{o} -> {(claimed.aside / o).relative_to(config.root)}" for o in staging.set_aside
     )
     return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
-                    tuple(sorted(new)), aside, len(files), index.token, manifest)  # fmt: skip
+                    tuple(sorted(new)), aside, len(files), index.token, manifest,
+                    made_again)  # fmt: skip
 
 
 def _pages_to_render(
@@ -458,7 +472,7 @@ def _pages_to_render(
         known = list(map(previous.get, names))
         outputs = dict(zip(names, known, strict=True))  # the others', as recorded
         looked_at = _may_differ(site, known, kept)
-    digests = _layout_digests(site.config, (pages[at] for at in looked_at))
+    digests = layout_digests(site.config, (pages[at] for at in looked_at))
     todo = []
     memo: dict = {}  # the articles live as long as `site`, so ids stay theirs
     for at in looked_at:
@@ -480,7 +494,7 @@ def _pages_to_render(
 def _tops_intact(intact: Container[str], names: Iterable[str]) -> bool:
     """Whether every one of these outputs is taken as intact (see _intact): by default,
     when the top-level folder (or file) of each is still in the output folder."""
-    if not isinstance(intact, _UnderTop):
+    if not isinstance(intact, UnderTop):
         return False  # (--verify: output by output)
     return intact.holds(set(map(_FIRST, map(str.partition, names, repeat("/")))))  # (in C)
 
@@ -517,7 +531,7 @@ def _touched_pages(
     if not all(map(previous.__contains__, names)):
         return None
     outputs = dict(previous)  # the same outputs as the last build's, the index's too
-    digests = _layout_digests(site.config, [pages[i] for i in touched])
+    digests = layout_digests(site.config, [pages[i] for i in touched])
     todo, memo = [], {}
     for index in sorted(touched):
         page, name = pages[index], names[index]
@@ -529,7 +543,7 @@ def _touched_pages(
     return todo, outputs, len(names) - len(todo)
 
 
-def _layout_digests(config: Config, pages: Iterable[Page]) -> dict[str, str]:
+def layout_digests(config: Config, pages: Iterable[Page]) -> dict[str, str]:
     """The digest of each layout these pages are rendered with (feeds and sitemaps are
     made in code, by no layout)."""
     layouts = {p.template for p in pages if p.template and p.kind not in ("feed", "sitemap")}
@@ -615,6 +629,33 @@ def _same_sources(cache: BuildCache, sources: dict[str, SourceEntry]) -> set[str
     """The sources whose record is the one the last build left (the very entry it loaded)."""
     before = cache.sources
     return {path for path, entry in sources.items() if before.get(path) is entry}
+
+
+def _stored_pages(
+    config: Config, cache: BuildCache, made: _Made, written: _Written,
+    seen: tuple[Seen, frozenset[str]], read: tuple[dict, list[Article], frozenset[str] | None],
+    opts: BuildOptions,
+) -> str | None:  # fmt: skip
+    """Bring the page store up to this build (see sitegen/pagestore.py) and return its
+    token, for the record to name: the pages rendered and the sources edited written
+    again into the store the record named, else a new store of the whole site. None, and
+    no store, for a long-lived builder (it patches the site it keeps) and for a site in
+    two scripts (sitegen/resume.py makes no such edit)."""
+    root, out = config.root, Path(cache.out)
+    if opts.memory is not None or converter_of(config) is not None:
+        store_file(root, out).unlink(missing_ok=True)
+        return None
+    (listed, found), (sources, articles, edited), site = seen, read, made.site
+    problems = tuple((path, e.problems) for path, e in sources.items() if e.problems)
+    resume = Resume(listed.surroundings, listed.files, found, problems, made.prepared.problems,
+                    made.clashes, len(site.pages), len(articles))  # fmt: skip
+    if edited is not None and cache.pages is not None:
+        pages = ((page.output, page) for page in written.rendered)
+        changed = {path: sources.get(path) for path in edited}
+        token = update_store(root, out, cache.pages, pages, written.removed, changed, resume)
+        if token is not None:
+            return token
+    return write_store(root, out, zip(site.outputs, site.pages, strict=True), sources, resume)
 
 
 def _prune_bodies(

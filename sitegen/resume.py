@@ -1,0 +1,328 @@
+"""An edit's build from the page store: what `serve`'s builder does in memory
+(sitegen/patch.py), done by `sitegen build` from disk.
+
+When the only change since the last build is a few articles edited in what does not place
+them (their body, title, summary, source ...; see patch.place), the site a full build
+would assemble is the last one with those articles' records in place of the old. Such a
+build reads the record's own file (the outputs), the edited files' entries, and from the
+page store (sitegen/pagestore.py) the pages that hold the edited records and the articles
+on them; it renders those pages, has the search child splice the edited articles, and
+writes the same files a full build writes, byte for byte (tests/test_resume.py). At
+100 000 articles an edit no longer loads 100 000 records and assembles 210 000 pages.
+
+Anything else, or any doubt (no store, or not the one the record names; a stored page that
+does not key to its recorded key; a file added or gone; a layout, setting or file beside
+the articles changed; an error), and the build is made as usual: `resumed` returns None
+before it has written anything.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+from sitegen import output, patch
+from sitegen.bodies import body_store
+from sitegen.cache import (
+    CACHE_DIR,
+    BuildCache,
+    Head,
+    QuickState,
+    SourceEntry,
+    entries_of,
+    load_head,
+    replace_entries,
+    save_head,
+    save_state,
+    with_shared_values,
+)  # fmt: skip
+from sitegen.config import Config
+from sitegen.content import Article
+from sitegen.entry import BuildOptions, BuildResult, Seen, as_error, top_names
+from sitegen.indexing import NotIndexed, SearchIndex, record_index
+from sitegen.pagestore import PageStore, Resume, page_from_plain, paths_of, update_store
+from sitegen.pipeline import UnderTop, layout_digests, page_key
+from sitegen.problems import Problem
+from sitegen.scan import Listing
+from sitegen.scripts import converter_of
+from sitegen.site import Page
+from sitegen.workers import SourceTask, Workers
+
+
+def resumed(
+    config: Config, problems: list[Problem], out: Path, opts: BuildOptions, start: float,
+    seen: Seen, helpers: tuple[SearchIndex, Workers],
+) -> BuildResult | None:  # fmt: skip
+    """The build made from the page store, or None when it cannot be (nothing written)."""
+    search, workers = helpers
+    if not _eligible(config, opts, seen):
+        return None
+    head = load_head(config.root, seen.fingerprint, out)
+    if head is None or head.pages is None or not search.takes_since(head.outputs):
+        return None
+    live = output.read_manifest(out)
+    if live is None or live.id != head.generation or not out.is_dir():
+        return None
+    if not live.top <= set(top_names(out)):
+        return None  # a section deleted by hand: written again whole, as a full build does
+    with PageStore(config.root, out, head.pages) as store:
+        if not store.usable:
+            return None
+        try:
+            edit = _edit(config, store, head, seen, (out, live), (workers, opts.drafts))
+        except _DAMAGE:  # a store or a part damaged under the tokens: build as usual
+            return None
+    if edit is None:
+        return None
+    try:
+        return _build(config, problems, (out, live), opts, start, seen, (search, workers),
+                      head, edit)  # fmt: skip
+    except NotIndexed:
+        return None  # the child failed: the build indexes every article as usual
+
+
+# What reading a damaged store or part can raise (a full build then reads it afresh, or
+# says why it cannot).
+_DAMAGE: Final = (sqlite3.DatabaseError, ValueError, TypeError, EOFError, KeyError, IndexError)
+
+
+class _Edit:
+    """What the edit changes: the edited files' entries before and now, the pages to
+    render (page, key, the recorded digest of its file), and what the build reports."""
+
+    def __init__(
+        self, resume: Resume, before: dict[str, SourceEntry], now: dict[str, SourceEntry],
+        pages: list[tuple[str, Page]], todo: list[tuple[Page, str, str | None]],
+        found: frozenset[str],
+    ) -> None:  # fmt: skip
+        self.resume, self.before, self.now = resume, before, now
+        self.pages, self.todo, self.found = pages, todo, found
+
+
+def _eligible(config: Config, opts: BuildOptions, seen: Seen) -> bool:
+    """Whether this build may be made from the store at all: an incremental build by a
+    process that keeps no record in memory (serve patches its own), of a site in one
+    script, with no link met among the sources."""
+    if opts.clean or opts.verify or opts.memory is not None:
+        return False
+    return not (seen.outside or seen.linked) and converter_of(config) is None
+
+
+def _edit(
+    config: Config, store: PageStore, head: Head, seen: Seen,
+    where: tuple[Path, output.Manifest], how: tuple[Workers, bool],
+) -> _Edit | None:  # fmt: skip
+    resume = store.resume()
+    if resume is None or resume.surroundings != seen.surroundings:
+        return None
+    edited = _edited(resume.listing, seen.files)
+    if edited is None:
+        return None
+    out, live = where
+    found = output.foreign_files(out, live, full=False)
+    if found != resume.found:
+        return None
+    before = entries_of(config.root, out, head.parts, edited)
+    if before.keys() != edited:
+        return None  # an entry the record does not keep (its file is parsed every time)
+    now = _parsed(how[0], seen.files, before)
+    swaps = _swaps(before, now, resume.checked, how[1])
+    if swaps is None:
+        return None
+    made = _pages(config, store, head.outputs, swaps, UnderTop(out))
+    if made is None:
+        return None
+    return _Edit(resume, before, now, *made, found)
+
+
+def _edited(last: Listing, files: Listing) -> frozenset[str] | None:
+    """The files touched since the last build, when no file came or went and there are a
+    few (else None). (Set operations on the listings: C loops over 100 000 files.)"""
+    if last.keys() != files.keys():
+        return None
+    changed = frozenset(rel for rel, _ in files.items() - last.items())
+    return changed if 0 < len(changed) <= patch.MOST else None
+
+
+def _parsed(
+    workers: Workers, files: Listing, before: dict[str, SourceEntry]
+) -> dict[str, SourceEntry]:
+    """The edited files' entries now, as pipeline.read_sources makes them."""
+    tasks: list[SourceTask] = [(Path(r), files[r], before[r].digest) for r in sorted(before)]
+    now, shared = {}, {}
+    for (rel, stat, _), entry in zip(tasks, workers.parse(tasks), strict=True):
+        known = before[rel.as_posix()]
+        if isinstance(entry, str):  # touched but unchanged
+            entry = SourceEntry(stat, entry, known.article, known.problems)
+        else:
+            entry = with_shared_values(entry, shared)
+        now[rel.as_posix()] = entry
+    return now
+
+
+def _swaps(
+    before: Mapping[str, SourceEntry], now: Mapping[str, SourceEntry],
+    checked: tuple[Problem, ...], drafts: bool,
+) -> dict[str, Article] | None:  # fmt: skip
+    """The new records to put into the pages, as patch.patched decides them; None when
+    an edit moves an article, or is an error."""
+    swaps: dict[str, Article] = {}
+    for path in sorted(now):
+        entry, old = now[path], before[path].article
+        new = entry.article
+        if any(p.is_error for p in entry.problems) or (old is None) != (new is None):
+            return None
+        if old is None or new is None or new is old or (old.draft and not drafts):
+            continue  # not on any page, then or now; or the same record
+        if patch.place(old) != patch.place(new):
+            return None
+        if old.references != new.references and any(p.path.as_posix() == path for p in checked):
+            return None  # its files' problems name lines that may have moved
+        swaps[path] = new
+    return swaps
+
+
+def _pages(
+    config: Config, store: PageStore, recorded: dict[str, tuple[str, str]],
+    swaps: dict[str, Article], intact: UnderTop,
+) -> tuple[list[tuple[str, Page]], list[tuple[Page, str, str | None]]] | None:  # fmt: skip
+    """The pages that hold the edited records, with the new ones in place, and those of
+    them to render. Each as stored must key to the key its file was recorded with (else
+    the store is not the record's: None); a page no longer made is left out."""
+    names = store.holding(swaps)
+    if names is None:
+        return None
+    plain = store.pages(sorted(n for n in names if n in recorded))
+    if plain is None:
+        return None
+    articles = store.articles({path for form in plain.values() for path in paths_of(form)}, config)
+    if articles is None:
+        return None
+    old = {name: page_from_plain(form, articles, config) for name, form in plain.items()}
+    digests = layout_digests(config, old.values())
+    memo: dict = {}
+    if any(page_key(page, digests, memo) != recorded[name][0] for name, page in old.items()):
+        return None
+    pages, todo, memo = [], [], {}
+    for name, page in old.items():
+        for article in swaps.values():
+            page = patch.with_record(page, article)
+        key, known = page_key(page, digests, memo), recorded[name]
+        pages.append((name, page))
+        if key != known[0] or name not in intact:
+            todo.append((page, key, known[1] if name in intact else None))
+    return pages, todo
+
+
+def _build(
+    config: Config, problems: list[Problem], where: tuple[Path, output.Manifest],
+    opts: BuildOptions, start: float, seen: Seen, helpers: tuple[SearchIndex, Workers],
+    head: Head, edit: _Edit,
+) -> BuildResult:  # fmt: skip
+    """Render the edit's pages and index its articles, put them in place, save."""
+    (out, live), (search, workers), resume = where, helpers, edit.resume
+    by_path = _source_problems(resume, edit.now)
+    found = [p for _, problems_of in by_path for p in problems_of]
+    problems = [*problems, *found, *resume.checked, *resume.clashes]
+    if opts.strict:
+        problems = [as_error(p) for p in problems]
+    if any(p.is_error for p in problems):
+        return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
+    previous = head.outputs
+    aside = config.root / CACHE_DIR / "set-aside" / time.strftime("%Y%m%d-%H%M%S")
+    claimed = output.Claimed(previous.keys(), ("search/",), aside)
+    staging = output.begin(out, live, False, edit.found, claimed)
+    intact = UnderTop(out)
+    search.prepare((previous, intact), (out, False), None)
+    fresh = [e.article for _, e in sorted(edit.now.items()) if _shown(e.article, opts.drafts)]
+    search.send_since(fresh, resume.articles)
+    rendered = workers.render(staging, edit.todo, opts.progress)
+    failed = [p for _, _, _, p in rendered if p is not None]
+    if any(p.is_error for p in failed):
+        return BuildResult((*problems, *failed), out, seconds=time.perf_counter() - start)
+    written = [o for o, _, stat, _ in rendered if stat is not None]
+    outputs = dict(previous)
+    outputs.update({o: e for o, e, _, _ in rendered if e is not None})
+    index = search.result(staging)
+    workers.close()
+    written += index.written
+    record_index(outputs, index, previous, holding=True)
+    ours = live.files
+    if index.whole:
+        removed = sorted(o for o in previous.keys() - outputs.keys() if o in ours)
+    else:
+        removed = sorted(o for o, entry in index.entries.items() if entry is None and o in ours)
+    manifest = output.commit(staging, written, removed, outputs)
+    if opts.published is not None:
+        opts.published((*written, *removed))
+    if opts.keep is not None:
+        opts.keep.append(outputs)  # freed at the process's exit, not here (see BuildOptions)
+    _save(config, out, seen, (head, edit, by_path), (outputs, manifest.id), problems)
+    new = edit.found - live.kept
+    set_aside = tuple(
+        f"{o} -> {(claimed.aside / o).relative_to(config.root)}" for o in staging.set_aside
+    )
+    return BuildResult(
+        (*problems, *failed), out, tuple(sorted(written)), tuple(removed),
+        resume.pages - len(edit.todo), resume.pages, time.perf_counter() - start,
+        kept=tuple(sorted(new)), set_aside=set_aside,
+    )  # fmt: skip
+
+
+def _shown(article: Article | None, drafts: bool) -> bool:
+    return article is not None and (drafts or not article.draft)
+
+
+def _source_problems(
+    resume: Resume, now: Mapping[str, SourceEntry]
+) -> list[tuple[str, tuple[Problem, ...]]]:
+    """The problems of each source that has any, in the order of their paths (as a full
+    build lists them), the edited files' as they are now."""
+    by_path = dict(resume.problems)
+    by_path.update((path, entry.problems) for path, entry in now.items())
+    return [(path, found) for path, found in sorted(by_path.items()) if found]
+
+
+def _save(
+    config: Config, out: Path, seen: Seen,
+    edit: tuple[Head, _Edit, list[tuple[str, tuple[Problem, ...]]]],
+    written: tuple[dict[str, tuple[str, str]], str], problems: list[Problem],
+) -> None:  # fmt: skip
+    """Save what a full build saves: the page store, the record (the edited files' entries
+    and the outputs), the state a build with nothing to do trusts; and let go of the
+    bodies no article has any more. The store first and the record's own file last: a
+    kill in between leaves a record that names the store it had (see cache.save_head)."""
+    (head, change, by_path), (outputs, generation) = edit, written
+    root, resume = config.root, change.resume
+    now = Resume(seen.surroundings, seen.files, change.found, tuple(by_path), resume.checked,
+                 resume.clashes, resume.pages, resume.articles)  # fmt: skip
+    token = update_store(root, out, head.pages, change.pages, (), change.now, now)
+    parts = replace_entries(root, out, head.parts, change.now)
+    record = BuildCache(seen.fingerprint, str(out), outputs=outputs, generation=generation,
+                        plan=head.plan, pages=token)  # fmt: skip
+    save_head(root, record, parts)
+    _forget_bodies(config, out, token, change)
+    warnings = tuple(p for p in problems if not p.is_error)
+    top = top_names(out)
+    save_state(root, out, QuickState(seen.inputs, generation, top, resume.pages, warnings))
+
+
+def _forget_bodies(config: Config, out: Path, token: str | None, change: _Edit) -> None:
+    """The stored bodies of the edited files' old bytes, unless another article has them."""
+    old = {
+        entry.digest
+        for path, entry in change.before.items()
+        if change.now[path].digest != entry.digest
+    }  # fmt: skip
+    if not old:
+        return
+    with PageStore(config.root, out, token) as store:
+        if not store.usable:
+            return  # (the next full build prunes every body no article has)
+        unused = {digest for digest in old if not store.digest_in_use(digest)}
+    if unused:
+        with body_store(config) as bodies:
+            bodies.forget(unused)

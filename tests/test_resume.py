@@ -1,0 +1,241 @@
+"""An edit's build from the page store (sitegen/resume.py): the same site, byte for byte,
+as a full build makes, without reading every record or assembling the site."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import sitegen.forked
+from sitegen import pipeline, resume
+from sitegen.cache import CACHE_DIR
+from sitegen.pipeline import build_site
+from tests.conftest import article, snapshot
+from tests.test_incremental import apply, new_site, replace_in
+
+
+@pytest.fixture(autouse=True)
+def forks(monkeypatch) -> None:
+    """The search child forks even if an earlier test left a thread running (sitegen.forked
+    forks only a process that runs no other thread; `sitegen build` runs none): without
+    it, the index is made of every article, which such an edit's build does not read."""
+    monkeypatch.setattr(sitegen.forked.threading, "active_count", lambda: 1)
+
+
+@pytest.fixture
+def whole_reads(monkeypatch) -> list[str]:
+    """Every time a build reads the whole record or assembles the whole site."""
+    seen: list[str] = []
+    real_load, real_assemble = pipeline.load_cache, pipeline.assemble
+
+    def load(*args, **kwargs):
+        seen.append("record")
+        return real_load(*args, **kwargs)
+
+    def assemble(*args, **kwargs):
+        seen.append("site")
+        return real_assemble(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_cache", load)
+    monkeypatch.setattr(pipeline, "assemble", assemble)
+    return seen
+
+
+def same_as_clean(root: Path) -> bool:
+    assert build_site(root, root / "clean", clean=True).ok
+    return snapshot(root / "public") == snapshot(root / "clean")
+
+
+def test_a_body_edit_reads_no_other_record_and_writes_what_a_full_build_writes(
+    tmp_path, whole_reads
+):
+    root = new_site(tmp_path, count=12)
+    assert build_site(root).ok
+    whole_reads.clear()
+    replace_in(root / "content/law/a4.md", "正文。", "勞動合同到期後，用人單位應當提前通知。")
+    result = build_site(root)
+    assert result.ok and whole_reads == []
+    pages = {name for name in result.written if not name.startswith("search/")}
+    assert pages == {"law/a4/index.html", "law/a4/print.html", "law/feed.xml", "feed.xml"}
+    assert "search/meta.json" in result.written  # the index holds the new words
+    assert same_as_clean(root)
+
+
+def test_a_title_edit_reaches_the_neighbours_and_lists_without_the_whole_site(
+    tmp_path, whole_reads
+):
+    root = new_site(tmp_path, count=12)
+    assert build_site(root).ok
+    whole_reads.clear()
+    replace_in(root / "content/law/a4.md", "title: 文章4", "title: 工會法律援助")
+    result = build_site(root)
+    assert result.ok and whole_reads == []
+    # law's articles by date: a0, a10, a2, a4, a6, a8: the neighbours name it.
+    for page in ("law/a2/index.html", "law/a6/index.html", "law/index.html"):
+        assert "工會法律援助" in (root / "public" / page).read_text(encoding="utf-8")
+    assert same_as_clean(root)
+
+
+def test_edits_after_edits_stay_right_and_each_reads_only_its_own(tmp_path, whole_reads):
+    root = new_site(tmp_path, count=9)
+    assert build_site(root).ok
+    for n in range(6):
+        whole_reads.clear()
+        apply(root, ("retitle" if n % 2 else "edit", n))
+        assert build_site(root).ok and whole_reads == []
+        assert same_as_clean(root)
+
+
+@pytest.mark.parametrize(
+    "change", ["redate", "recategorise", "rename", "delete", "add", "template", "settings"]
+)
+def test_edits_that_move_articles_or_change_the_rest_are_built_whole(tmp_path, whole_reads, change):
+    root = new_site(tmp_path, count=9)
+    assert build_site(root).ok
+    whole_reads.clear()
+    apply(root, (change, 3))
+    assert build_site(root).ok and "site" in whole_reads
+    assert same_as_clean(root)
+    whole_reads.clear()  # and the store written by that build serves the next edit
+    apply(root, ("edit", 4))
+    assert build_site(root).ok and whole_reads == []
+    assert same_as_clean(root)
+
+
+def test_an_edit_that_breaks_its_article_fails_as_a_full_build_does(tmp_path):
+    root = new_site(tmp_path, count=6)
+    assert build_site(root).ok
+    before = snapshot(root / "public")
+    replace_in(root / "content/law/a2.md", "title: 文章2", "title: [未閉合")
+    result = build_site(root)
+    assert not result.ok
+    assert [(p.path.as_posix(), p.line) for p in result.problems if p.is_error] == [
+        ("content/law/a2.md", 2)
+    ]
+    assert snapshot(root / "public") == before  # the live site untouched
+
+
+def photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (70, 110, 150)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def test_warnings_are_reported_as_a_full_build_reports_them(tmp_path, whole_reads):
+    """Every source's warnings, in the order of their paths, the edited file's as it is
+    now: a copy of the site built whole (no store) reports the very same. (The edited
+    article is a folder with its photo: its pages carry the photo's sizes through the store.)"""
+    root = new_site(tmp_path, count=6)
+    windows = article("設備名", "2018-05-02 10:00", "news", "正文。", slug="CON")
+    (root / "content/news/con.md").write_text(windows, encoding="utf-8")
+    body = "大會現場。\n\n![職工代表合影](photo.jpg)\n"
+    folder = root / "content/news/2018-meeting"
+    folder.mkdir()
+    (folder / "index.md").write_text(article("職代會", "2018-04-01 10:00", "news", body), "utf-8")
+    (folder / "photo.jpg").write_bytes(photo())
+    assert build_site(root).ok
+    replace_in(folder / "index.md", "![職工代表合影]", "![]")  # no alt text: a warning
+    twin = tmp_path / "twin"
+    shutil.copytree(root, twin, symlinks=True)
+    for store in (twin / CACHE_DIR).glob("pages-*.sqlite"):
+        store.unlink()
+    whole_reads.clear()
+    here = build_site(root)
+    assert whole_reads == []
+    there = build_site(twin)
+    assert "site" in whole_reads
+    shown = [(p.path.as_posix(), p.line, p.severity, p.message) for p in here.problems]
+    assert shown == [(p.path.as_posix(), p.line, p.severity, p.message) for p in there.problems]
+    assert [p.path.as_posix() for p in here.problems] == [
+        "content/news/2018-meeting/index.md",
+        "content/news/con.md",
+    ]
+    assert same_as_clean(root)
+    assert not build_site(root, strict=True).ok  # --strict: the warnings are errors
+
+
+def test_a_store_the_record_does_not_name_is_not_used(tmp_path, whole_reads):
+    """A kill after the store was written and before the record's own file was: the record
+    names the store as it was, the build is made whole, and the next edit uses the store."""
+    root = new_site(tmp_path, count=8)
+    assert build_site(root).ok
+    [store] = (root / CACHE_DIR).glob("pages-*.sqlite")
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE meta SET value = 'another build' WHERE key = 'token'")
+    apply(root, ("edit", 2))
+    whole_reads.clear()
+    assert build_site(root).ok and "site" in whole_reads
+    assert same_as_clean(root)
+    whole_reads.clear()
+    apply(root, ("edit", 5))
+    assert build_site(root).ok and whole_reads == []
+    assert same_as_clean(root)
+
+
+def test_a_build_stopped_before_its_record_was_saved_leaves_the_next_one_right(
+    tmp_path, monkeypatch
+):
+    root = new_site(tmp_path, count=8)
+    assert build_site(root).ok
+    apply(root, ("retitle", 2))
+
+    def killed(*args):
+        raise KeyboardInterrupt  # as a kill would stop it: site and store written, record not
+
+    with monkeypatch.context() as patched:
+        patched.setattr(resume, "save_head", killed)
+        with pytest.raises(KeyboardInterrupt):
+            build_site(root)
+    apply(root, ("edit", 5))
+    assert build_site(root).ok
+    assert same_as_clean(root)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "page gone", "wrong key"])
+def test_a_damaged_store_means_a_full_build_never_a_wrong_site(tmp_path, damage):
+    root = new_site(tmp_path, count=8)
+    assert build_site(root).ok
+    [store] = (root / CACHE_DIR).glob("pages-*.sqlite")
+    if damage == "truncated":
+        store.write_bytes(store.read_bytes()[:3000])
+    else:
+        with sqlite3.connect(store) as db:
+            if damage == "page gone":
+                db.execute("DELETE FROM page WHERE name = 'law/a2/index.html'")
+            else:  # a stored page that does not key to its recorded key: not used
+                db.execute("UPDATE page SET data = (SELECT data FROM page WHERE name = "
+                           "'law/a4/index.html') WHERE name = 'law/a2/index.html'")  # fmt: skip
+    apply(root, ("retitle", 2))
+    assert build_site(root).ok
+    assert same_as_clean(root)
+
+
+def test_a_draft_edited_changes_no_page(tmp_path, whole_reads):
+    root = new_site(tmp_path, count=5)
+    draft = article("草稿", "2018-07-01 09:00", "law", "未完。", draft="true")
+    (root / "content/law/draft.md").write_text(draft, encoding="utf-8")
+    assert build_site(root).ok
+    whole_reads.clear()
+    replace_in(root / "content/law/draft.md", "未完。", "仍未完。")
+    result = build_site(root)
+    assert result.ok and whole_reads == []
+    assert not [name for name in result.written if not name.startswith("search/")]
+    assert same_as_clean(root)
+
+
+def test_a_site_in_two_scripts_keeps_no_store(tmp_path, whole_reads):
+    root = new_site(tmp_path, count=5)
+    config = root / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "scripts: [zh-Hant, zh-Hans]\n",
+                      encoding="utf-8")  # fmt: skip
+    assert build_site(root).ok
+    assert not list((root / CACHE_DIR).glob("pages-*.sqlite"))
+    apply(root, ("edit", 1))
+    whole_reads.clear()
+    assert build_site(root).ok and "site" in whole_reads
+    assert same_as_clean(root)
