@@ -20,7 +20,7 @@ import signal
 import struct
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # imported when a companion starts: 15 ms of every build's start
     from multiprocessing.connection import Connection
@@ -306,15 +306,30 @@ class _Inbox:
         return chunk, None if chunk else ChildFailed("the build sent no more")
 
 
+class AnswerFirst(NamedTuple):
+    """What a child's function returns to answer before it is done: `answer` is written
+    (the parent, reading to the end of the pipe, goes on), then `then()` runs, and the
+    child leaves; the parent's reap() waits for that."""
+
+    answer: Any
+    then: Callable[[], object]
+
+
 def _answer(writer: int, function: Callable[..., Any], args: tuple) -> None:
     """In the child: write the result and leave at once, running no cleanup of the
     parent's (its open files, its atexit handlers, its temporary folders are not ours)."""
     code = 1
     try:
-        data = marshal.dumps(function(*args))
+        result = function(*args)
+        then = None
+        if isinstance(result, AnswerFirst):
+            result, then = result
+        data = marshal.dumps(result)
         with os.fdopen(writer, "wb") as pipe:
             pipe.write(data)
         code = 0
+        if then is not None:
+            then()
     except BaseException:  # noqa: BLE001 (any failure is the parent's ChildFailed)
         pass
     finally:

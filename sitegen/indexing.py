@@ -17,7 +17,6 @@ import marshal
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +24,19 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitegen import __version__, output
 from sitegen.bodies import BodyStore, body_store
-from sitegen.cache import CACHE_DIR, BuildCache, SourceEntry, write_atomically
+from sitegen.cache import (
+    CACHE_DIR,
+    INDEX_FILES,
+    BuildCache,
+    SourceEntry,
+    read_index_record,
+    write_atomically,
+    write_index_record,
+)  # fmt: skip
 from sitegen.config import Config
 from sitegen.content import Article
 from sitegen.context import make_context
-from sitegen.forked import ChildFailed, Companion, Pending, beside
+from sitegen.forked import AnswerFirst, ChildFailed, Companion, Pending, beside
 from sitegen.scan import Listing
 
 if TYPE_CHECKING:
@@ -61,9 +68,13 @@ class SearchIndex:
     """
 
     def __init__(
-        self, config: Config, sources: Listing, alone: bool, indexer: Companion | None = None
-    ) -> None:
-        self._config, self._sources = config, sources
+        self, config: Config, sources: Listing | None, alone: bool,
+        indexer: Companion | None = None,
+    ) -> None:  # fmt: skip
+        """(`sources`: the listing of the content files; None for a child forked before
+        the build has listed them, which is sent it with the articles: see listed.)"""
+        self._config, self._sources = config, sources or {}
+        self._early = sources is None
         self._ready: tuple | None = None  # see prepare
         self._articles: list[Article] | None = None  # see send
         self._mapper: Callable = map
@@ -72,6 +83,7 @@ class SearchIndex:
         self._folder: Path | None = None
         self._base: str | None = None  # the resident's index that the live site holds
         self._since_only = False  # sent an edit's articles alone (see send_since)
+        self._sent: tuple[Path, bool] | None = None  # see prepare_from_file
         if config.search and alone:
             self._start(config.root / CACHE_DIR, indexer)
 
@@ -83,7 +95,8 @@ class SearchIndex:
         if indexer is not None:
             self._pending = _Resident.start(indexer, self._config, folder)
         else:
-            self._pending = beside(_search_child, self._config, self._sources, folder, fed=True)
+            sources = None if self._early else self._sources
+            self._pending = beside(_search_child, self._config, sources, folder, fed=True)
         if self._pending is None:
             shutil.rmtree(folder, ignore_errors=True)
         else:
@@ -98,11 +111,32 @@ class SearchIndex:
         indexer that may be sent an edit's articles alone, once the site is read.)"""
         if not self._config.search:
             return
+        if self._sent is not None:  # by an edit's build that went on as usual (see resume.py)
+            if self._sent != where and self._pending is not None:
+                self._pending.cancel()  # it works from another record: indexed here instead
+                self._pending = None
+            self._ready = (record, where)
+            return
         self._ready = (record, where)
         if isinstance(self._pending, _Resident) and base is not None:
             self._base = base
         elif self._pending is not None:
             self._send_record()
+
+    def prepare_from_file(self, cache: Path, token: str, where: tuple[Path, bool]) -> None:
+        """As prepare, for a forked child (see takes_since), the record of the index's files
+        being the one beside the build record `cache` under `token`, which the child reads
+        itself, and writes again with the index it makes (see Indexed.saved): at 100 000
+        articles, sending it took this process 0.1 s. (Whether the output folder holds the
+        index's files as the last build left them: pipeline.UnderTop, by the top folder.)"""
+        if not self._config.search:
+            return
+        assert self._pending is not None and not isinstance(self._pending, _Resident)
+        out, fresh = where
+        intact = (out / INDEX_FILES[0].partition("/")[0]).is_dir()
+        self._sent, self._ready = where, (None, where)
+        held = (_FROM_FILE, str(cache), token, intact)
+        self._pending.send((held, None if fresh else str(out), None, False), True)
 
     def _send_record(self) -> None:
         assert self._pending is not None and self._ready is not None
@@ -139,18 +173,38 @@ class SearchIndex:
                 self._send_record()  # held back for an edit's articles alone
             self._pending.send(_search_rows(articles))
         elif self._pending is not None:
-            self._pending.send(self._rows_for_child(articles, loaded or {}, edited))
+            self._send_rows(self._rows_for_child(articles, loaded or {}, edited))
 
-    def takes_since(self, record: Mapping[str, tuple[str, str]]) -> bool:
+    def listed(self, sources: Listing) -> SearchIndex:
+        """This index, now that the build has listed the content files."""
+        self._sources = sources
+        return self
+
+    def _send_rows(self, rows: list | tuple, sizes: Listing | None = None) -> None:
+        """Send the child the articles' rows, and, if it was forked before the build had
+        listed the sources, their files' stats (`sizes`: those it needs, else all)."""
+        assert self._pending is not None
+        self._pending.send(rows, more=self._early)
+        if self._early:
+            self._pending.send(self._sources if sizes is None else sizes)
+
+    def abandon(self) -> None:
+        """Let the child go, having sent it an edit's articles alone that the build makes
+        as usual after all: this process indexes every article (see result)."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        self._sent, self._ready, self._since_only = None, None, False
+
+    def takes_since(self) -> bool:
         """Whether the index can be made of an edit's articles alone (see send_since): no
-        index, or a forked child at work that keeps the rows of the one the last build's
-        record (`record`: its outputs) names."""
+        index, or a forked child at work and an index's rows kept for it (if they are not
+        the last build's, it fails, and the build indexes every article as usual)."""
         if not self._config.search:
             return True
         if self._pending is None or isinstance(self._pending, _Resident):
             return False
-        meta = record.get(META_FILE)
-        return meta is not None and _rows_file(self._config, meta[0]).is_file()
+        return _newest_rows(self._config) is not None  # (else it cannot but fail)
 
     def send_since(self, fresh: list[Article], count: int) -> None:
         """The articles of an edit alone, which `count` articles are on the site with: the
@@ -160,7 +214,8 @@ class SearchIndex:
             return
         assert self._pending is not None and self._ready is not None, "takes_since, prepare"
         self._since_only = True
-        self._pending.send((_SINCE, [], _search_rows(fresh), count))
+        sizes = {a.path: self._sources[a.path] for a in fresh}
+        self._send_rows((_SINCE, [], _search_rows(fresh), count), sizes)
 
     def _rows_for_child(
         self, articles: list[Article], loaded: Mapping[str, SourceEntry],
@@ -238,12 +293,14 @@ class NotIndexed(Exception):
 class Indexed(NamedTuple):
     """The index files a build wrote, and their record: every file's (`whole`), or only
     the changes to the last build's, None for a file gone; `token` names a resident
-    indexer's index (see resident_indexer)."""
+    indexer's index (see resident_indexer); `saved`, when the child wrote the record of
+    the index's files itself (see prepare_from_file), its token and every index file."""
 
     written: list[str]
     entries: dict[str, tuple[str, str] | None]
     whole: bool = True
     token: str | None = None
+    saved: tuple[str, list[str]] | None = None
 
 
 _SEARCH_TEMP: Final = "search-child-"
@@ -303,7 +360,7 @@ def warmed_index(opts: BuildOptions) -> str | None:
         return None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    written, _, _, token = answer
+    written, token = answer[0], answer[3]  # (an Indexed)
     return None if written else token
 
 
@@ -451,13 +508,14 @@ class _LastIndex:
 
 def _index_edited(
     config: Config, last: _LastIndex, rows: list[tuple], sources: Listing,
-    where: tuple[Path, Path | None], keep_now: bool = False,
+    where: tuple[Path, Path | None],
 ) -> tuple[Indexed, Callable[[], _LastIndex]]:  # fmt: skip
     """The index after an edit of the articles of `rows`, which keep their places (the same
     URL, date and category): their blocks indexed again and spliced into the live index,
     which holds the last one (`last`). Answers the changes to the record only. The index
-    is kept for the next build's child (see _keep_index) by the function this returns, or,
-    with `keep_now`, on a thread of its own while the blocks are indexed."""
+    is kept for the next build's child (see _keep_index) by the function this returns,
+    called once the answer is given (a build's child: see forked.AnswerFirst; written on
+    a thread beside the splice, it took the child's one core as long again)."""
     from sitegen.search import FORMAT, Place, relaid, write_layout
 
     context = make_context(config)
@@ -475,32 +533,20 @@ def _index_edited(
         raise _Stale
     key, edited_rows = _search_key(config, combined), {row[0]: row for row in rows}
 
-    def keep() -> dict[str, tuple]:
-        # (Off the answer's way: a copy of 100 000 rows.)
-        rows_after = {**last.rows, **edited_rows}
-        _keep_index(config, key, combined, layout, rows_after)
-        return rows_after
-
-    keeping = threading.Thread(target=keep)
-    if keep_now:  # (2 MB at 10 000 articles: 0.01-0.02 s, beside the blocks' indexing)
-        keeping.start()
     place = Place(*where, _Shas(last.entries))
     blocks = config.root / CACHE_DIR / f"search-{FORMAT}"
-    try:
-        edited: dict[int, list[int]] = {}
-        for at in changed:
-            edited.setdefault(at // layout.size, []).append(at)
-        index = write_layout(layout, place, map, blocks, edited)
-    finally:
-        if keep_now:
-            keeping.join()
+    edited: dict[int, list[int]] = {}
+    for at in changed:
+        edited.setdefault(at // layout.size, []).append(at)
+    index = write_layout(layout, place, map, blocks, edited)
     # The same dimensions, so the same files: those listed are all that can have changed.
     listed = _index_entries(index, key)
     delta = {rel: entry for rel, entry in listed.items() if last.entries.get(rel) != entry}
     token = os.urandom(8).hex()
 
     def kept() -> _LastIndex:
-        rows_after = keep() if not keep_now else {**last.rows, **edited_rows}
+        rows_after = {**last.rows, **edited_rows}  # (a copy of 100 000 rows)
+        _keep_index(config, key, combined, layout, rows_after)
         entries = {**last.entries, **delta}
         return _LastIndex(token, last.settings, layout, combined, rows_after, ids, entries,
                           last.bodies)  # fmt: skip
@@ -555,8 +601,8 @@ def _search_record(previous: dict, intact: Container[str]) -> tuple[dict, dict]:
 
 
 def _search_child(
-    config: Config, sources: Listing, folder: Path, receive: Callable
-) -> tuple[list[str], dict[str, tuple[str, str]], bool, None]:
+    config: Config, sources: Listing | None, folder: Path, receive: Callable
+) -> tuple[list[str], dict[str, tuple[str, str]], bool, None, tuple[str, list[str]] | None]:
     """The index, in the child SearchIndex starts: numpy and its tables made ready, then
     the index once `receive` gives what it is made from."""
     context = make_context(config)
@@ -575,26 +621,61 @@ def _search_child(
         import sitegen.markup  # noqa: F401
 
         held, live, _, _ = receive()
+        kept = held[1] if held[0] == _FROM_FILE else None  # the record's file, to write again
+        held = _held_record(held)
         meta = held[0].get(META_FILE)
         if meta is None:
             earlier = None
         elif earlier is None or earlier.key != meta[0]:
             earlier = _earlier(_rows_file(config, meta[0]), made_with)
         sent = receive()
+        if sources is None:  # forked before the build listed them (see SearchIndex.listed)
+            sources = receive()
         rows = _rows_received(sent, earlier)
         where = (folder, live and Path(live))
         spliced = _spliced(config, earlier, sent, held, where, sources)
         if spliced is not None:
-            return spliced.written, spliced.entries, False, None
+            index, keep = spliced
+            saved = _record_saved(kept, held[0], index.entries, False)
+            # The index kept for the next build (20 MB at 100 000 articles) after answering:
+            # written beside the splice, it took the child's one core as long again.
+            return AnswerFirst((index.written, index.entries, False, None, saved), keep)
         written, entries, _ = _write_search(config, held, rows, sources, where, map, bodies,
                                             made=earlier)  # fmt: skip
-    return written, entries, True, None
+    return written, entries, True, None, _record_saved(kept, held[0], entries, True)
+
+
+def _held_record(held: tuple) -> tuple[dict, dict]:
+    """The record of the index's files and the digests of those intact, as prepare sends
+    them, or read from the file prepare_from_file names (if it is not the one named, this
+    raises: the child fails, and the build indexes by itself)."""
+    if held[0] != _FROM_FILE:
+        return held
+    _, cache, token, intact = held
+    record = read_index_record(Path(cache), token)
+    return record, ({o: e[1] for o, e in record.items()} if intact else {})
+
+
+def _record_saved(
+    kept: str | None, record: dict, entries: dict[str, tuple[str, str] | None], whole: bool
+) -> tuple[str, list[str]] | None:
+    """When the record of the index's files came from its file (see prepare_from_file),
+    that file written again with the index just made: its token and the index's files."""
+    if kept is None:
+        return None
+    now = {} if whole else dict(record)
+    for name, entry in entries.items():
+        if entry is None:
+            now.pop(name, None)
+        else:
+            now[name] = entry
+    return write_index_record(Path(kept), now), list(now)
 
 
 def _spliced(
     config: Config, earlier: _Earlier | None, sent: list | tuple, held: tuple[dict, dict],
     where: tuple[Path, Path | None], sources: Listing,
-) -> Indexed | None:  # fmt: skip
+) -> tuple[Indexed, Callable[[], object]] | None:  # fmt: skip
     """An edit's index made as serve's indexer makes it (see _index_edited), from the kept
     index: its layout, with the edited articles' docs in place; only their blocks are
     indexed and spliced into the live index, and only their files checked (laying out and
@@ -613,10 +694,9 @@ def _spliced(
     last = _LastIndex("", repr(config), earlier.layout, earlier.combined, earlier.rows, ids,
                       record, earlier.bodies)  # fmt: skip
     try:
-        answer, _ = _index_edited(config, last, fresh, sources, where, keep_now=True)
+        return _index_edited(config, last, fresh, sources, where)  # (kept when called)
     except _Stale:
         return None
-    return answer
 
 
 class _Earlier(NamedTuple):
@@ -840,13 +920,11 @@ def _search_key(config: Config, combined: int) -> str:
 META_FILE: Final = "search/meta.json"
 
 
-INDEX_FILES: Final = ("search/s/", "search/d/", META_FILE)  # (search/index.html is a page)
-
-
 _FILE_KEY: Final = "search"
 
 
 _SINCE: Final = "since"  # see SearchIndex._rows_for_child
+_FROM_FILE: Final = "from file"  # see SearchIndex.prepare_from_file
 _ROWS: Final = "search-rows-"  # the kept indexes' files (see _keep_index)
 _ROWS_KEPT: Final = 3
 

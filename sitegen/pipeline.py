@@ -29,6 +29,7 @@ from sitegen.bundles import Listed, article_folders, resolve
 from sitegen.cache import (
     CACHE_DIR,
     BuildCache,
+    Head,
     QuickState,
     SourceEntry,
     load_cache,
@@ -75,6 +76,7 @@ def rebuild(
     sweep_temporaries(root / CACHE_DIR)  # a killed build's
     # Workers fork before the cache is read, so that they do not each count its memory;
     # after a few edits none are forked unless the work turns out large.
+    head = None  # the record's own file, if an edit's build from the page store read it
     with search, Workers(config, opts.jobs, 0 if few else 2 * len(files)) as workers:
         if few and not opts.clean:
             # An edit that moves no article, made from the page store (sitegen/resume.py:
@@ -82,9 +84,10 @@ def rebuild(
             from sitegen.resume import resumed
 
             done = resumed(config, problems, out, opts, start, seen, (search, workers))
-            if done is not None:
+            if isinstance(done, BuildResult):
                 return done
-        cache = _last_record(root, out, fingerprint, opts)
+            head = done
+        cache = _last_record(root, out, fingerprint, opts, head)
         if opts.keep is not None:
             opts.keep.append(cache.outputs)  # replaced by the new record when it is written
         live = _live_manifest(cache, out)
@@ -248,13 +251,16 @@ def _index_token(cache: BuildCache, intact: Container[str], warmed: str | None) 
     return None
 
 
-def _last_record(root: Path, out: Path, fingerprint: str, opts: BuildOptions) -> BuildCache:
+def _last_record(
+    root: Path, out: Path, fingerprint: str, opts: BuildOptions, head: Head | None
+) -> BuildCache:
     """The last build's record: none for a clean build, else the one the caller kept in
-    memory, if it is still the one on disk, else the one on disk."""
+    memory, if it is still the one on disk, else the one on disk (`head`: its own file,
+    if read already)."""
     if opts.clean:
         return BuildCache(fingerprint, str(out))
     kept = opts.memory.take(root, fingerprint, out) if opts.memory is not None else None
-    return kept if kept is not None else load_cache(root, fingerprint, out)
+    return kept if kept is not None else load_cache(root, fingerprint, out, head)
 
 
 class UnderTop:

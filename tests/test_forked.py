@@ -324,6 +324,11 @@ def searched_site(root: Path) -> Path:
     }, SEARCHED)  # fmt: skip
 
 
+def without_page_store(root: Path) -> None:
+    for store in (root / ".sitegen-cache").glob("pages-*.sqlite"):
+        store.unlink()
+
+
 def edit_and_rebuild(root: Path) -> dict[str, bytes]:
     write_site(root, {"content/law/3.md": "---\ntitle: 勞動合同第3問\ndate: 2018-09-13\n"
                       "category: law\n---\n加班費按工資基數計算，另有約定的除外。\n"})  # fmt: skip
@@ -376,9 +381,11 @@ def test_the_search_child_has_the_articles_before_the_site_is_assembled(
     tmp_path, forking, monkeypatch
 ):
     """It indexes them while this process assembles the site and keys its pages (0.65 s
-    of an edit at 100 000 articles), and the index is still the one a clean build makes."""
+    of an edit at 100 000 articles), and the index is still the one a clean build makes.
+    (Without the page store, the edit is built so: see sitegen/resume.py.)"""
     root = searched_site(tmp_path / "site")
     assert build_site(root).ok
+    without_page_store(root)
     sent: list[object] = []
     at_assembly: list[int] = []  # how many values the child had been sent
     real_send, real_assemble = Pending.send, sitegen.pipeline.assemble
@@ -394,7 +401,9 @@ def test_the_search_child_has_the_articles_before_the_site_is_assembled(
     monkeypatch.setattr(Pending, "send", send)
     monkeypatch.setattr(sitegen.pipeline, "assemble", assemble)
     assert edit_and_rebuild(root) == clean_build(root)
-    assert at_assembly[0] == 2  # the record of the index files, then the articles
+    # The record of the index files (the file it is kept in, which the child reads), the
+    # articles, and the listing of their files (the child forked before the build listed them).
+    assert at_assembly[0] == 3 and sent[0][0][0] == "from file"
     # Only the edited article's row: the child has the others' from the last build.
     since, gone, rows, count = sent[1]
     assert [row[0] for row in rows] == ["content/law/3.md"] and gone == [] and count == 5
@@ -405,6 +414,7 @@ def test_the_search_child_is_sent_every_row_when_the_last_ones_were_not_kept(
 ):
     root = searched_site(tmp_path / "site")
     assert build_site(root).ok
+    without_page_store(root)
     for kept in (root / ".sitegen-cache").glob("search-rows-*"):
         kept.unlink()
     sent: list[object] = []

@@ -270,7 +270,8 @@ def test_an_upgrade_removes_the_cached_blocks_of_the_old_index_format(make_site)
     old = cache / f"search-{search.FORMAT - 1}"
     old.mkdir()
     (old / "index.marshal").write_bytes(b"an earlier format's record")
-    kept_before = [p.name for p in cache.iterdir() if p != old]
+    # (The record of the index's files is written under a new name by each build.)
+    kept_before = [p.name for p in cache.iterdir() if p != old and not p.name.startswith("index-")]
     shutil.rmtree(current)  # as after an upgrade: no cache of this format yet
     (root / "content/news/n1.md").write_text(article("第1號通知", "2020-01-01", "news", "更正。"))
     assert build_site(root).ok

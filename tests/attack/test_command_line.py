@@ -356,25 +356,30 @@ def test_a_date_in_year_one_is_an_error_with_its_line(site):
 
 def damage_cache(root: Path, kind: str) -> None:
     for path in (root / ".sitegen-cache").glob("cache-*.bin"):
-        header, fingerprint, out, generation, entries, outputs, plan, pages = marshal.loads(
+        header, fingerprint, out, generation, entries, outputs, plan, pages, index = marshal.loads(
             path.read_bytes()
         )
         data = {
             "junk": b"\x00\xffnot a cache\x13" * 40,
-            "foreign": marshal.dumps((header, "x", "y", "z", {"a": 1}, {}, "", None)),
+            "foreign": marshal.dumps((header, "x", "y", "z", {"a": 1}, {}, "", None, index)),
             "entries": marshal.dumps((header, fingerprint, out, generation, {"a": 1}, outputs,
-                                      plan, pages)),
+                                      plan, pages, index)),
             "outputs": marshal.dumps((header, fingerprint, out, generation, entries,
-                                      {"law/a/index.html": "no pair"}, plan, pages)),
+                                      marshal.dumps({"law/a/index.html": "no pair"}), plan,
+                                      pages, index)),
             "plan": marshal.dumps((header, fingerprint, out, generation, entries, outputs,
-                                   {"plan": plan}, pages)),
+                                   {"plan": plan}, pages, index)),
             "pages": marshal.dumps((header, fingerprint, out, generation, entries, outputs,
-                                    plan, {"token": pages})),
+                                    plan, {"token": pages}, index)),
+            "index": marshal.dumps((header, fingerprint, out, generation, entries, outputs,
+                                    plan, pages, "../../../etc/passwd")),
         }[kind]  # fmt: skip
         path.write_bytes(data)
 
 
-@pytest.mark.parametrize("kind", ["junk", "foreign", "entries", "outputs", "plan", "pages"])
+@pytest.mark.parametrize(
+    "kind", ["junk", "foreign", "entries", "outputs", "plan", "pages", "index"]
+)
 def test_a_damaged_build_cache_costs_a_full_build_with_a_warning(site, tmp_path, kind):
     damage_cache(site, kind)
     write(site, "content/law/a.md", article("甲修訂", "2018-09-21"))
@@ -385,11 +390,12 @@ def test_a_damaged_build_cache_costs_a_full_build_with_a_warning(site, tmp_path,
 def forge_outputs(root: Path, extra: dict[str, tuple[str, str]]) -> None:
     """A cache of the right header, settings and shape that claims more outputs."""
     for path in (root / ".sitegen-cache").glob("cache-*.bin"):
-        header, fingerprint, out, generation, entries, outputs, plan, pages = marshal.loads(
+        header, fingerprint, out, generation, entries, outputs, plan, *rest = marshal.loads(
             path.read_bytes()
         )
-        path.write_bytes(marshal.dumps((header, fingerprint, out, generation, entries,
-                                        {**outputs, **extra}, plan, pages)))  # fmt: skip
+        claimed = marshal.dumps({**marshal.loads(outputs), **extra})
+        path.write_bytes(marshal.dumps((header, fingerprint, out, generation, entries, claimed,
+                                        plan, *rest)))  # fmt: skip
 
 
 def test_a_cache_that_claims_a_file_sitegen_did_not_write_never_gets_it_deleted(site):
