@@ -81,9 +81,8 @@ def write_store(
     with closing(_connect(tmp)) as db, db:
         for statement in _TABLES:
             db.execute(statement)
-        rows, holds = _page_rows(pages)
-        db.executemany("INSERT INTO page VALUES (?, ?)", rows)
-        del rows
+        holds: dict[str, list[str]] = defaultdict(list)
+        db.executemany("INSERT INTO page VALUES (?, ?)", _page_rows(pages, holds))
         db.executemany("INSERT INTO article VALUES (?, ?, ?, ?)",
                        _article_rows(entries, holds))  # fmt: skip
         _put_meta(db, token, resume)
@@ -304,24 +303,24 @@ def _replace_articles(db: sqlite3.Connection, entries: Mapping[str, SourceEntry 
 
 
 def _page_rows(
-    pages: Iterable[tuple[str, Page]],
-) -> tuple[list[tuple[str, bytes]], dict[str, list[str]]]:
-    """Each page's row, and the names of the pages that hold each article (by path)."""
-    rows, holds = [], defaultdict(list)
+    pages: Iterable[tuple[str, Page]], holds: dict[str, list[str]]
+) -> Iterator[tuple[str, bytes]]:
+    """Each page's row, one at a time (not the rows of 210 000 pages at once, at the peak
+    of a build that renders them all), noting in `holds` the names of the pages that hold
+    each article (by path)."""
     for name, page in pages:
-        rows.append((name, marshal.dumps(_page_to_plain(page))))
+        yield name, marshal.dumps(_page_to_plain(page))
         for article in records_of(page):
             if article is not None:
                 names = holds[article.path]
                 if not names or names[-1] != name:  # (the home page may list one twice)
                     names.append(name)
-    return rows, holds
 
 
 def _replace_pages(db: sqlite3.Connection, pages: Iterable[tuple[str, Page]]) -> None:
     """Write these pages again, and name each among the pages that hold its articles."""
-    rows, added = _page_rows(pages)
-    db.executemany("INSERT OR REPLACE INTO page VALUES (?, ?)", rows)
+    added: dict[str, list[str]] = defaultdict(list)
+    db.executemany("INSERT OR REPLACE INTO page VALUES (?, ?)", _page_rows(pages, added))
     for path, names in added.items():
         row = db.execute("SELECT holds FROM article WHERE path = ?", (path,)).fetchone()
         if row is None:  # an article whose entry is not kept: no edit is patched into it
