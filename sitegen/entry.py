@@ -175,6 +175,8 @@ def _work(config, problems, out, opts, start, found) -> BuildResult:
     if early is not None and few:
         search = early.listed(seen.files)
     else:
+        if early is not None:  # let go now: its docs would weigh on the whole build's peak
+            early.__exit__(None, None, None)
         search = SearchIndex(config, seen.files, few, opts.indexer)
     # (rebuild's `with` ends it once the index is taken; this one, if rebuild never runs)
     with search:

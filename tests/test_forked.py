@@ -696,3 +696,25 @@ def test_a_build_with_nothing_to_do_lets_the_early_search_child_go(tmp_path, for
     forking.clear()
     monkeypatch.setattr(sitegen.entry, "_cores", lambda: 1)
     assert build_site(root).written == () and forking == []
+
+
+def test_a_build_of_many_changes_lets_the_early_search_child_go_before_it_works(
+    tmp_path, forking, monkeypatch
+):
+    """A layout edited: not an edit's build, so the child forked before the listing is let
+    go at once, not held (with the last index's docs) through the whole build's peak."""
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    monkeypatch.setattr(sitegen.entry, "_cores", lambda: 2)
+    forking.clear()
+    gone_at_start: list[bool] = []
+    real = sitegen.pipeline.rebuild
+
+    def rebuild(*args):
+        gone_at_start.append(reaped(forking[0]))
+        return real(*args)
+
+    monkeypatch.setattr(sitegen.pipeline, "rebuild", rebuild)
+    layout = root / "layouts/base.html"
+    layout.write_text(layout.read_text(encoding="utf-8") + "\n<!-- 改版 -->\n", "utf-8")
+    assert build_site(root).ok and gone_at_start == [True]
