@@ -91,14 +91,21 @@ class BodyStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, recover: bool = False) -> sqlite3.Connection:
+        """The connection; a damaged store raises DatabaseError, or, with `recover` (the one
+        writer: see the module's docstring), is started afresh: it is only a cache. Readers
+        (the workers, the search child) render what they cannot read instead: one that
+        removed the files while the writer made them anew lost it what it had written, or
+        found them gone under its own removal."""
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._db = _open(self.path, self._policy)
-            except sqlite3.DatabaseError:  # damaged: it is only a cache, so start afresh
+            except sqlite3.DatabaseError:
+                if not recover:
+                    raise
                 for stale in self.path.parent.glob(self.path.name + "*"):
-                    stale.unlink()
+                    stale.unlink(missing_ok=True)
                 self._db = _open(self.path, self._policy)
         return self._db
 
@@ -134,7 +141,7 @@ class BodyStore:
 
     def save(self, rows: list[tuple[str, str, str | None]]) -> None:
         if rows:
-            db = self._connect()
+            db = self._connect(recover=True)
             db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?, ?)", rows)
             db.commit()
 
@@ -163,7 +170,7 @@ class BodyStore:
     def forget(self, digests: set[str]) -> None:
         """Remove the bodies of these source digests (and their conversions, "digest:t2s")."""
         if digests and self.path.exists():
-            db = self._connect()
+            db = self._connect(recover=True)
             # ":" sorts after every hex digit and before "~": the key and its conversions.
             db.executemany("DELETE FROM body WHERE digest = ? OR digest BETWEEN ? AND ?",
                            ((d, d + ":", d + ":~") for d in digests))  # fmt: skip
@@ -173,7 +180,7 @@ class BodyStore:
         """Remove bodies of sources that no longer exist."""
         if not self.path.exists():
             return
-        db = self._connect()
+        db = self._connect(recover=True)
         db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (digest TEXT PRIMARY KEY)")
         db.execute("DELETE FROM keep")
         db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((d,) for d in keep))

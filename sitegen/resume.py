@@ -281,7 +281,7 @@ def _build(
         raise NotIndexed("the child kept no record of the index's files")
     written += index.written
     token, names = index.saved or (head.index, [])
-    removed = _index_gone(index, names, live.files)
+    removed = _index_gone(index, names, live.files) if config.search else []
     manifest = output.commit(staging, written, removed, chain(outputs, names))
     if opts.published is not None:
         opts.published((*written, *removed))

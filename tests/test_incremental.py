@@ -756,6 +756,29 @@ def test_a_damaged_body_store_is_rebuilt_and_the_site_stays_right(tmp_path):
     assert count == 5
 
 
+def test_only_the_writer_of_a_damaged_body_store_starts_it_afresh(tmp_path):
+    """A worker or the search child that finds the store damaged renders what it cannot
+    read and leaves the files alone: one that removed them while the build made them anew
+    lost the build what it wrote there, or found them gone and failed (a race that the
+    search child forked before the listing made frequent)."""
+    from sitegen.bodies import body_store
+    from sitegen.config import load_config
+
+    root = new_site(tmp_path)
+    assert build_site(root).ok
+    config, _ = load_config(root)
+    [path] = (root / CACHE_DIR).glob("bodies-*.sqlite")
+    path.write_bytes(b"not a database" * 100)
+    for leftover in path.parent.glob(path.name + "-*"):
+        leftover.unlink()
+    with body_store(config) as reader:
+        assert reader.stored("0" * 64) is None
+    assert path.read_bytes() == b"not a database" * 100  # left as it was
+    with body_store(config) as writer:
+        writer.save([("1" * 64, "<p>正文。</p>", "正文。")])
+        assert writer.stored("1" * 64) == ("<p>正文。</p>", "正文。")
+
+
 def test_a_site_without_search_keeps_no_plain_text_and_turning_search_on_indexes_all(tmp_path):
     """Without search the body store holds HTML only (feeds work their excerpts out when
     they need them); turning search on makes a store with text, and a full index."""

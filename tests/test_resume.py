@@ -239,3 +239,16 @@ def test_a_site_in_two_scripts_keeps_no_store(tmp_path, whole_reads):
     whole_reads.clear()
     assert build_site(root).ok and "site" in whole_reads
     assert same_as_clean(root)
+
+
+def test_a_site_without_search_is_edited_from_the_store_too(tmp_path, whole_reads):
+    root = new_site(tmp_path, count=8)
+    config = root / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("search: true", "search: false"),
+                      encoding="utf-8")  # fmt: skip
+    assert build_site(root).ok
+    whole_reads.clear()
+    apply(root, ("retitle", 3))
+    result = build_site(root)
+    assert result.ok and whole_reads == [] and not (root / "public/search").exists()
+    assert same_as_clean(root)
