@@ -24,7 +24,7 @@ from sitegen.scripts import convert_articles, converter_of
 from sitegen.site import Page, Site, records_of
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from sitegen.assets import Prepared
     from sitegen.cache import SourceEntry
@@ -91,6 +91,19 @@ def patched(
     (before, now), (surroundings, found) = sources, seen
     if held.seen.surroundings != surroundings or held.found != found:
         return None
+    swaps = new_records((before, now), edited, held.prepared.problems, drafts)
+    return None if swaps is None else _swapped_in(held, swaps)
+
+
+def new_records(
+    sources: tuple[Mapping[str, SourceEntry], Mapping[str, SourceEntry]], edited: Iterable[str],
+    checked: tuple[Problem, ...], drafts: bool,
+) -> dict[str, Article] | None:  # fmt: skip
+    """The edited files' new records, by path, to put into the pages that hold the old
+    (`sources`: the entries before and now; `checked`: what checking the articles' files
+    found); None when the edit cannot be patched in: a file added or gone, an error, an
+    article moved, more than MOST records."""
+    before, now = sources
     swaps: dict[str, Article] = {}
     for path in sorted(edited):
         entry = now.get(path)
@@ -105,10 +118,10 @@ def patched(
             continue  # not on any page, then or now
         if place(old) != place(new) or len(swaps) == MOST:
             return None
-        if old.references != new.references and _named(held.prepared, path):
+        if old.references != new.references and _named(checked, path):
             return None  # its files' problems name lines that may have moved
         swaps[path] = new
-    return _swapped_in(held, swaps)
+    return swaps
 
 
 def _swapped_in(held: Held, swaps: dict[str, Article]) -> Patched:
@@ -145,10 +158,10 @@ def place(article: Article) -> tuple:
             article.key_lines)  # fmt: skip
 
 
-def _named(prepared: Prepared, path: str) -> bool:
+def _named(checked: tuple[Problem, ...], path: str) -> bool:
     """Whether checking the articles' files found a problem in this article (its message
     names the line of the reference)."""
-    return any(problem.path.as_posix() == path for problem in prepared.problems)
+    return any(problem.path.as_posix() == path for problem in checked)
 
 
 def with_record(page: Page, new: Article) -> Page:

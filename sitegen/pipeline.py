@@ -410,8 +410,7 @@ def _write_site(
     sources, static, kept = found
     previous = cache.outputs
     fresh = not previous
-    aside = config.root / CACHE_DIR / "set-aside" / time.strftime("%Y%m%d-%H%M%S")
-    claimed = output.Claimed(made.claimed, ("search/",), aside)
+    claimed = output.Claimed(made.claimed, ("search/",), set_aside_folder(config))
     staging = output.begin(out, live, fresh, kept, claimed)
     # Only what the live manifest says sitegen wrote is ever removed (the cache is a hint).
     ours = live.files if live is not None and not fresh else frozenset()
@@ -450,12 +449,23 @@ def _write_site(
     cache.generation = manifest.id
     cache.outputs = outputs
     new = kept - staging.live.kept if staging.live else kept
-    aside = tuple(
-        f"{o} -> {(claimed.aside / o).relative_to(config.root)}" for o in staging.set_aside
-    )
+    aside = set_aside_lines(config, staging, claimed)
     return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
                     tuple(sorted(new)), aside, len(files), index.token, manifest,
                     made_again)  # fmt: skip
+
+
+def set_aside_folder(config: Config) -> Path:
+    """A new folder for files found in the spare that sitegen did not write (see output.begin)."""
+    return config.root / CACHE_DIR / "set-aside" / time.strftime("%Y%m%d-%H%M%S")
+
+
+def set_aside_lines(
+    config: Config, staging: output.Staging, claimed: output.Claimed
+) -> tuple[str, ...]:
+    """What the build reports of the files it set aside: "output -> where it went"."""
+    return tuple(f"{o} -> {(claimed.aside / o).relative_to(config.root)}"
+                 for o in staging.set_aside)  # fmt: skip
 
 
 def _pages_to_render(

@@ -30,7 +30,6 @@ from typing import Final, NamedTuple
 from sitegen import output, patch
 from sitegen.bodies import body_store
 from sitegen.cache import (
-    CACHE_DIR,
     INDEX_FILES,
     BuildCache,
     Head,
@@ -49,7 +48,13 @@ from sitegen.content import Article
 from sitegen.entry import BuildOptions, BuildResult, Seen, as_error, top_names
 from sitegen.indexing import Indexed, NotIndexed, SearchIndex
 from sitegen.pagestore import PageStore, Resume, page_from_plain, paths_of, update_store
-from sitegen.pipeline import UnderTop, layout_digests, page_key
+from sitegen.pipeline import (
+    UnderTop,
+    layout_digests,
+    page_key,
+    set_aside_folder,
+    set_aside_lines,
+)  # fmt: skip
 from sitegen.problems import Problem
 from sitegen.scan import Listing
 from sitegen.scripts import converter_of
@@ -136,7 +141,7 @@ def _edit(
     if before.keys() != edited:
         return None  # an entry the record does not keep (its file is parsed every time)
     now = _parsed(workers, seen.files, before)
-    swaps = _swaps(before, now, resume.checked, drafts)
+    swaps = patch.new_records((before, now), edited, resume.checked, drafts)
     if swaps is None:
         return None
     made = _pages(config, store, head.outputs, swaps, UnderTop(out))
@@ -192,28 +197,6 @@ def _parsed(
     return now
 
 
-def _swaps(
-    before: Mapping[str, SourceEntry], now: Mapping[str, SourceEntry],
-    checked: tuple[Problem, ...], drafts: bool,
-) -> dict[str, Article] | None:  # fmt: skip
-    """The new records to put into the pages, as patch.patched decides them; None when
-    an edit moves an article, or is an error."""
-    swaps: dict[str, Article] = {}
-    for path in sorted(now):
-        entry, old = now[path], before[path].article
-        new = entry.article
-        if any(p.is_error for p in entry.problems) or (old is None) != (new is None):
-            return None
-        if old is None or new is None or new is old or (old.draft and not drafts):
-            continue  # not on any page, then or now; or the same record
-        if patch.place(old) != patch.place(new):
-            return None
-        if old.references != new.references and any(p.path.as_posix() == path for p in checked):
-            return None  # its files' problems name lines that may have moved
-        swaps[path] = new
-    return swaps
-
-
 def _pages(
     config: Config, store: PageStore, recorded: dict[str, tuple[str, str]],
     swaps: dict[str, Article], intact: UnderTop,
@@ -261,8 +244,7 @@ def _build(
     if any(p.is_error for p in problems):
         return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
     previous = head.outputs
-    aside = config.root / CACHE_DIR / "set-aside" / time.strftime("%Y%m%d-%H%M%S")
-    claimed = output.Claimed(previous.keys(), ("search/",), aside)
+    claimed = output.Claimed(previous.keys(), ("search/",), set_aside_folder(config))
     staging = output.begin(out, live, False, kept, claimed)
     rendered = workers.render(staging, edit.todo, opts.progress)
     failed = [p for _, _, _, p in rendered if p is not None]
@@ -288,14 +270,10 @@ def _build(
     if opts.keep is not None:
         opts.keep.append(outputs)  # freed at the process's exit, not here (see BuildOptions)
     _save_record(config, out, seen, (head, edit, saved), (outputs, manifest.id, token), problems)
-    new = kept - live.kept
-    set_aside = tuple(
-        f"{o} -> {(claimed.aside / o).relative_to(config.root)}" for o in staging.set_aside
-    )
     return BuildResult(
         (*problems, *failed), out, tuple(sorted(written)), tuple(removed),
         resume.pages - len(edit.todo), resume.pages, time.perf_counter() - start,
-        kept=tuple(sorted(new)), set_aside=set_aside,
+        kept=tuple(sorted(kept - live.kept)), set_aside=set_aside_lines(config, staging, claimed),
     )  # fmt: skip
 
 
