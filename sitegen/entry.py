@@ -151,7 +151,7 @@ def _early_index(config: Config, opts: BuildOptions, out: Path):
         return None  # (on one core it would only slow the listing down)
     from sitegen.indexing import SearchIndex  # (imports neither Markdown nor Jinja2: 6 ms)
 
-    return SearchIndex(config, None, True, None)
+    return SearchIndex(config, None, True, None, out)
 
 
 def _cores() -> int:
@@ -177,7 +177,7 @@ def _work(config, problems, out, opts, start, found) -> BuildResult:
     else:
         if early is not None:  # let go now: its docs would weigh on the whole build's peak
             early.__exit__(None, None, None)
-        search = SearchIndex(config, seen.files, few, opts.indexer)
+        search = SearchIndex(config, seen.files, few, opts.indexer, out)
     # (rebuild's `with` ends it once the index is taken; this one, if rebuild never runs)
     with search:
         from sitegen.pipeline import rebuild  # now the rest of sitegen is needed

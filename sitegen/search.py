@@ -268,7 +268,7 @@ class Layout:
 
 
 def lay_out(docs: Iterable[SearchDoc]) -> Layout:
-    order = sorted(docs, key=lambda d: (d.date, d.url))
+    order = sorted(docs, key=_order_key)
     weight = sum(doc.weight() for doc in order)
     per_chunk, shards = _docs_per_chunk(weight, len(order)), _shard_count(weight)
     size = per_chunk * max(1, BLOCK_DOCS // per_chunk)  # whole doc chunks per block
@@ -295,10 +295,14 @@ def recorded(layout: Layout) -> tuple[tuple, list[str], bytes]:
     return dimensions, [block.digest for block in layout.blocks], layout.meta
 
 
-def relaid(layout: Layout, changed: Mapping[int, SearchDoc]) -> Layout | None:
+def relaid(
+    layout: Layout, changed: Mapping[int, SearchDoc], added: Iterable[SearchDoc] = ()
+) -> Layout | None:
     """The layout with the docs of these ids replaced, if each keeps its place (the same
-    URL, date and category: a new title or text is fine) and the index its dimensions; else
-    None. (meta.json, made of those, stays as it was.)"""
+    URL, date and category: a new title or text is fine), and `added` appended, if they
+    come after every doc in lay_out's order (a day's upload: the newest articles), and the
+    index keeps its dimensions; else None. (meta.json, made of the places, changes only
+    with the docs added.)"""
     order, weight = list(layout.order), layout.weight
     for at, doc in changed.items():
         before = order[at]
@@ -308,13 +312,41 @@ def relaid(layout: Layout, changed: Mapping[int, SearchDoc]) -> Layout | None:
             return None
         weight += doc.weight() - order[at].weight()
         order[at] = doc
+    start = len(order)
+    for doc in sorted(added, key=_order_key):
+        if order and _order_key(doc) <= _order_key(order[-1]):
+            return None  # it goes between docs: every id after it moves
+        order.append(doc)
+        weight += doc.weight()
     per_chunk, shards, size = layout.per_chunk, layout.shards, layout.size
     if _docs_per_chunk(weight, len(order)) != per_chunk or _shard_count(weight) != shards:
         return None
     blocks = list(layout.blocks)
-    for first in {at - at % size for at in changed}:
-        blocks[first // size] = _block(first, order[first : first + size], per_chunk, shards)
-    return Layout(order, weight, per_chunk, shards, size, blocks, layout.meta)
+    firsts = {at - at % size for at in changed}
+    firsts.update(range(start - start % size, len(order), size))
+    for first in sorted(firsts):
+        block = _block(first, order[first : first + size], per_chunk, shards)
+        blocks[first // size : first // size + 1] = [block]  # (a new one is appended)
+    meta = layout.meta if start == len(order) else _meta_after(layout.meta, order, start)
+    return Layout(order, weight, per_chunk, shards, size, blocks, meta)
+
+
+def _order_key(doc: SearchDoc) -> tuple[str, str]:
+    """Where lay_out puts a doc: by date, then URL."""
+    return doc.date, doc.url
+
+
+def _meta_after(meta: bytes, order: list[SearchDoc], start: int) -> bytes:
+    """meta.json with the docs from `start` on appended: what _meta makes of all of them,
+    without going through the 100 000 before."""
+    value = json.loads(meta)
+    value["docs"] = len(order)
+    for doc_id in range(start, len(order)):
+        doc = order[doc_id]
+        span = value["years"].setdefault(doc.date[:4], [doc_id, doc_id])
+        span[1] = doc_id + 1
+        value["categories"][doc.category] = doc.category_name  # the last doc's name, as _meta
+    return _json(value)
 
 
 def write_layout(
@@ -674,8 +706,10 @@ def _splice_shards(
     added = len(blocks) - len(record.blocks)
     for column in columns.values():
         column.extend([0] * added)  # a new block has no segment in the live shard
-    splice = partial(_splice_shard, blocks, parts, columns, place, _piece_span(record.shards))
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # zlib lets go of the GIL
+    span = _piece_span(record.shards)
+    touched = sorted({at // span for at, block in enumerate(blocks) if block.first in parts})
+    splice = partial(_splice_shard, blocks, parts, columns, place, (span, touched))
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # zlib and file writes let go of the GIL
         done = dict(zip(sorted(changed), pool.map(splice, sorted(changed)), strict=True))
     if None in done.values():
         return None
@@ -747,14 +781,15 @@ def _changed_shards(
 
 def _splice_shard(
     blocks: list[_Block], parts: dict[int, _Part], columns: dict[int, array], place: Place,
-    span: int, n: int,
+    pieces_of: tuple[int, list[int]], n: int,
 ) -> IndexFile | None:  # fmt: skip
     """Shard n as the live one with the changed blocks' segments replaced, written: only
-    the pieces that hold a changed block (`span` blocks a piece) are inflated and
-    compressed again; the others' bytes are copied. `columns`: each block's segment length
-    in each spliced shard. None if the live file is not a shard file of these blocks, or a
-    piece's segments do not add up to its length."""
+    the pieces that hold a changed block (`pieces_of`: blocks a piece, and those pieces)
+    are inflated and compressed again; the others' bytes are copied. `columns`: each
+    block's segment length in each spliced shard. None if the live file is not a shard
+    file of these blocks, or a piece's segments do not add up to its length."""
     assert place.live is not None
+    span, touched = pieces_of
     try:
         pieces = _pieces((place.live / _shard_rel(n)).read_bytes())
     except OSError:
@@ -764,7 +799,7 @@ def _splice_shard(
         return None
     pieces += [b""] * (count - len(pieces))  # a new block may start a piece
     lengths = columns[n]
-    for piece in sorted({at // span for at, block in enumerate(blocks) if block.first in parts}):
+    for piece in touched:
         try:
             before = _unpack(pieces[piece])
         except zlib.error:

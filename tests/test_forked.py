@@ -43,6 +43,11 @@ def forking(monkeypatch) -> list[Pending]:
     return started
 
 
+def child_folders(root: Path) -> list[Path]:
+    """The folders the search child makes its files in, beside the output folder (public/)."""
+    return list(root.glob(".public.sitegen-search-child-*"))
+
+
 def reaped(pending: Pending) -> bool:
     """Whether the child is gone and waited for (not running, not a zombie)."""
     try:
@@ -375,7 +380,7 @@ def test_a_build_that_fails_leaves_no_search_child_running(tmp_path, forking, mo
     with pytest.raises(OSError):
         edit_and_rebuild(root)
     assert forking and all(reaped(p) for p in forking)
-    assert not list((root / ".sitegen-cache").glob("search-child-*"))
+    assert not child_folders(root)
 
 
 def test_the_search_child_has_the_articles_before_the_site_is_assembled(
@@ -559,18 +564,18 @@ def test_an_error_found_while_the_search_child_works_stops_it_and_leaves_the_sit
     result = build_site(root)
     assert not result.ok and any("also claimed" in p.message for p in result.problems)
     assert len(forking) == 1 and all(reaped(p) for p in forking)
-    assert not list((root / ".sitegen-cache").glob("search-child-*"))
+    assert not child_folders(root)
     assert snapshot(root / "public") == before
 
 
 def test_a_killed_builds_search_folder_is_removed_by_the_next_build(tmp_path, forking):
     root = searched_site(tmp_path / "site")
     assert build_site(root).ok
-    stale = root / ".sitegen-cache/search-child-k1ll3d/search/s/0.bin"
+    stale = root / ".public.sitegen-search-child-k1ll3d/search/s/0.bin"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"half written")
     assert edit_and_rebuild(root) == clean_build(root)
-    assert not list((root / ".sitegen-cache").glob("search-child-*"))
+    assert not child_folders(root)
 
 
 @pytest.fixture
@@ -692,7 +697,7 @@ def test_a_build_with_nothing_to_do_lets_the_early_search_child_go(tmp_path, for
     assert result.ok and result.written == ()
     [child] = forking
     assert reaped(child)
-    assert not list((root / ".sitegen-cache").glob("search-child-*"))
+    assert not child_folders(root)
     forking.clear()
     monkeypatch.setattr(sitegen.entry, "_cores", lambda: 1)
     assert build_site(root).written == () and forking == []

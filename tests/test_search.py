@@ -596,6 +596,40 @@ def test_an_edit_laid_out_again_makes_only_the_edited_docs_chunk_again(tmp_path,
     assert {f.rel: f.sha for f in again}.items() <= plain.items()
 
 
+@pytest.mark.parametrize("count", [23, 24])  # the last block partly filled; full (a new one)
+def test_a_new_newest_doc_is_appended_and_spliced_as_a_whole_index_has_it(
+    tmp_path, monkeypatch, count
+):
+    """A day's upload: a doc dated after every other is laid out after them (meta.json
+    updated, the last block made again or a new one begun) and spliced into the live
+    index, which then is the index made from scratch. One that goes between is refused."""
+    monkeypatch.setattr(search, "CHUNK_BYTES", 600)
+    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
+    monkeypatch.setattr(search, "SHARD_BYTES", 5)
+    docs = [
+        SearchDoc(f"/news/n{i:02}/", f"職工書屋{i}", f"2020-01-{1 + i:02}", "news", "工會要聞",
+                  f"第{i}期職工書屋開放，會員代表{i % 3}名到場。" * (1 + i % 4))
+        for i in range(count + 1)
+    ]  # fmt: skip
+    cache, live = tmp_path / "cache", tmp_path / "live"
+    write_index(docs[:count], live, cache=cache)
+    last = search.lay_out(docs[:count])
+    layout = search.relaid(last, {}, [docs[count]])
+    whole = search.lay_out(docs)
+    assert layout is not None and layout.meta == whole.meta
+    assert [b.digest for b in layout.blocks] == [b.digest for b in whole.blocks]
+    held = {path.relative_to(live).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in (live / "search").rglob("*") if path.is_file()}  # fmt: skip
+    only = {count // layout.size: [count]}
+    files = search.write_layout(layout, Place(tmp_path / "next", live, held), cache=cache,
+                                only=only)  # fmt: skip
+    plain = {f.rel: f.sha for f in write_index(docs, tmp_path / "plain")}
+    assert {f.rel: f.sha for f in files}.items() <= plain.items()
+    assert {f.rel for f in files if "/s/" in f.rel} == {rel for rel in plain if "/s/" in rel}
+    between = docs[count]._replace(url="/news/early/", date="2019-12-31")
+    assert search.relaid(last, {}, [between]) is None
+
+
 @pytest.mark.parametrize(
     "damage", ["live shard", "cached block", "record", "short record", "lengths", "cut lengths"]
 )
