@@ -9,6 +9,8 @@ assemble them 0.5 s. So each build leaves, beside its record, a store
 - `article`: every article's record (as the record's parts hold it), its file's digest,
   and the names of the pages that hold it (never fewer than do: a name too many only
   costs a page rendered again to the same bytes);
+- `list`: the paths of each category's articles and each month's, newest first (see
+  list_rows), which a new article is put among (sitegen/addition.py);
 - `meta`: the store's token, which the record names (a store that is not the one the
   record names is never used), and what an edit's build compares and reports (`Resume`).
 Plain values and marshal, as the record: reading a store cannot run code. A full build
@@ -25,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
+from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
 from typing import Final
@@ -36,15 +39,16 @@ from sitegen.content import Article
 from sitegen.mediatypes import ImageInfo, Variant
 from sitegen.problems import Problem
 from sitegen.scan import Listing
-from sitegen.site import Crumb, Page, Pager, records_of
+from sitegen.site import Crumb, Page, Pager, month_of, records_of
 
 _TABLES: Final = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
     "CREATE TABLE page (name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID",
     "CREATE TABLE article (path TEXT PRIMARY KEY, digest TEXT, data BLOB, holds BLOB)",
     "CREATE INDEX article_digest ON article (digest)",
+    "CREATE TABLE list (name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID",
 )
-_FORMAT: Final = "sitegen-pages 1"
+_FORMAT: Final = "sitegen-pages 2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +74,11 @@ def store_file(root: Path, out: Path) -> Path:
 
 def write_store(
     root: Path, out: Path, pages: Iterable[tuple[str, Page]], entries: Mapping[str, SourceEntry],
-    resume: Resume,
+    resume: Resume, lists: Mapping[str, tuple[str, ...] | None],
 ) -> str:  # fmt: skip
-    """A new store of these pages (by output name) and source entries; its token. Written
-    beside the old one and put in its place: a kill leaves one or the other."""
+    """A new store of these pages (by output name), source entries and lists (see
+    list_rows); its token. Written beside the old one and put in its place: a kill leaves
+    one or the other."""
     path = store_file(root, out)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -85,6 +90,7 @@ def write_store(
         db.executemany("INSERT INTO page VALUES (?, ?)", _page_rows(pages, holds))
         db.executemany("INSERT INTO article VALUES (?, ?, ?, ?)",
                        _article_rows(entries, holds))  # fmt: skip
+        _put_lists(db, lists)
         _put_meta(db, token, resume)
     tmp.replace(path)
     return token
@@ -93,10 +99,12 @@ def write_store(
 def update_store(
     root: Path, out: Path, expected: str | None, pages: Iterable[tuple[str, Page]],
     gone: Iterable[str], entries: Mapping[str, SourceEntry | None], resume: Resume,
+    lists: tuple[bool, Mapping[str, tuple[str, ...] | None]] = (False, {}),
 ) -> str | None:  # fmt: skip
     """Change the store the record names (`expected`: its token): these pages written again
     (by output name), those gone removed, these source entries in place of theirs (None:
-    the file is gone); its new token. None, with nothing changed, when the store is not
+    the file is gone), these lists in place of theirs (`lists`: whether they are all of
+    them, and the lists); its new token. None, with nothing changed, when the store is not
     that one (the caller writes a new one)."""
     path = store_file(root, out)
     if expected is None or not path.is_file():
@@ -109,6 +117,9 @@ def update_store(
             db.executemany("DELETE FROM page WHERE name = ?", ((n,) for n in gone))
             _replace_articles(db, entries)
             _replace_pages(db, pages)
+            if lists[0]:
+                db.execute("DELETE FROM list")
+            _put_lists(db, lists[1])
             _put_meta(db, token, resume)
     except sqlite3.DatabaseError:
         return None
@@ -184,6 +195,11 @@ class PageStore:
             found[name] = marshal.loads(raw)
         return found
 
+    def listed(self, name: str) -> tuple[str, ...] | None:
+        """A list's paths (see list_rows); None when it is not kept, or cannot be."""
+        raw = self._one("SELECT data FROM list WHERE name = ?", name)
+        return None if raw is None else marshal.loads(raw)
+
     def digest_in_use(self, digest: str) -> bool:
         return self._one("SELECT 1 FROM article WHERE digest = ? LIMIT 1", digest) is not None
 
@@ -194,7 +210,7 @@ class PageStore:
 
 
 def paths_of(plain: tuple) -> Iterator[str]:
-    """The paths of the articles a page's plain form names (see _page_to_plain)."""
+    """The paths of the articles a page's plain form names (see plain_of)."""
     for at in (_ARTICLE, _PREVIOUS, _NEXT):
         if plain[at] is not None:
             yield plain[at]
@@ -224,8 +240,9 @@ def page_from_plain(plain: tuple, articles: Mapping[str, Article], config: Confi
     )  # fmt: skip
 
 
-def _page_to_plain(page: Page) -> tuple:
-    """A page as values marshal holds: its articles by path, its category by slug."""
+def plain_of(page: Page) -> tuple:
+    """A page as values marshal holds: its articles by path (anything with a `path`), its
+    category by slug."""
     (kind, url, title, template, category, article, previous, next_, entries, groups, pager,
      crumbs, target, months, year, month, canonical, children, files, images, script,
      _) = page  # fmt: skip
@@ -309,7 +326,7 @@ def _page_rows(
     of a build that renders them all), noting in `holds` the names of the pages that hold
     each article (by path)."""
     for name, page in pages:
-        yield name, marshal.dumps(_page_to_plain(page))
+        yield name, marshal.dumps(plain_of(page))
         for article in records_of(page):
             if article is not None:
                 names = holds[article.path]
@@ -330,6 +347,36 @@ def _replace_pages(db: sqlite3.Connection, pages: Iterable[tuple[str, Page]]) ->
         if more:
             db.execute("UPDATE article SET holds = ? WHERE path = ?",
                        (marshal.dumps((*held, *more)), path))  # fmt: skip
+
+
+def list_rows(articles: Iterable[Article]) -> dict[str, tuple[str, ...] | None]:
+    """The paths of each category's articles and each month's, from the site's articles
+    (newest first). A month whose articles are not together in that order (dates in two
+    zones around its end) is kept as None: no article is put among them."""
+    by_category: dict[str, list[str]] = defaultdict(list)
+    lists: dict[str, tuple[str, ...] | None] = {}
+    for (year, month), group in groupby(articles, key=month_of):
+        paths = []
+        for article in group:
+            paths.append(article.path)
+            by_category[article.category].append(article.path)
+        name = month_list(year, month)
+        lists[name] = None if name in lists else tuple(paths)
+    lists.update((category_list(slug), tuple(paths)) for slug, paths in by_category.items())
+    return lists
+
+
+def category_list(slug: str) -> str:
+    return f"c:{slug}"
+
+
+def month_list(year: int, month: int) -> str:
+    return f"m:{year}-{month:02d}"
+
+
+def _put_lists(db: sqlite3.Connection, lists: Mapping[str, tuple[str, ...] | None]) -> None:
+    db.executemany("INSERT OR REPLACE INTO list VALUES (?, ?)",
+                   ((name, marshal.dumps(paths)) for name, paths in lists.items()))  # fmt: skip
 
 
 def _put_meta(db: sqlite3.Connection, token: str, resume: Resume) -> None:

@@ -48,7 +48,7 @@ from sitegen.entry import build_site as build_site
 from sitegen.entry import content_listing as content_listing
 from sitegen.entry import default_jobs as default_jobs
 from sitegen.indexing import META_FILE, SearchIndex, record_index, warm_indexer
-from sitegen.pagestore import Resume, store_file, update_store, write_store
+from sitegen.pagestore import Resume, list_rows, store_file, update_store, write_store
 from sitegen.problems import Problem
 from sitegen.render import (
     layouts_cache_name,
@@ -124,9 +124,10 @@ def rebuild(
             _remove_other_caches(config)
             assets.prune(config, out)
         _prune_bodies(config, cache.sources, sources, (site, edited))
+        moved = cache.plan != made.plan  # articles came, went or moved: lists stored again
         cache.sources, cache.plan = sources, made.plan
         cache.pages = _stored_pages(config, cache, made, result, (seen, found),
-                                    (sources, articles, edited), opts)  # fmt: skip
+                                    (sources, articles, edited), (opts, moved))  # fmt: skip
         parts = save_cache(root, cache, edited)
         if opts.memory is not None:
             opts.memory.keep(root, cache, parts, _held(made, cache, (seen, found), result))
@@ -650,14 +651,15 @@ def _same_sources(cache: BuildCache, sources: dict[str, SourceEntry]) -> set[str
 def _stored_pages(
     config: Config, cache: BuildCache, made: _Made, written: _Written,
     seen: tuple[Seen, frozenset[str]], read: tuple[dict, list[Article], frozenset[str] | None],
-    opts: BuildOptions,
+    how: tuple[BuildOptions, bool],
 ) -> str | None:  # fmt: skip
     """Bring the page store up to this build (see sitegen/pagestore.py) and return its
     token, for the record to name: the pages rendered and the sources edited written
-    again into the store the record named, else a new store of the whole site. None, and
-    no store, for a long-lived builder (it patches the site it keeps) and for a site in
-    two scripts (sitegen/resume.py makes no such edit)."""
-    root, out = config.root, Path(cache.out)
+    again into the store the record named (and the lists, when the articles' order
+    changed: `how`'s second), else a new store of the whole site. None, and no store, for
+    a long-lived builder (it patches the site it keeps) and for a site in two scripts
+    (sitegen/resume.py makes no such edit)."""
+    (opts, moved), root, out = how, config.root, Path(cache.out)
     if opts.memory is not None or converter_of(config) is not None:
         store_file(root, out).unlink(missing_ok=True)
         return None
@@ -668,10 +670,13 @@ def _stored_pages(
     if edited is not None and cache.pages is not None:
         pages = ((page.output, page) for page in written.rendered)
         changed = {path: sources.get(path) for path in edited}
-        token = update_store(root, out, cache.pages, pages, written.removed, changed, resume)
+        lists = (True, list_rows(site.articles)) if moved else (False, {})
+        token = update_store(root, out, cache.pages, pages, written.removed, changed, resume,
+                             lists)  # fmt: skip
         if token is not None:
             return token
-    return write_store(root, out, zip(site.outputs, site.pages, strict=True), sources, resume)
+    pages = zip(site.outputs, site.pages, strict=True)
+    return write_store(root, out, pages, sources, resume, list_rows(site.articles))
 
 
 def _prune_bodies(

@@ -19,6 +19,7 @@ before it has written anything.
 from __future__ import annotations
 
 import marshal
+import os
 import sqlite3
 import time
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Final, NamedTuple
 
 from sitegen import output, patch
+from sitegen.addition import Added, added
 from sitegen.bodies import body_store
 from sitegen.cache import (
     INDEX_FILES,
@@ -88,7 +90,7 @@ def resumed(
         return head
     # The edited articles to the child first, then the output folder checked (0.06 s).
     fresh = [e.article for _, e in sorted(edit.now.items()) if _shown(e.article, opts.drafts)]
-    search.send_since(fresh, edit.resume.articles)
+    search.send_since(fresh, edit.counts[1])
     left = _as_left(head, edit.resume, out)
     if left is None:
         search.abandon()  # the build indexes every article as usual
@@ -115,6 +117,15 @@ class _Edit(NamedTuple):
     now: dict[str, SourceEntry]
     pages: list[tuple[str, Page]]
     todo: list[tuple[Page, str, str | None]]
+    # A new article's: the lists it joins, with it (see sitegen/addition.py), and how many
+    # pages and articles the site has more.
+    lists: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 (a NamedTuple's default)
+    grown: tuple[int, int] = (0, 0)
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """The site's pages and articles after the edit."""
+        return self.resume.pages + self.grown[0], self.resume.articles + self.grown[1]
 
 
 def _eligible(config: Config, opts: BuildOptions, seen: Seen) -> bool:
@@ -136,7 +147,7 @@ def _edit(
         return None
     edited = _edited(resume.listing, seen.files)
     if edited is None:
-        return None
+        return _addition(config, store, (head, resume), seen, out, how)
     before = entries_of(config.root, out, head.parts, edited)
     if before.keys() != edited:
         return None  # an entry the record does not keep (its file is parsed every time)
@@ -148,6 +159,90 @@ def _edit(
     if made is None:
         return None
     return _Edit(resume, before, now, *made)
+
+
+def _addition(
+    config: Config, store: PageStore, last: tuple[Head, Resume], seen: Seen, out: Path,
+    how: tuple[Workers, bool],
+) -> _Edit | None:  # fmt: skip
+    """A build of one new article, when it is the only change (see sitegen/addition.py)."""
+    (head, resume), (workers, _) = last, how
+    path = _new_file(resume.listing, seen.files)
+    if path is None:
+        return None
+    now = _parsed(workers, seen.files, {path: None})
+    entry = now[path]
+    article = entry.article
+    if article is None or any(p.is_error for p in entry.problems) or article.draft:
+        return None
+    change = added(config, store, article, _Taken(out, head.outputs))
+    if change is None:
+        return None
+    made = _made(config, store, head.outputs, change, UnderTop(out))
+    if made is None:
+        return None
+    grown = (len(change.new), 1)
+    return _Edit(resume, {}, now, *made, change.lists, grown)
+
+
+def _new_file(last: Listing, files: Listing) -> str | None:
+    """The one content file added since the last build, when nothing else changed."""
+    if len(files) != len(last) + 1:
+        return None
+    new = files.keys() - last.keys()
+    if len(new) != 1:
+        return None
+    (path,) = new
+    rest = dict(files)
+    del rest[path]
+    return path if rest == last else None
+
+
+class _Taken:
+    """Whether an output name is taken: by a page or file of the last build (`outputs`),
+    or by anything in the output folder, or under a file there (a folder it needs)."""
+
+    def __init__(self, out: Path, outputs: Mapping[str, object]) -> None:
+        self._out, self._outputs = out, outputs
+
+    def __call__(self, name: str) -> bool:
+        if name in self._outputs or os.path.lexists(self._out / name):
+            return True
+        folder = name.rpartition("/")[0]
+        while folder:
+            if folder in self._outputs or (self._out / folder).is_file():
+                return True
+            folder = folder.rpartition("/")[0]
+        return False
+
+
+def _made(
+    config: Config, store: PageStore, recorded: Mapping[str, tuple[str, str]], change: Added,
+    intact: UnderTop,
+) -> tuple[list[tuple[str, Page]], list[tuple[Page, str, str | None]]] | None:  # fmt: skip
+    """The pages a new article changes or adds, and those of them to render; the store's
+    of them must key to their recorded keys (else None: the store is not the record's)."""
+    records = dict(change.records)
+    forms = [*change.forms.values(), *change.before.values()]
+    wanted = {path for form in forms for path in paths_of(form)} - records.keys()
+    found = store.articles(sorted(wanted), config)
+    if found is None:
+        return None
+    records.update(found)
+    old = {name: page_from_plain(form, records, config) for name, form in change.before.items()}
+    new = {name: page_from_plain(form, records, config) for name, form in change.forms.items()}
+    digests = layout_digests(config, chain(old.values(), new.values()))
+    memo: dict = {}
+    for name, page in old.items():
+        if name not in recorded or page_key(page, digests, memo) != recorded[name][0]:
+            return None
+    pages, todo, memo = [], [], {}
+    for name, page in new.items():
+        key, known = page_key(page, digests, memo), recorded.get(name)
+        pages.append((name, page))
+        if known is None or key != known[0] or name not in intact:
+            todo.append((page, key, known[1] if known is not None and name in intact else None))
+    return pages, todo
 
 
 def _as_left(
@@ -182,14 +277,17 @@ def _edited(last: Listing, files: Listing) -> frozenset[str] | None:
 
 
 def _parsed(
-    workers: Workers, files: Listing, before: dict[str, SourceEntry]
+    workers: Workers, files: Listing, before: Mapping[str, SourceEntry | None]
 ) -> dict[str, SourceEntry]:
-    """The edited files' entries now, as pipeline.read_sources makes them."""
-    tasks: list[SourceTask] = [(Path(r), files[r], before[r].digest) for r in sorted(before)]
+    """The edited (or new: None before) files' entries now, as pipeline.read_sources makes
+    them."""
+    tasks: list[SourceTask] = [(Path(r), files[r], getattr(before[r], "digest", None))
+                               for r in sorted(before)]  # fmt: skip
     now, shared = {}, {}
     for (rel, stat, _), entry in zip(tasks, workers.parse(tasks), strict=True):
         known = before[rel.as_posix()]
         if isinstance(entry, str):  # touched but unchanged
+            assert known is not None, "a new file has no digest to compare"
             entry = SourceEntry(stat, entry, known.article, known.problems)
         else:
             entry = with_shared_values(entry, shared)
@@ -272,7 +370,7 @@ def _build(
     _save_record(config, out, seen, (head, edit, saved), (outputs, manifest.id, token), problems)
     return BuildResult(
         (*problems, *failed), out, tuple(sorted(written)), tuple(removed),
-        resume.pages - len(edit.todo), resume.pages, time.perf_counter() - start,
+        edit.counts[0] - len(edit.todo), edit.counts[0], time.perf_counter() - start,
         kept=tuple(sorted(kept - live.kept)), set_aside=set_aside_lines(config, staging, claimed),
     )  # fmt: skip
 
@@ -308,8 +406,9 @@ def _save_entries(
     the store's token and the parts' tokens, for the record's own file to name."""
     (head, change, by_path, kept), root, resume = edit, config.root, edit[1].resume
     now = Resume(seen.surroundings, seen.files, kept, tuple(by_path), resume.checked,
-                 resume.clashes, resume.pages, resume.articles)  # fmt: skip
-    token = update_store(root, out, head.pages, change.pages, (), change.now, now)
+                 resume.clashes, *change.counts)  # fmt: skip
+    lists = (False, change.lists)
+    token = update_store(root, out, head.pages, change.pages, (), change.now, now, lists)
     return token, replace_entries(root, out, head.parts, change.now)
 
 
@@ -321,13 +420,16 @@ def _save_record(
     index's record just written) and the state a build with nothing to do trusts; let go
     of the bodies no article has any more."""
     (head, change, (token, parts, dumped)), (outputs, generation, index) = edit, written
+    # A new article changes the plan (see pipeline._plan), which only a full build makes:
+    # none kept, the next full build keys every page and stores the lists again.
+    plan = "" if change.lists else head.plan
     record = BuildCache(seen.fingerprint, str(out), outputs=outputs, generation=generation,
-                        plan=head.plan, pages=token)  # fmt: skip
+                        plan=plan, pages=token)  # fmt: skip
     save_head(config.root, record, parts, (index, dumped))
     _forget_bodies(config, out, token, change)
     warnings = tuple(p for p in problems if not p.is_error)
     top = top_names(out)
-    state = QuickState(seen.inputs, generation, top, change.resume.pages, warnings)
+    state = QuickState(seen.inputs, generation, top, change.counts[0], warnings)
     save_state(config.root, out, state)
 
 

@@ -114,15 +114,14 @@ def assemble(articles: tuple[Article, ...] | list[Article], config: Config) -> S
     by_category: dict[str, list[Article]] = defaultdict(list)
     for article in ordered:
         by_category[article.category].append(article)
-    pages: list[Page] = [_home(ordered, by_category, config, labels)]
+    pages: list[Page] = [home_page(ordered, by_category, config, labels)]
     for category in config.categories:
         newest_first = tuple(by_category.get(category.slug, ()))
-        pages += _article_pages(newest_first, category, labels)
-        pages += _category_pages(newest_first, category, config, labels)
-        pages.append(Page("feed", f"/{category.slug}/feed.xml", category.name, category=category,
-                          entries=newest_first[: config.feed_size]))  # fmt: skip
+        pages += article_pages(newest_first, category, labels)
+        pages += category_pages(newest_first, category, config, labels)
+        pages.append(category_feed(newest_first, category, config))
     pages += _archive_pages(ordered, config, labels)
-    pages.append(Page("feed", "/feed.xml", config.title, entries=ordered[: config.feed_size]))
+    pages.append(site_feed(ordered, config))
     # Articles with old URLs that carry a query string: the 404 page looks those up.
     with_query = tuple(
         a for a in ordered if a.aliases and any(has_query(alias) for alias in a.aliases)
@@ -189,7 +188,17 @@ def _timestamp(article: Article) -> float:
     return article.date.timestamp()
 
 
-def _home(ordered, by_category, config: Config, labels) -> Page:
+def newest_first_key(article: Article) -> tuple[float, str]:
+    """Where an article goes in the lists, newest first (as _newest_first orders them)."""
+    return -article.date.timestamp(), article.path
+
+
+def month_of(article: Article) -> tuple[int, int]:
+    """The month of an article's date archive."""
+    return article.date.year, article.date.month
+
+
+def home_page(ordered, by_category, config: Config, labels) -> Page:
     groups = tuple(
         (c, tuple(by_category.get(c.slug, ())[: config.home_per_category]))
         for c in config.categories
@@ -198,7 +207,7 @@ def _home(ordered, by_category, config: Config, labels) -> Page:
                 breadcrumbs=(Crumb(labels["home"], None),))  # fmt: skip
 
 
-def _article_pages(newest_first: tuple[Article, ...], category: Category, labels) -> list[Page]:
+def article_pages(newest_first: tuple[Article, ...], category: Category, labels) -> list[Page]:
     pages = []
     crumbs = (Crumb(labels["home"], "/"), Crumb(category.name, f"/{category.slug}/"))
     crumbs = (*crumbs, Crumb(labels["body"], None))
@@ -215,7 +224,7 @@ def _article_pages(newest_first: tuple[Article, ...], category: Category, labels
     return pages
 
 
-def _category_pages(newest_first, category: Category, config: Config, labels) -> list[Page]:
+def category_pages(newest_first, category: Category, config: Config, labels) -> list[Page]:
     """The front page shows the newest articles; numbered pages count from the oldest.
 
     Page n always holds the same articles (the (n-1)*size .. n*size-1 oldest), so adding an
@@ -260,12 +269,26 @@ def _category_pages(newest_first, category: Category, config: Config, labels) ->
     return pages
 
 
-def _archive_pages(ordered: tuple[Article, ...], config: Config, labels) -> list[Page]:
-    def month_of(article: Article) -> tuple[int, int]:
-        return article.date.year, article.date.month
+def category_feed(newest_first, category: Category, config: Config) -> Page:
+    return Page("feed", f"/{category.slug}/feed.xml", category.name, category=category,
+                entries=newest_first[: config.feed_size])  # fmt: skip
 
+
+def site_feed(ordered, config: Config) -> Page:
+    return Page("feed", "/feed.xml", config.title, entries=ordered[: config.feed_size])
+
+
+def _archive_pages(ordered: tuple[Article, ...], config: Config, labels) -> list[Page]:
     months = [(ym, tuple(group)) for ym, group in groupby(ordered, key=month_of)]
     counts = tuple((y, m, len(items)) for (y, m), items in months)
+    pages = archive_front(counts, labels)
+    for (year, month), items in months:
+        pages += month_pages(year, month, items, config.page_size, labels)
+    return pages
+
+
+def archive_front(counts: tuple[tuple[int, int, int], ...], labels) -> list[Page]:
+    """The archive's page and its years', from each month's count (newest first)."""
     home = Crumb(labels["home"], "/")
     archive = labels["archive"]
     pages = [Page("archive", "/archive/", archive, "archive.html", months=counts,
@@ -276,13 +299,15 @@ def _archive_pages(ordered: tuple[Article, ...], config: Config, labels) -> list
         pages.append(Page("year", f"/archive/{year}/", title, "archive.html", year=year,
                           months=tuple(c for c in counts if c[0] == year),
                           breadcrumbs=(*year_crumbs, Crumb(title, None))))  # fmt: skip
-    for (year, month), items in months:
-        pages += _month_pages(year, month, items, config.page_size, labels)
     return pages
 
 
-def _month_pages(year: int, month: int, items, size: int, labels) -> list[Page]:
-    base = f"/archive/{year}/{month:02d}/"
+def month_url(year: int, month: int) -> str:
+    return f"/archive/{year}/{month:02d}/"
+
+
+def month_pages(year: int, month: int, items, size: int, labels) -> list[Page]:
+    base = month_url(year, month)
     title = labels["archive_month"].format(year=year, month=month)
     crumbs = (Crumb(labels["home"], "/"), Crumb(labels["archive"], "/archive/"),
               Crumb(labels["archive_year"].format(year=year), f"/archive/{year}/"),
@@ -318,9 +343,20 @@ def _aliases(ordered: tuple[Article, ...], labels) -> list[Page]:
 def sitemap_pages(pages: list[Page], copies: int = 1) -> list[Page]:
     """The sitemap files and their index. `copies`: how often each URL of `pages` is listed
     (a site in two scripts lists each twice, once per script: see render_sitemap)."""
+    return sitemap_files(listed_urls(pages), copies)
+
+
+def listed_urls(pages: Iterable[Page]) -> list[str]:
+    """The URLs of these pages that the sitemap lists, in their order."""
+    return [p.url for p in pages if p.canonical is None and p.kind in _LISTED]
+
+
+_LISTED: Final = frozenset(("home", "category", "article", "archive", "year", "month"))
+
+
+def sitemap_files(listed: list[str], copies: int = 1) -> list[Page]:
+    """The sitemap files of these URLs, and their index."""
     per_file = SITEMAP_LIMIT // copies
-    listed = [p.url for p in pages if p.canonical is None and p.kind in {
-        "home", "category", "article", "archive", "year", "month"}]  # fmt: skip
     chunks = [tuple(listed[i : i + per_file]) for i in range(0, len(listed), per_file)]
     files = [Page("sitemap", f"/sitemap-{n}.xml", "sitemap", children=chunk)
              for n, chunk in enumerate(chunks or [()], start=1)]  # fmt: skip

@@ -231,7 +231,7 @@ def test_a_build_that_fails_before_its_pipeline_runs_stops_the_search_child(tmp_
     monkeypatch.setattr(pipeline, "sweep_temporaries", broken)
     with pytest.raises(RuntimeError):
         build_site(root)
-    assert not list((root / CACHE_DIR).glob("search-child-*"))
+    assert not list(root.glob(".public.sitegen-search-child-*"))
     monkeypatch.undo()
     assert build_site(root).ok
     assert build_site(root, root / "clean", clean=True).ok
@@ -384,6 +384,7 @@ def test_a_new_article_newer_than_all_computes_keys_only_for_the_pages_it_change
     root = new_site(tmp_path, count=12)
     assert build_site(root).ok
     write(root, "today", "今日要聞", "2019-06-01 09:00", "law")
+    _without_page_store(root)  # the assembled way (the store's: tests/test_resume.py)
     keyed = _keyed(monkeypatch)
     assert build_site(root).ok
     shown = {(page.kind, page.url) for page in keyed}
@@ -400,6 +401,7 @@ def test_a_new_article_newer_than_all_computes_keys_only_for_the_pages_it_change
     assert snapshot(root / "public") == snapshot(root / "clean")
     keyed.clear()
     write(root, "old", "舊聞補錄", "2017-03-01 09:00", "news")  # before every other article
+    _without_page_store(root)
     assert build_site(root).ok
     assert ("category", "/news/") in {(page.kind, page.url) for page in keyed}
     assert sum(page.kind == "article" for page in keyed) == 14  # every article's page

@@ -4,6 +4,7 @@ as a full build makes, without reading every record or assembling the site."""
 from __future__ import annotations
 
 import io
+import marshal
 import shutil
 import sqlite3
 from pathlib import Path
@@ -15,8 +16,8 @@ import sitegen.forked
 from sitegen import pipeline, resume
 from sitegen.cache import CACHE_DIR
 from sitegen.pipeline import build_site
-from tests.conftest import article, snapshot
-from tests.test_incremental import apply, new_site, replace_in
+from tests.conftest import article, snapshot, write_site
+from tests.test_incremental import CATEGORIES, SEARCH_CONFIG, apply, new_site, replace_in, write
 
 
 @pytest.fixture(autouse=True)
@@ -92,7 +93,7 @@ def test_edits_after_edits_stay_right_and_each_reads_only_its_own(tmp_path, whol
 
 
 @pytest.mark.parametrize(
-    "change", ["redate", "recategorise", "rename", "delete", "add", "template", "settings"]
+    "change", ["redate", "recategorise", "rename", "delete", "template", "settings"]
 )
 def test_edits_that_move_articles_or_change_the_rest_are_built_whole(tmp_path, whole_reads, change):
     root = new_site(tmp_path, count=9)
@@ -104,6 +105,122 @@ def test_edits_that_move_articles_or_change_the_rest_are_built_whole(tmp_path, w
     whole_reads.clear()  # and the store written by that build serves the next edit
     apply(root, ("edit", 4))
     assert build_site(root).ok and whole_reads == []
+    assert same_as_clean(root)
+
+
+# law's articles of new_site(count=12): a0 2018-01-10, a10 01-10 (the same day, named after),
+# a2 03-12, a4 05-14, a6 07-16, a8 09-18; two to a list page (see PAGED).
+@pytest.mark.parametrize(
+    "date",
+    [
+        "2019-06-01 09:00",  # the newest of all: a new month and year, a new numbered page
+        "2018-09-18 10:00",  # the same instant as a8, named after it: just older
+        "2018-04-20 10:00",  # between a2 and a4, in a month of news articles only
+        "2018-03-12 12:00",  # in a2's month, newer than it
+        "2018-01-01 09:00",  # the oldest of law's: every numbered page shifts
+        "2017-05-01 10:00",  # the oldest of all, in a year of its own
+    ],
+)
+def test_a_new_article_is_built_from_the_store_as_a_full_build_builds_it(
+    tmp_path, whole_reads, date
+):
+    root = new_site(tmp_path, count=12)
+    (root / "site.yaml").write_text(PAGED, encoding="utf-8")
+    assert build_site(root).ok
+    whole_reads.clear()
+    write(root, "today", "今日要聞", date, "law", "職工服務中心今日開放。")
+    result = build_site(root)
+    assert result.ok and whole_reads == []
+    assert {"law/today/index.html", "law/today/print.html", "sitemap-1.xml"} <= set(result.written)
+    clean = build_site(root, root / "clean", clean=True)
+    assert result.pages == clean.pages  # counted as a full build counts them
+    assert snapshot(root / "public") == snapshot(root / "clean")
+    whole_reads.clear()
+    apply(root, ("retitle", 3))  # the next edit uses the store as that build left it
+    assert build_site(root).ok and whole_reads == []
+    assert same_as_clean(root)
+
+
+# Short lists, so that a few articles fill several pages, and feeds and the home page
+# leave some out.
+PAGED = SEARCH_CONFIG.replace("page_size: 3", "page_size: 2") + (
+    "feed_size: 3\nhome_per_category: 2\n"
+)
+
+
+def test_new_articles_one_after_another_and_gone_again(tmp_path, whole_reads):
+    """The lists a new article joins, kept by the store's build, then by full builds: an
+    article deleted (a full build stores the lists again), then more added from the store."""
+    root = new_site(tmp_path, count=9)
+    (root / "site.yaml").write_text(PAGED, encoding="utf-8")
+    assert build_site(root).ok
+    for n in range(3):
+        whole_reads.clear()
+        write(root, f"new{n}", f"新文章{n}", f"2019-02-0{1 + n} 09:30", CATEGORIES[n % 2])
+        assert build_site(root).ok and whole_reads == []
+    assert same_as_clean(root)
+    (root / "content/law/new0.md").unlink()
+    whole_reads.clear()
+    assert build_site(root).ok and "site" in whole_reads
+    for n in range(3, 5):
+        whole_reads.clear()
+        write(root, f"new{n}", f"新文章{n}", f"2019-01-2{n} 09:30", "law")
+        assert build_site(root).ok and whole_reads == []
+    assert same_as_clean(root)
+
+
+@pytest.mark.parametrize("kind", ["old url", "photo", "folder", "draft", "empty category"])
+def test_new_articles_that_need_more_are_built_whole(tmp_path, whole_reads, kind):
+    root = new_site(tmp_path, count=6)
+    (root / "static/hall.jpg").write_bytes(photo())  # a photo the new article shows
+    assert build_site(root).ok
+    when = "2019-03-01 09:00"
+    text = {
+        "old url": article("舊址", when, "law", aliases="[/html/2019/0301.html]"),
+        "photo": article("有圖", when, "law", "![會場](/static/hall.jpg)"),
+        "draft": article("草稿", when, "law", draft="true"),
+        "folder": article("專題", when, "law"),
+        "empty category": article("通知", when, "notice"),
+    }[kind]
+    name = "content/law/topic/index.md" if kind == "folder" else "content/law/today.md"
+    if kind == "empty category":
+        config = (root / "site.yaml").read_text(encoding="utf-8")  # (categories come last)
+        (root / "site.yaml").write_text(config + "  - slug: notice\n    name: 通知公告\n", "utf-8")
+        assert build_site(root).ok
+    whole_reads.clear()
+    write_site(root, {name: text})
+    assert build_site(root).ok and "site" in whole_reads
+    assert same_as_clean(root)
+
+
+def test_a_new_article_that_claims_a_taken_url_fails_as_a_full_build_does(tmp_path, whole_reads):
+    root = new_site(tmp_path, count=6)
+    assert build_site(root).ok
+    before = snapshot(root / "public")
+    write_site(root, {"content/law/clash.md": article("重複", "2019-03-01 09:00", "law",
+                                                      slug="a2")})  # fmt: skip
+    whole_reads.clear()
+    result = build_site(root)
+    assert not result.ok and "site" in whole_reads
+    assert any("also claimed" in p.message for p in result.problems)
+    assert snapshot(root / "public") == before
+
+
+def test_a_category_list_out_of_step_with_its_pages_means_a_full_build(tmp_path, whole_reads):
+    """A store whose list of a category's articles is not its pages' (one left out) is not
+    put a new article into."""
+    root = new_site(tmp_path, count=12)
+    (root / "site.yaml").write_text(PAGED, encoding="utf-8")
+    assert build_site(root).ok
+    [store] = (root / CACHE_DIR).glob("pages-*.sqlite")
+    with sqlite3.connect(store) as db:
+        [raw] = db.execute("SELECT data FROM list WHERE name = 'c:law'").fetchone()
+        paths = marshal.loads(raw)
+        db.execute("UPDATE list SET data = ? WHERE name = 'c:law'",
+                   (marshal.dumps(paths[:2] + paths[3:]),))  # fmt: skip
+    write(root, "today", "今日要聞", "2019-06-01 09:00", "law")
+    whole_reads.clear()
+    assert build_site(root).ok and "site" in whole_reads
     assert same_as_clean(root)
 
 
@@ -177,12 +294,13 @@ def test_a_store_the_record_does_not_name_is_not_used(tmp_path, whole_reads):
     assert same_as_clean(root)
 
 
+@pytest.mark.parametrize("change", ["retitle", "add"])
 def test_a_build_stopped_before_its_record_was_saved_leaves_the_next_one_right(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, change
 ):
     root = new_site(tmp_path, count=8)
     assert build_site(root).ok
-    apply(root, ("retitle", 2))
+    apply(root, (change, 2))
 
     def killed(*args):
         raise KeyboardInterrupt  # as a kill would stop it: site and store written, record not
