@@ -518,6 +518,9 @@ def test_a_deleted_article_takes_its_pages_with_it(tmp_path):
     result = build_site(root)
     assert "law/a0/index.html" in result.removed
     assert not (root / "public/law/a0").exists()
+    apply(root, ("edit", 1))  # the next build brings the other tree up: its folder goes too
+    assert build_site(root).ok and not (root / "public/law/a0").exists()
+    assert (root / "public/law").is_dir()  # (not the folders that still hold pages)
 
 
 def cached(root: Path) -> dict[str, tuple]:
