@@ -9,11 +9,13 @@ page store (sitegen/pagestore.py) the pages that hold the edited records and the
 on them; it renders those pages, has the search child splice the edited articles, and
 writes the same files a full build writes, byte for byte (tests/test_resume.py). At
 100 000 articles an edit no longer loads 100 000 records and assembles 210 000 pages.
+When the only change is one new article, the pages it changes are worked out from the
+store's lists (sitegen/addition.py) and built the same way.
 
 Anything else, or any doubt (no store, or not the one the record names; a stored page that
-does not key to its recorded key; a file added or gone; a layout, setting or file beside
-the articles changed; an error), and the build is made as usual: `resumed` returns None
-before it has written anything.
+does not key to its recorded key; a file gone, or more than one added; a layout, setting
+or file beside the articles changed; an error), and the build is made as usual: `resumed`
+returns None before it has written anything.
 """
 
 from __future__ import annotations

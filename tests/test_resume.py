@@ -370,3 +370,8 @@ def test_a_site_without_search_is_edited_from_the_store_too(tmp_path, whole_read
     result = build_site(root)
     assert result.ok and whole_reads == [] and not (root / "public/search").exists()
     assert same_as_clean(root)
+    whole_reads.clear()
+    apply(root, ("add", 5))  # and a new article
+    result = build_site(root)
+    assert result.ok and whole_reads == [] and not (root / "public/search").exists()
+    assert same_as_clean(root)
