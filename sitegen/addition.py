@@ -151,7 +151,10 @@ def _added(config: Config, read: _Reader, article: Article, exists: Callable[[st
         _home(read, config, labels, (before, after), article),
         _feed(read, config, article),
     ]  # fmt: skip
-    sections.append(_sitemap(read, sections, article, (after, at)))
+    # The runs of the sitemap's URLs they change, the last in it first: the month's pages,
+    # the archive's and its years', the category's.
+    runs = (sections[4], sections[3], sections[1])
+    sections.append(_sitemap(read, runs, article, (after, at), month))
     forms, old, new = _changed(read, sections)
     if any(exists(name) or name.startswith("search/") for name in new):
         raise _Declined  # a clash, or a file where a page would go: the usual build says
@@ -257,17 +260,17 @@ def _merged(read: _Reader, entries: tuple[Ref, ...], article: Article) -> tuple[
 
 
 def _sitemap(
-    read: _Reader, sections: list[_Section], article: Article, place: tuple[tuple, int]
-) -> _Section:
+    read: _Reader, runs: Iterable[_Section], article: Article, place: tuple[tuple, int],
+    month: tuple[int, int],
+) -> _Section:  # fmt: skip
     """The sitemap files: the URLs they list, in the site's order, with the article's and
     those of the lists' pages in place of the old (each run of them where it was)."""
     index = read.page("sitemap.xml")
     files = [read.page(url.lstrip("/")) for url in index[_AT["children"]]]
     listed = [url for form in files for url in form[_AT["children"]]]
     old_files = sitemap_files(list(listed))
-    # Last in the sitemap first: the month's pages, the archive's and years', the category's.
-    for at in (4, 3, 1):
-        _replace_run(listed, *map(listed_urls, sections[at]), read)
+    for old, new in runs:
+        _replace_run(listed, (listed_urls(old), listed_urls(new)), read, month)
     after, at = place
     if at + 1 < len(after):  # before the next older article of its category, else after
         listed.insert(_index(listed, read.record(after[at + 1]).url), article.url)
@@ -276,9 +279,12 @@ def _sitemap(
     return old_files, sitemap_files(listed)
 
 
-def _replace_run(listed: list[str], old: list[str], new: list[str], read: _Reader) -> None:
-    """`old`, a run of the sitemap's URLs, replaced by `new`; a new month's put where the
-    months older than it begin (or after the archive's last URL, if none is)."""
+def _replace_run(
+    listed: list[str], run: tuple[list[str], list[str]], read: _Reader, month: tuple[int, int]
+) -> None:
+    """A run of the sitemap's URLs (as it was, as it is now) replaced; the article's new
+    month's put where the months older than it begin (or after the archive's last URL)."""
+    old, new = run
     if old:
         at = _index(listed, old[0])
         if listed[at : at + len(old)] != old:
@@ -287,16 +293,10 @@ def _replace_run(listed: list[str], old: list[str], new: list[str], read: _Reade
         return
     if not new:
         return
-    month = _month_of_url(new[0])
     counts = read.page("archive/index.html")[_AT["months"]]
     later = [month_url(y, m) for y, m, _ in counts if (y, m) < month]
     at = _index(listed, later[0]) if later else _last_archive(listed)
     listed[at:at] = new
-
-
-def _month_of_url(url: str) -> tuple[int, int]:
-    _, year, month = url.strip("/").split("/")[:3]  # archive/2026/01
-    return int(year), int(month)
 
 
 def _last_archive(listed: list[str]) -> int:

@@ -233,18 +233,29 @@ def _made(
     records.update(found)
     old = {name: page_from_plain(form, records, config) for name, form in change.before.items()}
     new = {name: page_from_plain(form, records, config) for name, form in change.forms.items()}
+    return _keyed(config, recorded, (old, new), intact)
+
+
+def _keyed(
+    config: Config, recorded: Mapping[str, tuple[str, str]],
+    pages: tuple[dict[str, Page], dict[str, Page]], intact: UnderTop,
+) -> tuple[list[tuple[str, Page]], list[tuple[Page, str, str | None]]] | None:  # fmt: skip
+    """The pages as they are now, by name, and those of them to render (page, key, the
+    recorded digest of its file), when each page as stored (`pages`: as stored, and now)
+    keys to the key its file was recorded with; else None (the store is not the record's)."""
+    old, new = pages
     digests = layout_digests(config, chain(old.values(), new.values()))
     memo: dict = {}
     for name, page in old.items():
         if name not in recorded or page_key(page, digests, memo) != recorded[name][0]:
             return None
-    pages, todo, memo = [], [], {}
+    now, todo, memo = [], [], {}
     for name, page in new.items():
         key, known = page_key(page, digests, memo), recorded.get(name)
-        pages.append((name, page))
+        now.append((name, page))
         if known is None or key != known[0] or name not in intact:
             todo.append((page, key, known[1] if known is not None and name in intact else None))
-    return pages, todo
+    return now, todo
 
 
 def _as_left(
@@ -314,19 +325,12 @@ def _pages(
     if articles is None:
         return None
     old = {name: page_from_plain(form, articles, config) for name, form in plain.items()}
-    digests = layout_digests(config, old.values())
-    memo: dict = {}
-    if any(page_key(page, digests, memo) != recorded[name][0] for name, page in old.items()):
-        return None
-    pages, todo, memo = [], [], {}
+    new = {}
     for name, page in old.items():
         for article in swaps.values():
             page = patch.with_record(page, article)
-        key, known = page_key(page, digests, memo), recorded[name]
-        pages.append((name, page))
-        if key != known[0] or name not in intact:
-            todo.append((page, key, known[1] if name in intact else None))
-    return pages, todo
+        new[name] = page
+    return _keyed(config, recorded, (old, new), intact)
 
 
 def _build(

@@ -27,6 +27,16 @@ categories:
 """
 
 
+def bench_module(name: str):
+    """A script of bench/ imported as a module. bench/ is not a package: its scripts import
+    each other by name, as run.py does, so the folder is on the path while it loads."""
+    import importlib
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(REPO / "bench"))
+        return importlib.import_module(name)
+
+
 def article(title: str, date: str, category: str = "law", body: str = "正文。", **extra) -> str:
     """A content file's text with the given front matter."""
     lines = [f"title: {title}", f"date: {date}", f"category: {category}"]

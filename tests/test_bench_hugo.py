@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 import yaml
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+from tests.conftest import bench_module
+
 ARTICLE = """---
 title: 關於「職工之家」：2024年工作要點
 date: 2011-03-30 08:18:12
@@ -29,10 +28,7 @@ tags: [職工, 文化]
 
 @pytest.fixture(scope="module")
 def hugo_site() -> ModuleType:
-    """bench/ is not a package: its scripts import each other by name, as run.py does."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(BENCH))
-        return importlib.import_module("hugo_site")
+    return bench_module("hugo_site")
 
 
 def test_front_matter_is_yaml_hugo_reads_with_the_offset_and_month_term(hugo_site) -> None:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from sitegen.pipeline import build_site
+from tests.conftest import bench_module
 from tests.test_incremental import new_site
-
-BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
 @pytest.fixture(scope="module")
 def probe() -> ModuleType:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(BENCH))
-        return importlib.import_module("keyed_probe")
+    return bench_module("keyed_probe")
 
 
 def test_a_page_is_stored_without_its_articles_and_read_back_whole(probe, tmp_path) -> None:

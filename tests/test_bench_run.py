@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+from tests.conftest import bench_module
 
 
 @pytest.fixture(scope="module")
 def run() -> ModuleType:
-    """bench/ is not a package: its scripts import each other by name."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(BENCH))
-        return importlib.import_module("run")
+    return bench_module("run")
 
 
 def test_serve_rounds_are_judged_by_their_median_against_each_sizes_target(run) -> None:

@@ -52,15 +52,24 @@ def same_as_clean(root: Path) -> bool:
     return snapshot(root / "public") == snapshot(root / "clean")
 
 
-def test_a_body_edit_reads_no_other_record_and_writes_what_a_full_build_writes(
-    tmp_path, whole_reads
-):
+def edited_a4(tmp_path: Path, whole_reads: list[str], old: str, new: str):
+    """A site of 12 articles built, then law/a4 edited (`old` becomes `new`) and built again
+    from the store: the site's root and that build's result."""
     root = new_site(tmp_path, count=12)
     assert build_site(root).ok
     whole_reads.clear()
-    replace_in(root / "content/law/a4.md", "正文。", "勞動合同到期後，用人單位應當提前通知。")
+    replace_in(root / "content/law/a4.md", old, new)
     result = build_site(root)
     assert result.ok and whole_reads == []
+    return root, result
+
+
+def test_a_body_edit_reads_no_other_record_and_writes_what_a_full_build_writes(
+    tmp_path, whole_reads
+):
+    root, result = edited_a4(
+        tmp_path, whole_reads, "正文。", "勞動合同到期後，用人單位應當提前通知。"
+    )
     pages = {name for name in result.written if not name.startswith("search/")}
     assert pages == {"law/a4/index.html", "law/a4/print.html", "law/feed.xml", "feed.xml"}
     assert "search/meta.json" in result.written  # the index holds the new words
@@ -70,12 +79,7 @@ def test_a_body_edit_reads_no_other_record_and_writes_what_a_full_build_writes(
 def test_a_title_edit_reaches_the_neighbours_and_lists_without_the_whole_site(
     tmp_path, whole_reads
 ):
-    root = new_site(tmp_path, count=12)
-    assert build_site(root).ok
-    whole_reads.clear()
-    replace_in(root / "content/law/a4.md", "title: 文章4", "title: 工會法律援助")
-    result = build_site(root)
-    assert result.ok and whole_reads == []
+    root, _ = edited_a4(tmp_path, whole_reads, "title: 文章4", "title: 工會法律援助")
     # law's articles by date: a0, a10, a2, a4, a6, a8: the neighbours name it.
     for page in ("law/a2/index.html", "law/a6/index.html", "law/index.html"):
         assert "工會法律援助" in (root / "public" / page).read_text(encoding="utf-8")
