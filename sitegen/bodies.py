@@ -28,6 +28,7 @@ from sitegen import __version__
 from sitegen.cache import CACHE_DIR
 from sitegen.config import MARKDOWN_EXTENSIONS, Config
 from sitegen.content import Article, body_source
+from sitegen.plainmd import plain_html
 from sitegen.plaintext import TEXT_FORMAT, plain_text
 from sitegen.sanitize import POLICY_KEY
 
@@ -146,6 +147,16 @@ class BodyStore:
             db.commit()
 
     def render(self, article: Article) -> Body:
+        path = Path(article.path)
+        source = body_source(path, (self.root / path).read_bytes())
+        # A plain document's HTML needs no sanitising (see markup.made_plain), nor
+        # Python-Markdown: an edit's build imports it only for a body that is not plain.
+        html = plain_html(source)
+        if html is None:
+            html = self._converted(source)
+        return Body(html, plain_text(html) if self._with_text else None)
+
+    def _converted(self, source: str) -> str:
         # (Imported here: a build's search child reads stored bodies only, and starts
         # before the build has imported Markdown: see sitegen/entry.py.)
         from sitegen.markup import made_plain, make_markdown, to_html
@@ -153,14 +164,12 @@ class BodyStore:
 
         if self._md is None:
             self._md = make_markdown(self._backlink_title)
-        path = Path(article.path)
-        source = body_source(path, (self.root / path).read_bytes())
         html = to_html(self._md, source)
         if self._policy != TRUSTED and not made_plain(self._md):
             if self._cleaner is None:
                 self._cleaner = make_cleaner()
             html = sanitize(html, self._cleaner)
-        return Body(html, plain_text(html) if self._with_text else None)
+        return html
 
     def close(self) -> None:
         if self._db is not None:

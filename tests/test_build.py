@@ -150,12 +150,14 @@ def test_sitemap_is_an_index_of_sitemap_files(make_site):
 def test_sitemap_urls_are_percent_encoded_and_escaped(make_site):
     """CJK names percent-encoded, so the file is XML and each loc is the page's URL; a
     character XML must escape is escaped (no slug holds one, but the locs are escaped
-    together and cut apart again: see render._locs)."""
+    together and cut apart again: see render._locs), with every URL plain or not (see
+    context._all_plain)."""
     import xml.etree.ElementTree as ET
 
     from sitegen.config import load_config
     from sitegen.context import make_context
-    from sitegen.render import _locs
+    from sitegen.render import render_sitemap
+    from sitegen.site import Page
 
     root = make_site({"content/law/勞動合同.md": article("甲", "2018-01-01")})
     assert build_site(root).ok
@@ -164,11 +166,20 @@ def test_sitemap_urls_are_percent_encoded_and_escaped(make_site):
     urls = [e.text for e in sitemap.iter(f"{ns}loc")]
     assert "https://example.org/law/%E5%8B%9E%E5%8B%95%E5%90%88%E5%90%8C/" in urls
     site = make_context(load_config(root)[0])
-    locs = _locs(site, ["/a&b/", "/law/勞動合同/", "/x<y>/"])
-    assert locs == ["https://example.org/a&amp;b/",
-                    "https://example.org/law/%E5%8B%9E%E5%8B%95%E5%90%88%E5%90%8C/",
-                    "https://example.org/x%3Cy%3E/"]  # fmt: skip
-    assert _locs(site, []) == []
+
+    def locs(*paths: str) -> list[str]:
+        page = Page("sitemap", "/sitemap-1.xml", "sitemap", children=paths)
+        text = render_sitemap(site, page)
+        return [e.text for e in ET.fromstring(text.encode()).iter(f"{ns}loc")]
+
+    assert locs("/a&b/", "/law/勞動合同/", "/x<y>/", "/a b/") == [
+        "https://example.org/a&b/",
+        "https://example.org/law/%E5%8B%9E%E5%8B%95%E5%90%88%E5%90%8C/",
+        "https://example.org/x%3Cy%3E/",
+        "https://example.org/a%20b/",
+    ]
+    assert locs("/a&b/", "/c/") == ["https://example.org/a&b/", "https://example.org/c/"]
+    assert locs() == []
 
 
 def test_sitemap_files_hold_at_most_fifty_thousand_urls(monkeypatch, make_site):

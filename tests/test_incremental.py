@@ -166,7 +166,8 @@ print(code, *sorted(m for m in ("jinja2", "markdown", "sitegen.pipeline") if m i
 def test_a_build_with_nothing_to_do_stops_before_loading_markdown_and_the_layouts(tmp_path):
     """`sitegen build` with nothing to do imports only the first steps (sitegen/entry.py):
     Markdown, Jinja2 and the pipeline took 0.075 s of such a build's 0.26 s at 10 000
-    articles. A build with work loads them once it has found the work."""
+    articles. A build with work loads Jinja2 and the pipeline once it has found the work,
+    and Markdown only for a body that is not plain prose (sitegen/plainmd.py)."""
     import subprocess
     import sys
 
@@ -177,9 +178,11 @@ def test_a_build_with_nothing_to_do_stops_before_loading_markdown_and_the_layout
                               text=True, check=True, cwd=Path(__file__).parents[1])  # fmt: skip
         return done.stdout.splitlines()[-1]
 
-    assert loaded() == "0 jinja2 markdown sitegen.pipeline"
+    assert loaded() == "0 jinja2 sitegen.pipeline"  # plain prose, every article
     assert loaded() == "0"
-    write(root, "new", "新文章", "2018-02-01", "law")
+    write(root, "plain", "新文章", "2018-02-01", "law")
+    assert loaded() == "0 jinja2 sitegen.pipeline"
+    write(root, "marked", "新通知", "2018-02-02", "law", body="**重要**通知。")
     assert loaded() == "0 jinja2 markdown sitegen.pipeline"
 
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sitegen.markup import _plain_html, made_plain, make_markdown, to_html
+from sitegen.markup import made_plain, make_markdown, to_html
+from sitegen.plainmd import plain_html as _plain_html
 
 
 @pytest.mark.parametrize(
