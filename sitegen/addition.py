@@ -83,6 +83,15 @@ def added(
         return None
 
 
+def may_add(config: Config, store: PageStore, article: Article) -> bool:
+    """Whether `added` may take this article, by what it and the site's 404 page say (an
+    edit's build asks before it reads the record of its outputs: see sitegen/resume.py)."""
+    if not _simple(config, article):
+        return False
+    found = store.pages(["404.html"])
+    return found is not None and found["404.html"][_AT["target"]] is None
+
+
 def _simple(config: Config, article: Article) -> bool:
     return not (
         article.draft or article.aliases or article.legacy_path is not None

@@ -14,7 +14,8 @@ from PIL import Image
 
 import sitegen.forked
 from sitegen import pipeline, resume
-from sitegen.cache import CACHE_DIR
+from sitegen.cache import CACHE_DIR, Head
+from sitegen.indexing import SearchIndex
 from sitegen.pipeline import build_site
 from tests.conftest import article, snapshot, write_site
 from tests.test_incremental import CATEGORIES, SEARCH_CONFIG, apply, new_site, replace_in, write
@@ -334,6 +335,55 @@ def test_a_damaged_store_means_a_full_build_never_a_wrong_site(tmp_path, damage)
                            "'law/a4/index.html') WHERE name = 'law/a2/index.html'")  # fmt: skip
     apply(root, ("retitle", 2))
     assert build_site(root).ok
+    assert same_as_clean(root)
+
+
+@pytest.mark.parametrize("change", ["retitle", "add"])
+def test_the_child_is_sent_the_change_before_the_record_of_the_outputs_is_read(
+    tmp_path, monkeypatch, whole_reads, change
+):
+    """The search child splices the edited (or new) article while the build reads the
+    record of its outputs (0.1 s at 100 000 articles) and works out the pages, not after."""
+    root = new_site(tmp_path, count=8)
+    assert build_site(root).ok
+    whole_reads.clear()
+    order: list[str] = []
+    real_send, real_read = SearchIndex.send_since, Head.read
+
+    def send(self, *args):
+        order.append("sent")
+        return real_send(self, *args)
+
+    def read(self):
+        order.append("read")
+        return real_read(self)
+
+    monkeypatch.setattr(SearchIndex, "send_since", send)
+    monkeypatch.setattr(Head, "read", read)
+    apply(root, (change, 2))
+    assert build_site(root).ok and whole_reads == []
+    assert order == ["sent", "read"]
+    assert same_as_clean(root)
+
+
+@pytest.mark.parametrize("damage", ["cut", "shape"])
+@pytest.mark.parametrize("change", ["retitle", "add"])
+def test_a_damaged_record_of_the_outputs_means_a_full_build_though_the_child_has_the_change(
+    tmp_path, change, damage
+):
+    """The record's outputs are read once the child has the change: found damaged then,
+    the child is let go and the build is made as usual, with the warning a full build
+    gives, never a wrong site."""
+    root = new_site(tmp_path, count=8)
+    assert build_site(root).ok
+    [record] = (root / CACHE_DIR).glob("cache-*.bin")
+    fields = list(marshal.loads(record.read_bytes()))
+    dumped = fields[5]  # the outputs, as marshal (see cache.save_head)
+    fields[5] = dumped[:100] if damage == "cut" else marshal.dumps({"index.html": ("a key",)})
+    record.write_bytes(marshal.dumps(tuple(fields)))
+    apply(root, (change, 2))
+    result = build_site(root)
+    assert result.ok and "unreadable" in (result.cache_warning or "")
     assert same_as_clean(root)
 
 
