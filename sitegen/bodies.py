@@ -28,7 +28,6 @@ from sitegen import __version__
 from sitegen.cache import CACHE_DIR
 from sitegen.config import MARKDOWN_EXTENSIONS, Config
 from sitegen.content import Article, body_source
-from sitegen.plainmd import plain_html
 from sitegen.plaintext import TEXT_FORMAT, plain_text
 from sitegen.sanitize import POLICY_KEY
 
@@ -147,6 +146,8 @@ class BodyStore:
             db.commit()
 
     def render(self, article: Article) -> Body:
+        from sitegen.plainmd import plain_html  # (only a build that renders imports it)
+
         path = Path(article.path)
         source = body_source(path, (self.root / path).read_bytes())
         # A plain document's HTML needs no sanitising (see markup.made_plain), nor

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -24,7 +23,9 @@ from sitegen.scripts import alternates, converter_of, is_page_path, other_config
 _SAFE_URL_CHARS: Final = "/#?=&%~:+,;@!$'()*"
 # What quote() leaves as it is: ASCII letters and digits, "_.-~", and the safe characters.
 _PLAIN_URL: Final = re.compile(f"[A-Za-z0-9_.\\-~{re.escape(_SAFE_URL_CHARS)}]*")
-_PLAIN_BYTES: Final = f"{string.ascii_letters}{string.digits}_.-~{_SAFE_URL_CHARS}".encode()
+_PLAIN_BYTES: Final = (
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~" + _SAFE_URL_CHARS.encode()
+)  # (the `string` module's constants: importing it costs an edit's search child 1.5 ms)
 
 
 @dataclass(frozen=True, slots=True)

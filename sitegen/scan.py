@@ -82,10 +82,8 @@ class _Walk:
 
     def run(self, todo: list[tuple[str, str]], until: int = 0) -> Listing:
         suffix = self.suffix
-        level = 0  # (breadth first: how deep the last folder walked lies)
-        while todo and not (until and _enough(todo, until, level)):
+        while todo and not (until and len(todo) >= until):
             path, rel = todo.pop(0) if until else todo.pop()
-            level = path.count(os.sep)
             try:
                 entries = list(os.scandir(path))
             except (FileNotFoundError, NotADirectoryError):
@@ -142,22 +140,18 @@ class _Walk:
             self.found[child] = (info.st_mtime_ns, info.st_size)
 
 
-def _enough(todo: list[tuple[str, str]], until: int, level: int) -> bool:
-    """Whether a breadth-first walk has folders enough waiting to share them out: `until`
-    of them, and every folder of the level walked last done (content/news/ and the other
-    categories each hold a folder for each year: stopped midway through the categories, the
-    process given the ones not walked yet had 68 % of the files to stat), or many more."""
-    waiting = len(todo)
-    return waiting >= until and (todo[0][0].count(os.sep) > level or waiting >= 16 * until)
-
-
 def _walk_split(top: str, folder: str, suffix: str, inside: str, walked: str) -> Listing | None:
     """The walk in two processes, or None where it is not worth it or not exact.
 
-    The folders are walked breadth first until SPLIT_AT of them wait (see _enough); a
-    forked child then walks every other one while this process walks the rest. Links change the
+    The folders are walked breadth first until SPLIT_AT of them wait; a forked child
+    then walks every other one while this process walks the rest. Links change the
     order-dependent rules of `walk` (which of two links to one folder is followed), so
     meeting one anywhere means walking again in one process, as does a child that fails.
+
+    The child's share is not made even on purpose: in an edit's build it shares its core
+    with the search child. Folders shared out once every category was opened (the child
+    then stats half the files, not a third) listed 100 000 articles in 0.20 s instead of
+    0.25 s alone, and made a no-change build of them 0.04 s slower.
     """
     first = _Walk(inside, walked, suffix, None)
     todo = [(top, folder)]

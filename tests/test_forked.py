@@ -273,31 +273,6 @@ def test_a_large_folder_is_walked_by_two_processes_as_by_one(tmp_path, forking, 
     assert walk(root, "content") == expected  # the child failed: walked here
 
 
-def test_the_two_processes_share_the_files_out_evenly(tmp_path, monkeypatch):
-    """Eight categories of twenty years: the folders are shared out once every category
-    is opened, so each process gets every other year of each, not some categories whole
-    and the years of others (which gave the child 44 % of the files here, and 32 % of a
-    generated archive of 100 000, whose categories differ in size)."""
-    for c in range(8):
-        for y in range(20):
-            folder = tmp_path / "content" / f"cat{c}" / str(2000 + y)
-            folder.mkdir(parents=True)
-            for n in range(2):
-                (folder / f"{n}.md").write_text("勞動", encoding="utf-8")
-    shared: list[list] = []
-
-    def noted(function, todo, *args):
-        shared.append(todo)
-        return beside(function, todo, *args)
-
-    monkeypatch.setattr(sitegen.scan, "beside", noted)
-    found = walk(tmp_path, "content")
-    assert found == serial_walk(tmp_path)
-    (theirs,) = shared
-    folders = tuple(f"{rel}/" for _, rel in theirs)
-    assert sum(name.startswith(folders) for name in found) == len(found) // 2 == 160
-
-
 def test_the_listing_gives_each_files_stat_and_leaves_out_one_removed_meanwhile(
     tmp_path, monkeypatch
 ):
