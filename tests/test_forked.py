@@ -550,6 +550,32 @@ def doc_texts(site: dict[str, bytes]) -> str:
     return "".join(gzip.decompress(data).decode("utf-8") for data in chunks)
 
 
+def test_the_child_takes_the_record_of_the_index_it_read_ahead_only_if_it_is_the_one_named(
+    tmp_path,
+):
+    """While it waits for the build to read its record, the child reads the one record of
+    the index's files beside it (save_head removes the others); told which one the record
+    names, it uses what it read only if that is the one, else it reads the one named
+    (here: there is none of that name, which fails the child: the build indexes itself)."""
+    from sitegen.cache import CACHE_DIR, index_file, read_index_record
+    from sitegen.indexing import _FROM_FILE, _guessed_record, _held_record
+
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    [cache] = (root / CACHE_DIR).glob("cache-*.bin")
+    guessed = _guessed_record(str(cache))
+    assert guessed is not None and index_file(cache, guessed.token).is_file()
+    named = read_index_record(cache, guessed.token)
+    assert any(name.startswith("search/s/") for name in named)
+    held = (_FROM_FILE, str(cache), guessed.token, True)
+    assert _held_record(held, guessed) == (named, {o: e[1] for o, e in named.items()})
+    assert _held_record(held[:3] + (False,), guessed) == (named, {})
+    with pytest.raises(ValueError, match="cannot be read"):
+        _held_record((_FROM_FILE, str(cache), "0" * 16, True), guessed)
+    index_file(cache, "1" * 16).write_bytes(b"another")  # two of them: no guess
+    assert _guessed_record(str(cache)) is None
+
+
 def test_an_error_found_while_the_search_child_works_stops_it_and_leaves_the_site(
     tmp_path, forking
 ):
