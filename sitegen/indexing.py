@@ -686,6 +686,9 @@ def _held_record(held: tuple, guessed: _Guessed | None = None) -> tuple[dict, di
 
 
 class _Guessed(NamedTuple):
+    """A record of the index's files read ahead (see _guessed_record): of which build
+    record, its token, the record, and its files' digests."""
+
     cache: str
     token: str
     record: dict[str, tuple[str, str]]
