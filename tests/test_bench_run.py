@@ -1,4 +1,5 @@
-"""bench/run.py's table of issue 18's targets: the serve rows come from --serve's rounds."""
+"""bench/run.py's table of issue 18's targets: the serve rows come from --serve's rounds;
+its header names the kernel's cached dentries."""
 
 from __future__ import annotations
 
@@ -30,3 +31,23 @@ def test_serve_rounds_are_judged_by_their_median_against_each_sizes_target(run) 
 def test_without_serve_rounds_the_table_has_no_serve_row(run) -> None:
     rows = run.target_rows([run.SizeResult(10_000, peak_rss=[250 * 2**20])])
     assert rows and not any("serve" in row for row in rows)
+
+
+def test_the_header_names_the_dentries_the_kernel_holds(run, monkeypatch) -> None:
+    """Read from /proc (its two first fields: cached, unused); left out where there is none."""
+    found = run.dentries()
+    if found is not None:  # Linux
+        assert found[0] >= found[1] >= 0 and found[0] > 0
+    monkeypatch.setattr(run, "dentries", lambda: (1_770_000, 540_000))
+    args = run.argparse.Namespace(
+        jobs=None, no_search=False, out_root="/dev/shm/b", repeat=2, load=0.8,
+        hugo=False, pelican=False, dentries=(1_166_000, 100_000),
+    )  # fmt: skip
+    built = run.SizeResult(10_000, pages=21_163, peak_rss=[2**28], peak_pss=[2**27],
+                           steps={"clean": [run.Step(7.5, 13.2, 0)]})  # fmt: skip
+    header = run.report([built], args).splitlines()[0]
+    assert header.endswith(
+        "; dentries cached 1 166 000 (100 000 unused) at start, 1 770 000 (540 000 unused) at end"
+    )
+    args.dentries = None
+    assert "dentries" not in run.report([built], args)
