@@ -297,6 +297,7 @@ class SizeResult:
     hugo: list[Measured] = field(default_factory=list)
     hugo_pages: int = 0
     serve: list[float] = field(default_factory=list)  # save to shown, body edits (--serve)
+    dentries: tuple[int, int] | None = None  # before the rebuilds (see `dentries`)
 
     def seconds(self, step: str) -> float:
         return statistics.median(s.seconds for s in self.steps[step])
@@ -793,11 +794,16 @@ def dentries() -> tuple[int, int] | None:
         return None
 
 
-def _dentry_note(start: tuple[int, int] | None, end: tuple[int, int] | None) -> str:
+def _dentry_note(
+    start: tuple[int, int] | None, end: tuple[int, int] | None, results: list[SizeResult]
+) -> str:
     if start is None or end is None:
         return ""
+    before = [f"{_n(r.count)}: {_n(r.dentries[0])} ({_n(r.dentries[1])} unused)"
+              for r in results if r.dentries is not None]  # fmt: skip
     return (f"; dentries cached {_n(start[0])} ({_n(start[1])} unused) at start, "
-            f"{_n(end[0])} ({_n(end[1])} unused) at end")  # fmt: skip
+            f"{_n(end[0])} ({_n(end[1])} unused) at end"
+            + (f", before the rebuilds of {', '.join(before)}" if before else ""))  # fmt: skip
 
 
 def report(results: list[SizeResult], args: argparse.Namespace) -> str:
@@ -810,7 +816,7 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
         f"({dt.date.today():%Y-%m-%d}); load average {args.load:.1f} at start, "
         f"{os.getloadavg()[0]:.1f} at end"
         + (f"; {args.hugo_version}" if args.hugo else "")
-        + _dentry_note(getattr(args, "dentries", None), dentries()),
+        + _dentry_note(getattr(args, "dentries", None), dentries(), results),
         "",
         *sitegen_table(results),
     ]
@@ -856,6 +862,7 @@ def bench_size(count: int, args: argparse.Namespace) -> SizeResult:
             pelican_clean(corpus, result, disk)
         if args.hugo:
             hugo_clean(corpus, result, disk)
+    result.dentries = dentries()
     try:
         # The template edits last: each replaces 10 000 files, and for a minute after such a
         # deletion every file the disk creates costs more (see Disk), which would fall on

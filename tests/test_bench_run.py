@@ -44,10 +44,12 @@ def test_the_header_names_the_dentries_the_kernel_holds(run, monkeypatch) -> Non
         hugo=False, pelican=False, dentries=(1_166_000, 100_000),
     )  # fmt: skip
     built = run.SizeResult(10_000, pages=21_163, peak_rss=[2**28], peak_pss=[2**27],
-                           steps={"clean": [run.Step(7.5, 13.2, 0)]})  # fmt: skip
+                           steps={"clean": [run.Step(7.5, 13.2, 0)]},
+                           dentries=(2_950_000, 1_200_000))  # fmt: skip
     header = run.report([built], args).splitlines()[0]
     assert header.endswith(
-        "; dentries cached 1 166 000 (100 000 unused) at start, 1 770 000 (540 000 unused) at end"
+        "; dentries cached 1 166 000 (100 000 unused) at start, 1 770 000 (540 000 unused) "
+        "at end, before the rebuilds of 10 000: 2 950 000 (1 200 000 unused)"
     )
     args.dentries = None
     assert "dentries" not in run.report([built], args)
