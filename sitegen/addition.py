@@ -74,7 +74,7 @@ def added(
     """The pages a new article changes or adds (`exists`: whether an output name is taken,
     by sitegen or by a file in the output folder), or None when it cannot be worked out
     here."""
-    if not _simple(config, article):
+    if not may_add(config, store, article):
         return None
     read = _Reader(store, config, article)
     try:
@@ -88,6 +88,8 @@ def may_add(config: Config, store: PageStore, article: Article) -> bool:
     edit's build asks before it reads the record of its outputs: see sitegen/resume.py)."""
     if not _simple(config, article):
         return False
+    # Old URLs with a query (a 404 page with a redirect map): the checks of those
+    # (site.url_clashes) are the full build's.
     found = store.pages(["404.html"])
     return found is not None and found["404.html"][_AT["target"]] is None
 
@@ -139,8 +141,6 @@ _Section = tuple[list[Page], list[Page]]
 
 
 def _added(config: Config, read: _Reader, article: Article, exists: Callable[[str], bool]) -> Added:
-    if read.page("404.html")[_AT["target"]] is not None:
-        raise _Declined  # old URLs with a query: the checks of those (site.url_clashes)
     labels = labels_for(config.language)
     category = next(c for c in config.categories if c.slug == article.category)
     before = tuple(map(Ref, read.listed(category_list(category.slug))))

@@ -160,13 +160,13 @@ class BodyStore:
     def _converted(self, source: str) -> str:
         # (Imported here: a build's search child reads stored bodies only, and starts
         # before the build has imported Markdown: see sitegen/entry.py.)
-        from sitegen.markup import made_plain, make_markdown, to_html
+        from sitegen.markup import make_markdown, to_html
         from sitegen.sanitize import make_cleaner, sanitize
 
         if self._md is None:
             self._md = make_markdown(self._backlink_title)
-        html = to_html(self._md, source)
-        if self._policy != TRUSTED and not made_plain(self._md):
+        html = to_html(self._md, source)  # (never plain: render tried that)
+        if self._policy != TRUSTED:
             if self._cleaner is None:
                 self._cleaner = make_cleaner()
             html = sanitize(html, self._cleaner)

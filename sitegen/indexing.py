@@ -678,11 +678,9 @@ def _held_record(held: tuple, guessed: _Guessed | None = None) -> tuple[dict, di
         return held
     _, cache, token, intact = held
     if guessed is not None and guessed.token == token and guessed.cache == cache:
-        record, shas = guessed.record, guessed.shas
-    else:
-        record = read_index_record(Path(cache), token)
-        shas = {o: e[1] for o, e in record.items()}
-    return record, (shas if intact else {})
+        return guessed.record, (guessed.shas if intact else {})
+    record = read_index_record(Path(cache), token)
+    return record, ({o: e[1] for o, e in record.items()} if intact else {})
 
 
 class _Guessed(NamedTuple):
