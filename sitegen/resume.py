@@ -20,13 +20,13 @@ returns None before it has written anything.
 
 from __future__ import annotations
 
-import marshal
 import os
 import sqlite3
 import time
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from itertools import chain
+from operator import ne
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -216,10 +216,20 @@ def _edit(
 
 
 def _new_file(last: Listing, files: Listing) -> str | None:
-    """The one content file added since the last build, when nothing else changed."""
+    """The one content file added since the last build, when nothing else changed. The
+    listings are compared as lists, in C (the new file is most often listed where the others
+    were, in the same order): 0.01 s at 100 000 files, where copying the listing to compare
+    it without the new file took 0.05 s, before the search child could be sent it."""
     if len(files) != len(last) + 1:
         return None
-    new = files.keys() - last.keys()
+    names, before = list(files), list(last)
+    flags = list(map(ne, names, before))  # (as long as `before`)
+    at = flags.index(True) if True in flags else len(before)
+    if names[at + 1 :] == before[at:]:
+        values = list(files.values())
+        del values[at]
+        return names[at] if values == list(last.values()) else None
+    new = files.keys() - last.keys()  # listed in another order
     if len(new) != 1:
         return None
     (path,) = new
@@ -383,12 +393,12 @@ def _build(
     if any(p.is_error for p in failed):
         return BuildResult((*problems, *failed), out, seconds=time.perf_counter() - start)
     written = [o for o, _, stat, _ in rendered if stat is not None]
-    outputs = dict(previous)  # the pages' (the child keeps the index files' record)
-    outputs.update({o: e for o, e, _, _ in rendered if e is not None})
+    # The pages' (the child keeps the index files' record), packed: see sitegen/pagerecord.py.
+    outputs = previous.updated({o: e for o, e, _, _ in rendered if e is not None})
     # The store, the parts and the pages' record, while the child splices: the record's
     # own file, written last, names them (a build stopped before it leaves them unnamed).
     saved = _save_entries(config, out, seen, (head, edit, by_path, kept))
-    saved = (*saved, marshal.dumps(outputs))
+    saved = (*saved, outputs.dumps())
     index = search.result(staging)
     workers.close()
     if config.search and index.saved is None:

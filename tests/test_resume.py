@@ -429,3 +429,32 @@ def test_a_site_without_search_is_edited_from_the_store_too(tmp_path, whole_read
     result = build_site(root)
     assert result.ok and whole_reads == [] and not (root / "public/search").exists()
     assert same_as_clean(root)
+
+
+LISTED = {f"content/law/2018-{n:02}.md": (1_537_000_000_000_000_000 + n, 900 + n) for n in range(6)}
+
+
+@pytest.mark.parametrize(
+    ("listing", "expected"),
+    [
+        ({"content/a-first.md": (1, 10), **LISTED}, "content/a-first.md"),
+        (
+            {
+                **dict(list(LISTED.items())[:3]),
+                "content/law/new.md": (1, 10),
+                **dict(list(LISTED.items())[3:]),
+            },
+            "content/law/new.md",
+        ),  # fmt: skip
+        ({**LISTED, "content/zz.md": (1, 10)}, "content/zz.md"),
+        ({**dict(reversed(LISTED.items())), "content/law/new.md": (1, 10)}, "content/law/new.md"),
+        ({**LISTED, "content/law/2018-02.md": (2, 10), "content/zz.md": (1, 10)}, None),
+        ({"content/a-first.md": (1, 10), **LISTED, "content/law/2018-05.md": (5, 5)}, None),
+        ({**dict(list(LISTED.items())[1:]), "content/x.md": (1, 1), "content/y.md": (1, 1)}, None),
+        (LISTED, None),
+    ],
+)
+def test_a_new_file_is_found_only_when_it_is_the_one_change(listing, expected):
+    """A new article takes the store's way only when no other file changed: one touched
+    beside it, wherever the new one is listed, means the usual build."""
+    assert resume._new_file(LISTED, listing) == expected

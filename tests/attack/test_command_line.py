@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.pagerecord import PageRecord
 from sitegen.pipeline import build_site
 from tests.conftest import MINIMAL_CONFIG, article, snapshot
 
@@ -367,6 +368,10 @@ def damage_cache(root: Path, kind: str) -> None:
             "outputs": marshal.dumps((header, fingerprint, out, generation, entries,
                                       marshal.dumps({"law/a/index.html": "no pair"}), plan,
                                       pages, index)),
+            # the packed record's shape (sitegen/pagerecord.py), with a digest cut short
+            "packed": marshal.dumps((header, fingerprint, out, generation, entries,
+                                     marshal.dumps((["law/a/index.html"], b"\x00" * 63, {})),
+                                     plan, pages, index)),
             "plan": marshal.dumps((header, fingerprint, out, generation, entries, outputs,
                                    {"plan": plan}, pages, index)),
             "pages": marshal.dumps((header, fingerprint, out, generation, entries, outputs,
@@ -378,7 +383,7 @@ def damage_cache(root: Path, kind: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "kind", ["junk", "foreign", "entries", "outputs", "plan", "pages", "index"]
+    "kind", ["junk", "foreign", "entries", "outputs", "packed", "plan", "pages", "index"]
 )
 def test_a_damaged_build_cache_costs_a_full_build_with_a_warning(site, tmp_path, kind):
     damage_cache(site, kind)
@@ -393,7 +398,7 @@ def forge_outputs(root: Path, extra: dict[str, tuple[str, str]]) -> None:
         header, fingerprint, out, generation, entries, outputs, plan, *rest = marshal.loads(
             path.read_bytes()
         )
-        claimed = marshal.dumps({**marshal.loads(outputs), **extra})
+        claimed = PageRecord.of({**PageRecord.loads(outputs).as_dict(), **extra}).dumps()
         path.write_bytes(marshal.dumps((header, fingerprint, out, generation, entries, claimed,
                                         plan, *rest)))  # fmt: skip
 
