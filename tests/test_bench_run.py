@@ -53,3 +53,48 @@ def test_the_header_names_the_dentries_the_kernel_holds(run, monkeypatch) -> Non
     )
     args.dentries = None
     assert "dentries" not in run.report([built], args)
+
+
+MOUNTS = """\
+/dev/vda / ext4 rw,relatime 0 0
+tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0
+/dev/vdb /dev/shm/disk ext4 rw 0 0
+/dev/vdc /mnt/my\\040disk ext4 rw 0 0
+tmpfs /mnt/my\\040disk/ram tmpfs rw 0 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/dev/shm/b/public-100000", True),
+        ("/dev/shm", True),
+        ("/dev/shmx/b", False),  # not under /dev/shm, only named like it
+        ("/dev/shm/disk/public", False),  # a disk mounted inside the tmpfs
+        ("/work/main/bench/out", False),
+        ("/mnt/my disk/ram/public", True),  # a space, as the kernel writes it: \040
+        ("/mnt/my disk/public", False),
+    ],
+)
+def test_outputs_in_memory_are_told_from_outputs_on_a_disk(run, tmp_path, path, expected):
+    (tmp_path / "mounts").write_text(MOUNTS, encoding="utf-8")
+    assert run.on_tmpfs(run.Path(path), tmp_path / "mounts") is expected
+    assert run.on_tmpfs(run.Path(path), tmp_path / "none") is False
+
+
+def test_outputs_moved_aside_in_memory_are_deleted_before_the_rebuilds(run, tmp_path, monkeypatch):
+    """Kept on a tmpfs, each moved-aside output pins its files' dentries and inodes and so
+    slows every lookup of the rebuilds timed after it; on a disk it stays until the end
+    (deleting it there would slow the next builds' writes: see Disk)."""
+    memory, disk_root = tmp_path / "shm", tmp_path / "disk"
+    monkeypatch.setattr(run, "on_tmpfs", lambda path: memory in run.Path(path).parents)
+    disk = run.Disk(0.0)
+    stamp = disk.deleted_at
+    for root in (memory, disk_root):
+        (root / "public-10000/news").mkdir(parents=True)
+        (root / "public-10000/news/index.html").write_text("<p>舊</p>", encoding="utf-8")
+        disk.discard(root / "public-10000")
+    disk.empty_memory()
+    assert not (memory / ".bench-trash").exists()
+    assert [path.name for path in (disk_root / ".bench-trash").iterdir()][0].startswith("public")
+    assert disk.trash == [disk_root / ".bench-trash"] and disk.deleted_at == stamp
