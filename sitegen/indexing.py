@@ -30,6 +30,7 @@ from sitegen.cache import (
     BuildCache,
     SourceEntry,
     cache_file,
+    index_changes,
     index_file,
     read_index_record,
     write_atomically,
@@ -237,7 +238,7 @@ class SearchIndex:
         not begin before they came, nor read them faster than the pipe let them through."""
         assert self._ready is not None, "prepare comes first"
         meta = self._ready[0][0].get(META_FILE)
-        if meta is None or not _rows_file(self._config, meta[0]).is_file():
+        if meta is None or _rows_file(self._config, meta[0]) is None:
             return _search_rows(articles)
         if edited is None:  # found by the entries: those not the loaded ones
             fresh = [a for a in articles if getattr(loaded.get(a.path), "article", None) is not a]
@@ -499,9 +500,10 @@ def _resident_index(
 
     def kept() -> _LastIndex:
         by_path = {row[0]: row for row in rows}
-        _keep_index(config, _search_key(config, combined), combined, layout, by_path)
+        kept_as = _keep_index(config, _search_key(config, combined), combined, layout, by_path)
         ids = {doc.url: at for at, doc in enumerate(layout.order)}
-        return _LastIndex(token, repr(config), layout, combined, by_path, ids, entries, bodies)
+        return _LastIndex(token, repr(config), layout, combined, by_path, ids, entries, bodies,
+                          kept_as)  # fmt: skip
 
     return Indexed(written, entries, True, token), kept
 
@@ -518,6 +520,7 @@ class _LastIndex:
     ids: dict[str, int]  # doc ids by URL
     entries: dict[str, tuple[str, str]]  # the record of the index files
     bodies: BodyStore  # kept open: the layout's docs read their texts from it
+    kept: _Kept | None = None  # how its file keeps it, if it was kept (see _keep_index)
 
 
 def _index_edited(
@@ -568,10 +571,12 @@ def _index_edited(
 
     def kept() -> _LastIndex:
         rows_after = {**last.rows, **edited_rows}  # (a copy of 100 000 rows)
-        _keep_index(config, key, combined, layout, rows_after)
+        now = {at: (edited_rows[doc.text.path], doc.size) for at, doc in changed.items()}
+        since = last.kept and _Kept(last.kept.base, {**last.kept.changes, **now})
+        kept_as = _keep_index(config, key, combined, layout, rows_after, since)
         entries = {**last.entries, **delta}
         return _LastIndex(token, last.settings, layout, combined, rows_after, ids, entries,
-                          last.bodies)  # fmt: skip
+                          last.bodies, kept_as)  # fmt: skip
 
     return Indexed([f.rel for f in index if f.written], dict(delta), False, token), kept
 
@@ -645,7 +650,8 @@ def _search_child(
 
         guessed = _guessed_record(hint)
         held, live, _, _ = receive()
-        kept = held[1] if held[0] == _FROM_FILE else None  # the record's file, to write again
+        # The record's file, to write again, and the token of the one read.
+        kept = (held[1], held[2]) if held[0] == _FROM_FILE else None
         held = _held_record(held, guessed)
         meta = held[0].get(META_FILE)
         if meta is None:
@@ -701,10 +707,12 @@ def _guessed_record(cache: str | None) -> _Guessed | None:
     told took the child 0.05 s, after which it could splice a new article's words."""
     if cache is None:
         return None
-    found = list(Path(cache).parent.glob(index_file(Path(cache), "*").name))
+    found = {path.name.rsplit("-", 1)[-1].removesuffix(".bin")
+             for path in Path(cache).parent.glob(index_file(Path(cache), "*").name)}  # fmt: skip
+    found -= {token.partition("+")[2] for token in found}  # (one read with a record of changes)
     if len(found) != 1:
         return None
-    token = found[0].name.rsplit("-", 1)[-1].removesuffix(".bin")
+    (token,) = found
     try:
         record = read_index_record(Path(cache), token)
     except (ValueError, EOFError, TypeError):
@@ -713,19 +721,30 @@ def _guessed_record(cache: str | None) -> _Guessed | None:
 
 
 def _record_saved(
-    kept: str | None, record: dict, entries: dict[str, tuple[str, str] | None], whole: bool
-) -> tuple[str, list[str]] | None:
+    kept: tuple[str, str] | None, record: dict, entries: dict[str, tuple[str, str] | None],
+    whole: bool,
+) -> tuple[str, list[str]] | None:  # fmt: skip
     """When the record of the index's files came from its file (see prepare_from_file),
-    that file written again with the index just made: its token and the index's files."""
+    that file written again with the index just made: its token and the index's files.
+    After a splice, as its changes to the last whole record (see write_index_record), while
+    they are few and that one is there."""
     if kept is None:
         return None
+    cache = Path(kept[0])
+    if not whole:
+        base, before = index_changes(cache, kept[1])
+        changes = {**before, **entries}
+        if len(changes) <= _CHANGES_RECORDED and index_file(cache, base).is_file():
+            names = [name for name in record if entries.get(name, True) is not None]
+            names += [n for n, entry in entries.items() if entry is not None and n not in record]
+            return write_index_record(cache, {}, (base, changes)), names
     now = {} if whole else dict(record)
     for name, entry in entries.items():
         if entry is None:
             now.pop(name, None)
         else:
             now[name] = entry
-    return write_index_record(Path(kept), now), list(now)
+    return write_index_record(cache, now), list(now)
 
 
 def _spliced(
@@ -747,7 +766,7 @@ def _spliced(
     if META_FILE not in record or not all(rel in shas for rel in record):
         return None
     last = _LastIndex("", repr(config), earlier.layout, earlier.combined, earlier.rows,
-                      earlier.ids, record, earlier.bodies)  # fmt: skip
+                      earlier.ids, record, earlier.bodies, earlier.kept)  # fmt: skip
     try:
         return _index_edited(config, last, fresh, sources, where)  # (kept when called)
     except _Stale:
@@ -766,6 +785,7 @@ class _Earlier(NamedTuple):
     bodies: BodyStore  # the docs' texts are read from it
     ids: dict[str, int]  # each doc's place in the layout, by URL (made while the child waits)
     kept_rows: list[tuple]  # the rows as kept, in the order of the layout's docs
+    kept: _Kept  # how its file keeps it
 
     def docs(self) -> dict[tuple, SearchDoc]:
         """The docs by row: only a build that cannot splice asks (made while the child
@@ -780,18 +800,16 @@ def _earlier(path: Path | None, made_with: tuple[Any, BodyStore]) -> _Earlier | 
     if path is None:
         return None
     try:
-        kept = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
+        combined, rows, sizes, dimensions, digests, meta, kept = _read_kept(path)
+    except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
         return None
-    if type(kept) is not tuple or len(kept) != 7 or kept[0] != _kept_tag():
-        return None
-    _, combined, rows, sizes, dimensions, digests, meta = kept
     context, bodies = made_with
     docs = _docs_of(rows, context, (bodies, bodies.path.stem), sizes)
-    key = "search:" + path.stem.rsplit("-", 1)[-1]
+    key = "search:" + _kept_key(path)
     layout = laid_as(docs, dimensions, digests, meta)
     ids = {doc.url: at for at, doc in enumerate(layout.order)}
-    return _Earlier(key, combined, {row[0]: row for row in rows}, layout, bodies, ids, rows)
+    return _Earlier(key, combined, {row[0]: row for row in rows}, layout, bodies, ids, rows,
+                    kept)  # fmt: skip
 
 
 def _check_count(sent: list | tuple, earlier: _Earlier | None) -> None:
@@ -831,32 +849,105 @@ def _newest_rows(config: Config) -> Path | None:
     return max(found, key=_modified, default=None)
 
 
-def _rows_file(config: Config, key: str) -> Path:
-    """Where the index with this key is kept (see _keep_index). The version is in the name,
-    so that a build after an upgrade sends every row rather than count on the file."""
-    return config.root / CACHE_DIR / f"{_ROWS}{__version__}-{key.split(':')[-1]}.marshal"
+def _rows_file(config: Config, key: str) -> Path | None:
+    """Where the index with this key is kept (see _keep_index), in full or as changes to
+    another: None if it is not. The version is in the name, so that a build after an
+    upgrade sends every row rather than count on the file."""
+    found = (config.root / CACHE_DIR).glob(f"{_ROWS}{__version__}-{key.split(':')[-1]}*.marshal")
+    return next(iter(sorted(found)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """How a kept index's file keeps it: the key of the file that holds every row, and
+    the docs changed or added since that one, by id: (row, size)."""
+
+    base: str
+    changes: dict[int, tuple[tuple, int]]
 
 
 def _keep_index(
-    config: Config, key: str, combined: int, layout: Layout, rows: Mapping[str, tuple]
-) -> None:
+    config: Config, key: str, combined: int, layout: Layout, rows: Mapping[str, tuple],
+    since: _Kept | None = None,
+) -> _Kept | None:  # fmt: skip
     """Keep what the index with this key was made of, for the next build's child (see
     _earlier): its rows in the order of its docs, and what laid_as makes its layout again
-    from; and the indexes kept before it, but for the newest two (other output folders'
-    builds share the folder)."""
+    from; and the indexes kept before it, but for the newest few (other output folders'
+    builds share the folder) and the files those are changes to. `since`: the index this
+    one was spliced from, as kept, with the docs changed since: when that file is there
+    and they are few, only they are written, and the other rows are read from it (the
+    100 000 rows took an edit's child 0.1 s to write, and the build waited for it).
+    How this index is kept; None if it could not be."""
     from sitegen.search import recorded
 
-    path = _rows_file(config, key)
-    in_order = [rows[doc.text.path] for doc in layout.order]  # (a _BodyText: see _search_doc)
-    sizes = [doc.size for doc in layout.order]
+    folder, name = config.root / CACHE_DIR, key.split(":")[-1]
+    base = since and folder / f"{_ROWS}{__version__}-{since.base}.marshal"
+    if since is not None and len(since.changes) <= _CHANGES_KEPT and base and base.is_file():
+        path = folder / f"{_ROWS}{__version__}-{name}+{since.base}.marshal"
+        data = (_kept_tag() + " changes", since.base, combined, since.changes,
+                *recorded(layout))  # fmt: skip
+        kept = since
+    else:
+        path = folder / f"{_ROWS}{__version__}-{name}.marshal"
+        in_order = [rows[doc.text.path] for doc in layout.order]  # (_BodyText: _search_doc)
+        sizes = [doc.size for doc in layout.order]
+        data = (_kept_tag(), combined, in_order, sizes, *recorded(layout))
+        kept = _Kept(name, {})
     try:
-        write_atomically(path, marshal.dumps((_kept_tag(), combined, in_order, sizes,
-                                              *recorded(layout))))  # fmt: skip
-        kept = sorted(path.parent.glob(f"{_ROWS}*.marshal"), key=_modified, reverse=True)
+        write_atomically(path, marshal.dumps(data))
+        _prune_kept(folder)
     except OSError:
-        return  # the next build's child is sent every row
+        return None  # the next build's child is sent every row
+    return kept
+
+
+def _prune_kept(folder: Path) -> None:
+    """Remove the kept indexes but the newest _ROWS_KEPT, and the files they are changes
+    to (named after the "+" in theirs)."""
+    kept = sorted(folder.glob(f"{_ROWS}*.marshal"), key=_modified, reverse=True)
+    bases = {_base_name(path) for path in kept[:_ROWS_KEPT]}
     for stale in kept[_ROWS_KEPT:]:
-        stale.unlink(missing_ok=True)
+        if stale.name not in bases:
+            stale.unlink(missing_ok=True)
+
+
+def _base_name(path: Path) -> str | None:
+    """The name of the file that a kept index's file is changes to (None: it is whole)."""
+    stem, plus, base = path.stem.partition("+")
+    return f"{stem.rsplit('-', 1)[0]}-{base}.marshal" if plus else None
+
+
+def _kept_key(path: Path) -> str:
+    """The key of the index a kept index's file keeps (as _search_key's, without "search:")."""
+    return path.stem.partition("+")[0].rsplit("-", 1)[-1]
+
+
+def _read_kept(path: Path) -> tuple:
+    """What _keep_index wrote in this file: (combined, rows, sizes, dimensions, digests,
+    meta, how it is kept), the rows and sizes in the order of the docs; raises if it is
+    not a kept index of this version, or the file it is changes to is not there."""
+    value = marshal.loads(path.read_bytes())
+    tag = _kept_tag()
+    if type(value) is tuple and len(value) == 7 and value[0] == tag:
+        _, combined, rows, sizes, *laid = value
+        return (combined, rows, sizes, *laid, _Kept(_kept_key(path), {}))
+    if type(value) is not tuple or len(value) != 7 or value[0] != tag + " changes":
+        raise ValueError("not a kept index")
+    _, base, combined, changes, *laid = value
+    if base != path.stem.partition("+")[2]:
+        raise ValueError("changes to another kept index than the one its name says")
+    whole = marshal.loads((path.parent / str(_base_name(path))).read_bytes())
+    if type(whole) is not tuple or len(whole) != 7 or whole[0] != tag or type(changes) is not dict:
+        raise ValueError("not the kept index it is changes to")
+    rows, sizes = whole[2], whole[3]
+    for at in sorted(changes):  # (ids in order: the added docs come after every other)
+        row, size = changes[at]
+        if at == len(rows):
+            rows.append(row)
+            sizes.append(size)
+        else:
+            rows[at], sizes[at] = row, size  # (IndexError if it is beyond the end)
+    return (combined, rows, sizes, *laid, _Kept(base, changes))
 
 
 def _kept_tag() -> str:
@@ -1001,6 +1092,13 @@ _SINCE: Final = "since"  # see SearchIndex._rows_for_child
 _FROM_FILE: Final = "from file"  # see SearchIndex.prepare_from_file
 _ROWS: Final = "search-rows-"  # the kept indexes' files (see _keep_index)
 _ROWS_KEPT: Final = 3
+# Entries of the index's files changed since the last whole record of them, up to which an
+# edit's child writes those changes only (see write_index_record): a new article changes
+# about 800 at 100 000 articles.
+_CHANGES_RECORDED: Final = 20_000
+# Docs changed or added since a kept index's file that holds every row, up to which a new
+# one is kept as those changes only (see _keep_index): 2 MB of them.
+_CHANGES_KEPT: Final = 5_000
 
 
 _KEY_MODULUS: Final = 1 << 128

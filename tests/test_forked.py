@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import signal
 import sys
@@ -497,6 +498,115 @@ def test_the_search_child_splices_an_edit_that_moves_no_article(
     assert len(forking) == 1 and not indexed_here
     assert spliced_log.exists() == spliced
     assert snapshot(root / "public") == clean_build(root)
+
+
+def kept_files(root: Path) -> list[str]:
+    return sorted(path.name for path in (root / ".sitegen-cache").glob("search-rows-*"))
+
+
+def retitled(root: Path, round_: int) -> None:
+    """A new title of the same length for article 3 (the index keeps its dimensions)."""
+    write_site(root, {"content/law/3.md": f"---\ntitle: 勞動合同第{round_}問\ndate: 2018-09-13\n"
+                      "category: law\n---\n試用期工資不得低於最低工資標準3。\n"})  # fmt: skip
+
+
+def test_a_spliced_index_is_kept_as_its_changes_to_the_last_whole_one(
+    tmp_path, forking, indexed_here, spliced_log
+):
+    """The child keeps the index it spliced for the next build's child: as the docs changed
+    since the last file that holds every row, named after it, so that it writes a few
+    rows, not all. Each edit's child starts from the newest such file, the older whole
+    one is kept while a kept file is changes to it, and each index is a clean build's."""
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    [whole] = kept_files(root)
+    base = whole.removesuffix(".marshal").rsplit("-", 1)[1]
+    for round_ in range(5, 10):
+        retitled(root, round_)
+        indexed_here.clear()
+        assert build_site(root).ok and not indexed_here
+        newest = max((root / ".sitegen-cache").glob("search-rows-*"), key=os_mtime)
+        assert newest.name.endswith(f"+{base}.marshal") and whole in kept_files(root)
+        assert len(newest.read_bytes()) < len((root / ".sitegen-cache" / whole).read_bytes())
+    assert spliced_log.read_text(encoding="utf-8").count("spliced") == 5
+    assert len(kept_files(root)) == 4  # the newest three, and the whole one
+    assert "勞動合同第9問" in doc_texts(snapshot(root / "public"))
+    # (A clean build into another folder shares the cache: made once the edits are done.)
+    assert snapshot(root / "public") == clean_build(root)
+
+
+def test_an_edit_is_indexed_right_when_the_whole_file_its_kept_index_needs_is_gone(
+    tmp_path, forking, indexed_here
+):
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    [whole] = kept_files(root)
+    retitled(root, 5)
+    assert build_site(root).ok
+    (root / ".sitegen-cache" / whole).unlink()
+    retitled(root, 6)
+    indexed_here.clear()
+    assert build_site(root).ok
+    assert len(indexed_here) == 1  # the child could not start from it: the build indexed
+    assert snapshot(root / "public") == clean_build(root)
+    assert "勞動合同第6問" in doc_texts(snapshot(root / "public"))
+
+
+def index_records(root: Path) -> list[str]:
+    return sorted(path.name.rsplit("-", 1)[1] for path in (root / ".sitegen-cache").glob("index-*"))
+
+
+def test_a_spliced_index_records_its_files_as_changes_to_the_last_whole_record(
+    tmp_path, forking, indexed_here
+):
+    """The record of the index's files that an edit's child writes holds the files it
+    changed since the last whole record, which is kept beside it; read together, they
+    name every index file of the site with its digest, and the next edit's child reads
+    them ahead and starts from them."""
+    from sitegen.cache import CACHE_DIR, read_index_record
+    from sitegen.indexing import _guessed_record
+
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    [whole] = index_records(root)
+    for round_ in range(5, 8):
+        retitled(root, round_)
+        indexed_here.clear()
+        assert build_site(root).ok and not indexed_here
+        [changes, kept] = sorted(index_records(root), key=len, reverse=True)
+        assert kept == whole and changes.endswith(f"+{whole}")
+        [cache] = (root / CACHE_DIR).glob("cache-*.bin")
+        token = changes.removesuffix(".bin")
+        assert _guessed_record(str(cache)).token == token
+        files = {
+            path.relative_to(root / "public").as_posix(): hashlib.sha256(path.read_bytes())
+            for path in (root / "public/search").rglob("*")
+            if path.is_file() and path.name != "index.html"
+        }
+        record = read_index_record(cache, token)
+        assert {name: entry[1] for name, entry in record.items()} == {
+            name: digest.hexdigest() for name, digest in files.items()
+        }
+    assert snapshot(root / "public") == clean_build(root)
+
+
+def test_an_edit_is_built_right_when_the_whole_record_of_the_index_is_gone(tmp_path, forking):
+    root = searched_site(tmp_path / "site")
+    assert build_site(root).ok
+    [whole] = index_records(root)
+    retitled(root, 5)
+    assert build_site(root).ok
+    for path in (root / ".sitegen-cache").glob(f"index-*-{whole}"):
+        path.unlink()
+    retitled(root, 6)
+    result = build_site(root)
+    assert result.ok and "unreadable" in (result.cache_warning or "")
+    assert snapshot(root / "public") == clean_build(root)
+    assert "勞動合同第6問" in doc_texts(snapshot(root / "public"))
+
+
+def os_mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns
 
 
 @pytest.mark.parametrize("harm", ["damaged", "another index's newer"])
