@@ -830,8 +830,8 @@ def _check_count(sent: list | tuple, earlier: _Earlier | None) -> None:
 def _rows_received(sent: list | tuple, earlier: _Earlier | None) -> list[tuple]:
     """The rows of this build's articles from what SearchIndex sent (see _rows_for_child).
     When the kept rows went meanwhile, or do not add up, this raises: the child fails, and
-    the build indexes by itself. (The order of the rows does not matter: lay_out sorts.)"""
-    _check_count(sent, earlier)
+    the build indexes by itself. (The order of the rows does not matter: lay_out sorts.)
+    The caller has checked them with _check_count."""
     if type(sent) is list:
         return sent
     _, gone, fresh, _ = sent
@@ -845,7 +845,8 @@ def _rows_received(sent: list | tuple, earlier: _Earlier | None) -> list[tuple]:
 
 
 def _newest_rows(config: Config) -> Path | None:
-    found = (config.root / CACHE_DIR).glob(f"{_ROWS}{__version__}-*.marshal")
+    folder = config.root / CACHE_DIR
+    found = folder.glob(_kept_file(folder, "*").name)
     return max(found, key=_modified, default=None)
 
 
@@ -853,7 +854,8 @@ def _rows_file(config: Config, key: str) -> Path | None:
     """Where the index with this key is kept (see _keep_index), in full or as changes to
     another: None if it is not. The version is in the name, so that a build after an
     upgrade sends every row rather than count on the file."""
-    found = (config.root / CACHE_DIR).glob(f"{_ROWS}{__version__}-{key.split(':')[-1]}*.marshal")
+    folder = config.root / CACHE_DIR
+    found = folder.glob(_kept_file(folder, f"{key.split(':')[-1]}*").name)
     return next(iter(sorted(found)), None)
 
 
@@ -881,14 +883,14 @@ def _keep_index(
     from sitegen.search import recorded
 
     folder, name = config.root / CACHE_DIR, key.split(":")[-1]
-    base = since and folder / f"{_ROWS}{__version__}-{since.base}.marshal"
-    if since is not None and len(since.changes) <= _CHANGES_KEPT and base and base.is_file():
-        path = folder / f"{_ROWS}{__version__}-{name}+{since.base}.marshal"
+    few = since is not None and len(since.changes) <= _CHANGES_KEPT
+    if few and _kept_file(folder, since.base).is_file():
+        path = _kept_file(folder, f"{name}+{since.base}")
         data = (_kept_tag() + " changes", since.base, combined, since.changes,
                 *recorded(layout))  # fmt: skip
         kept = since
     else:
-        path = folder / f"{_ROWS}{__version__}-{name}.marshal"
+        path = _kept_file(folder, name)
         in_order = [rows[doc.text.path] for doc in layout.order]  # (_BodyText: _search_doc)
         sizes = [doc.size for doc in layout.order]
         data = (_kept_tag(), combined, in_order, sizes, *recorded(layout))
@@ -909,6 +911,12 @@ def _prune_kept(folder: Path) -> None:
     for stale in kept[_ROWS_KEPT:]:
         if stale.name not in bases:
             stale.unlink(missing_ok=True)
+
+
+def _kept_file(folder: Path, name: str) -> Path:
+    """The file of the kept index `name` (its key, and "+" the whole one's if it is
+    changes to that one: see _keep_index)."""
+    return folder / f"{_ROWS}{__version__}-{name}.marshal"
 
 
 def _base_name(path: Path) -> str | None:
@@ -936,7 +944,7 @@ def _read_kept(path: Path) -> tuple:
     _, base, combined, changes, *laid = value
     if base != path.stem.partition("+")[2]:
         raise ValueError("changes to another kept index than the one its name says")
-    whole = marshal.loads((path.parent / str(_base_name(path))).read_bytes())
+    whole = marshal.loads(_kept_file(path.parent, base).read_bytes())
     if type(whole) is not tuple or len(whole) != 7 or whole[0] != tag or type(changes) is not dict:
         raise ValueError("not the kept index it is changes to")
     rows, sizes = whole[2], whole[3]
