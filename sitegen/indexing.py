@@ -16,8 +16,10 @@ import hashlib
 import marshal
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable, Container, Iterable, Mapping
+import threading
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
@@ -501,7 +503,7 @@ def _resident_index(
     def kept() -> _LastIndex:
         by_path = {row[0]: row for row in rows}
         kept_as = _keep_index(config, _search_key(config, combined), combined, layout, by_path)
-        ids = {doc.url: at for at, doc in enumerate(layout.order)}
+        ids = {doc.text.path: at for at, doc in enumerate(layout.order)}  # (_BodyText)
         return _LastIndex(token, repr(config), layout, combined, by_path, ids, entries, bodies,
                           kept_as)  # fmt: skip
 
@@ -516,8 +518,8 @@ class _LastIndex:
     settings: str  # repr of the settings it was made with
     layout: Layout
     combined: int  # see _search_key
-    rows: dict[str, tuple]  # _search_rows' rows, by path
-    ids: dict[str, int]  # doc ids by URL
+    rows: Mapping[str, tuple]  # _search_rows' rows, by path (a child's: see _KeptRows)
+    ids: Mapping[str, int]  # doc ids by the path of the article's file
     entries: dict[str, tuple[str, str]]  # the record of the index files
     bodies: BodyStore  # kept open: the layout's docs read their texts from it
     kept: _Kept | None = None  # how its file keeps it, if it was kept (see _keep_index)
@@ -539,7 +541,7 @@ def _index_edited(
     ids, combined, changed, added = last.ids, last.combined, {}, []
     tag = last.bodies.path.stem
     for row, url in zip(rows, context.urls(row[2] for row in rows), strict=True):
-        before, at = last.rows.get(row[0]), ids.get(url)
+        before, at = last.rows.get(row[0]), ids.get(row[0])
         doc = _search_doc(row, url, context.category_name(row[5]), (last.bodies, tag),
                           sources[row[0]][1])  # fmt: skip
         if before is None and at is None:  # a new article (relaid appends it, or refuses)
@@ -553,9 +555,9 @@ def _index_edited(
     layout = relaid(last.layout, changed, added)
     if layout is None:
         raise _Stale
-    if added:
-        ids = {**ids, **{doc.url: at for at, doc in enumerate(layout.order) if at >= len(ids)}}
-        changed.update({ids[doc.url]: doc for doc in added})
+    new_ids = {layout.order[at].text.path: at for at in range(len(last.layout.order),
+                                                                len(layout.order))}  # fmt: skip
+    changed.update((at, layout.order[at]) for at in new_ids.values())
     key, edited_rows = _search_key(config, combined), {row[0]: row for row in rows}
 
     place = Place(*where, _Shas(last.entries))
@@ -570,13 +572,13 @@ def _index_edited(
     token = os.urandom(8).hex()
 
     def kept() -> _LastIndex:
-        rows_after = {**last.rows, **edited_rows}  # (a copy of 100 000 rows)
+        rows_after = last.rows | edited_rows  # (a dict's: a copy of 100 000 rows)
         now = {at: (edited_rows[doc.text.path], doc.size) for at, doc in changed.items()}
         since = last.kept and _Kept(last.kept.base, {**last.kept.changes, **now})
         kept_as = _keep_index(config, key, combined, layout, rows_after, since)
         entries = {**last.entries, **delta}
-        return _LastIndex(token, last.settings, layout, combined, rows_after, ids, entries,
-                          last.bodies, kept_as)  # fmt: skip
+        return _LastIndex(token, last.settings, layout, combined, rows_after,
+                          {**ids, **new_ids}, entries, last.bodies, kept_as)  # fmt: skip
 
     return Indexed([f.rel for f in index if f.written], dict(delta), False, token), kept
 
@@ -636,20 +638,10 @@ def _search_child(
     context = make_context(config)
     with body_store(config, context.labels["body"]) as bodies:
         made_with = (context, bodies)
-        # Made while the build loads its record: the docs of the index kept last, most
-        # often the one that record names (else that one is read once the record comes).
-        earlier = _earlier(_newest_rows(config), made_with)
-        from sitegen import postings  # imports numpy, a third of an edit's indexing at 10 000
-
-        postings.get_ready()
-        # The edited articles' bodies are not stored yet (the build stores them as it ends):
-        # their texts are made here again. A plain body's without Python-Markdown, which is
-        # imported (0.025 s) only for a body that needs it: at 100 000 articles this child
-        # is still getting ready when the build sends the change.
-        import sitegen.plainmd  # noqa: F401
-
-        guessed = _guessed_record(hint)
+        # Made while the build lists the sources and loads its record (see _lowered).
+        ready = _aside(_get_ready, config, made_with, hint)
         held, live, _, _ = receive()
+        earlier, guessed = ready()
         # The record's file, to write again, and the token of the one read.
         kept = (held[1], held[2]) if held[0] == _FROM_FILE else None
         held = _held_record(held, guessed)
@@ -674,6 +666,77 @@ def _search_child(
         written, entries, _ = _write_search(config, held, rows, sources, where, map, bodies,
                                             made=earlier)  # fmt: skip
     return written, entries, True, None, _record_saved(kept, held[0], entries, True)
+
+
+def _get_ready(
+    config: Config, made_with: tuple[Any, BodyStore], hint: str | None
+) -> tuple[_Earlier | None, _Guessed | None]:
+    """What a build's child makes while the build lists the sources and loads its record:
+    the docs of the index kept last, most often the one that record names (else that one
+    is read once the record comes); numpy and its tables; the record of the index's files
+    the build's record most likely names."""
+    earlier = _earlier(_newest_rows(config), made_with)
+    from sitegen import postings  # imports numpy, a third of an edit's indexing at 10 000
+
+    postings.get_ready()
+    # The edited articles' bodies are not stored yet (the build stores them as it ends):
+    # their texts are made here again. A plain body's without Python-Markdown, which is
+    # imported (0.025 s) only for a body that needs it: at 100 000 articles this child
+    # is still getting ready when the build sends the change.
+    import sitegen.plainmd  # noqa: F401
+
+    return earlier, _guessed_record(hint)
+
+
+def _aside(function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """function(*args) on a thread of its own, and what waits for its answer (or raises
+    what it raised). The thread runs at the lowest priority where it can (see _lowered)."""
+    answer: list = []
+
+    def run() -> None:
+        _lowered()
+        try:
+            answer.append((function(*args), None))
+        except BaseException as failed:  # noqa: BLE001 (raised where it is waited for)
+            answer.append((None, failed))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def wait() -> Any:
+        thread.join()
+        result, failed = answer[0]
+        if failed is not None:
+            raise failed
+        return result
+
+    return wait
+
+
+def _lowered() -> None:
+    """Give this thread the lowest priority, on Linux (where each thread has its own), when
+    the machine has no other work: it then takes only what the build's processes leave.
+    A build with nothing to do lists the sources on both cores while its search child
+    gets ready, then lets the child go: at 100 000 articles, the child's 0.3 s took a share
+    of the listing's cores (0.17 s more of a 0.53 s build); an edit's child was ready in
+    time all the same, on the core the listing's second process leaves first. On a busy
+    machine the thread would wait for everyone else's work, and the build for it: there
+    it keeps its priority. (Busy: more tasks running than the build's own, the listing's
+    two processes and this child's two threads, and a core: a guess, at one moment.)"""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        if _running() <= len(os.sched_getaffinity(0)) + 2:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
+def _running() -> int:
+    """How many tasks the machine runs now, by /proc/loadavg (a large number if it cannot
+    tell)."""
+    try:
+        return int(Path("/proc/loadavg").read_text().split()[3].partition("/")[0])
+    except (OSError, ValueError, IndexError):
+        return 1 << 16
 
 
 def _held_record(held: tuple, guessed: _Guessed | None = None) -> tuple[dict, dict]:
@@ -766,7 +829,7 @@ def _spliced(
     if META_FILE not in record or not all(rel in shas for rel in record):
         return None
     last = _LastIndex("", repr(config), earlier.layout, earlier.combined, earlier.rows,
-                      earlier.ids, record, earlier.bodies, earlier.kept)  # fmt: skip
+                      earlier.rows.ids, record, earlier.bodies, earlier.kept)  # fmt: skip
     try:
         return _index_edited(config, last, fresh, sources, where)  # (kept when called)
     except _Stale:
@@ -775,27 +838,24 @@ def _spliced(
 
 class _Earlier(NamedTuple):
     """An index made before, as kept (see _keep_index): its rows by path, and their docs
-    (by row) laid out as then. A doc's weight is its file's size as it was then: relaid
-    weighs an edit by the difference."""
+    laid out as then, each made when read (search.Docs). A doc's weight is its file's size
+    as it was then: relaid weighs an edit by the difference."""
 
     key: str
     combined: int  # see _search_key
-    rows: dict[str, tuple]
+    rows: _KeptRows  # (with each doc's place in the layout, by path)
     layout: Layout
     bodies: BodyStore  # the docs' texts are read from it
-    ids: dict[str, int]  # each doc's place in the layout, by URL (made while the child waits)
-    kept_rows: list[tuple]  # the rows as kept, in the order of the layout's docs
     kept: _Kept  # how its file keeps it
 
     def docs(self) -> dict[tuple, SearchDoc]:
-        """The docs by row: only a build that cannot splice asks (made while the child
-        waited, the 100 000 rows' took 0.05 s of the listing's cores)."""
-        return dict(zip(self.kept_rows, self.layout.order, strict=True))
+        """The docs by row, every one made: only a build that cannot splice asks."""
+        return dict(zip(self.rows.in_order(), self.layout.order, strict=True))
 
 
 def _earlier(path: Path | None, made_with: tuple[Any, BodyStore]) -> _Earlier | None:
     """What a child makes of the index kept in this file (None if there is none)."""
-    from sitegen.search import laid_as
+    from sitegen.search import Docs, laid_as
 
     if path is None:
         return None
@@ -804,12 +864,13 @@ def _earlier(path: Path | None, made_with: tuple[Any, BodyStore]) -> _Earlier | 
     except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
         return None
     context, bodies = made_with
-    docs = _docs_of(rows, context, (bodies, bodies.path.stem), sizes)
-    key = "search:" + _kept_key(path)
-    layout = laid_as(docs, dimensions, digests, meta)
-    ids = {doc.url: at for at, doc in enumerate(layout.order)}
-    return _Earlier(key, combined, {row[0]: row for row in rows}, layout, bodies, ids, rows,
-                    kept)  # fmt: skip
+    store = (bodies, bodies.path.stem)
+
+    def made(at: int) -> SearchDoc:
+        return _docs_of([rows.at(at)], context, store, (sizes[at],))[0]
+
+    layout = laid_as(Docs(len(sizes), made), dimensions, digests, meta)
+    return _Earlier("search:" + _kept_key(path), combined, rows, layout, bodies, kept)
 
 
 def _check_count(sent: list | tuple, earlier: _Earlier | None) -> None:
@@ -892,8 +953,9 @@ def _keep_index(
     else:
         path = _kept_file(folder, name)
         in_order = [rows[doc.text.path] for doc in layout.order]  # (_BodyText: _search_doc)
+        paths, packed = [row[0] for row in in_order], [marshal.dumps(row[1:]) for row in in_order]
         sizes = [doc.size for doc in layout.order]
-        data = (_kept_tag(), combined, in_order, sizes, *recorded(layout))
+        data = (_kept_tag(), combined, paths, packed, sizes, *recorded(layout))
         kept = _Kept(name, {})
     try:
         write_atomically(path, marshal.dumps(data))
@@ -932,36 +994,87 @@ def _kept_key(path: Path) -> str:
 
 def _read_kept(path: Path) -> tuple:
     """What _keep_index wrote in this file: (combined, rows, sizes, dimensions, digests,
-    meta, how it is kept), the rows and sizes in the order of the docs; raises if it is
-    not a kept index of this version, or the file it is changes to is not there."""
+    meta, how it is kept), the sizes in the order of the docs; raises if it is not a kept
+    index of this version, or the file it is changes to is not there."""
     value = marshal.loads(path.read_bytes())
     tag = _kept_tag()
-    if type(value) is tuple and len(value) == 7 and value[0] == tag:
-        _, combined, rows, sizes, *laid = value
-        return (combined, rows, sizes, *laid, _Kept(_kept_key(path), {}))
+    if _is_whole(value, tag):
+        _, combined, paths, packed, sizes, *laid = value
+        return (combined, _KeptRows(paths, packed), sizes, *laid, _Kept(_kept_key(path), {}))
     if type(value) is not tuple or len(value) != 7 or value[0] != tag + " changes":
         raise ValueError("not a kept index")
     _, base, combined, changes, *laid = value
     if base != path.stem.partition("+")[2]:
         raise ValueError("changes to another kept index than the one its name says")
     whole = marshal.loads(_kept_file(path.parent, base).read_bytes())
-    if type(whole) is not tuple or len(whole) != 7 or whole[0] != tag or type(changes) is not dict:
+    if not _is_whole(whole, tag) or type(changes) is not dict:
         raise ValueError("not the kept index it is changes to")
-    rows, sizes = whole[2], whole[3]
+    _, _, paths, packed, sizes, *_ = whole
     for at in sorted(changes):  # (ids in order: the added docs come after every other)
         row, size = changes[at]
-        if at == len(rows):
-            rows.append(row)
+        if at == len(paths):
+            paths.append(row[0])
+            packed.append(marshal.dumps(row[1:]))
             sizes.append(size)
-        else:
-            rows[at], sizes[at] = row, size  # (IndexError if it is beyond the end)
-    return (combined, rows, sizes, *laid, _Kept(base, changes))
+        else:  # (IndexError if it is beyond the end)
+            paths[at], packed[at], sizes[at] = row[0], marshal.dumps(row[1:]), size
+    return (combined, _KeptRows(paths, packed), sizes, *laid, _Kept(base, changes))
+
+
+def _is_whole(value: object, tag: str) -> bool:
+    """Whether a kept index's file holds every row (see _keep_index)."""
+    if type(value) is not tuple or len(value) != 8 or value[0] != tag:
+        return False
+    paths, packed, sizes = value[2:5]
+    return type(paths) is list and len(paths) == len(packed) == len(sizes)
+
+
+class _KeptRows(Mapping[str, tuple]):
+    """A kept index's rows by path, each unpacked when read: of 100 000, an edit's child
+    reads a few (unpacking them all took it 0.08 s). Those given since (`newer`) are read
+    from them. `ids`: each kept row's doc id (its place in the layout), by path."""
+
+    def __init__(
+        self, paths: list[str], packed: list[bytes], ids: dict[str, int] | None = None,
+        newer: Mapping[str, tuple] | None = None,
+    ) -> None:  # fmt: skip
+        self._paths, self._packed = paths, packed
+        self.ids = dict(zip(paths, range(len(paths)), strict=True)) if ids is None else ids
+        self._newer = newer or {}
+
+    def at(self, at: int) -> tuple:
+        """The row of the doc with this id."""
+        path = self._paths[at]
+        newer = self._newer.get(path)
+        return newer if newer is not None else (path, *marshal.loads(self._packed[at]))
+
+    def in_order(self) -> list[tuple]:
+        """Every kept row, in the order of their ids."""
+        return [self.at(at) for at in range(len(self._paths))]
+
+    def __getitem__(self, path: str) -> tuple:
+        newer = self._newer.get(path)
+        return newer if newer is not None else self.at(self.ids[path])
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._newer or path in self.ids
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.ids
+        yield from (path for path in self._newer if path not in self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids) + sum(path not in self.ids for path in self._newer)
+
+    def __or__(self, newer: Mapping[str, tuple]) -> _KeptRows:
+        """These rows with `newer` read instead (as dict's |, without a copy of them all)."""
+        return _KeptRows(self._paths, self._packed, self.ids, {**self._newer, **newer})
 
 
 def _kept_tag() -> str:
     from sitegen.search import FORMAT
 
-    return f"sitegen-index {__version__} {FORMAT}"
+    return f"sitegen-index {__version__} {FORMAT} {_KEPT_LAYOUT}"
 
 
 def _modified(path: Path) -> int:
@@ -1100,6 +1213,8 @@ _SINCE: Final = "since"  # see SearchIndex._rows_for_child
 _FROM_FILE: Final = "from file"  # see SearchIndex.prepare_from_file
 _ROWS: Final = "search-rows-"  # the kept indexes' files (see _keep_index)
 _ROWS_KEPT: Final = 3
+# How a kept index's file holds its rows: 2, their paths and each row marshalled on its own.
+_KEPT_LAYOUT: Final = 2
 # Entries of the index's files changed since the last whole record of them, up to which an
 # edit's child writes those changes only (see write_index_record): a new article changes
 # about 800 at 100 000 articles.

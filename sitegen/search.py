@@ -54,7 +54,7 @@ import re
 import unicodedata
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -258,13 +258,52 @@ class Layout:
     """The docs in id order, cut into blocks, and the index's dimensions: what its files
     follow from. (A long-lived indexer keeps it: an edit of a doc changes its block.)"""
 
-    order: list[SearchDoc]
+    order: list[SearchDoc] | Docs  # (Docs: made when asked for, see _earlier)
     weight: int
     per_chunk: int
     shards: int
     size: int  # docs per block
     blocks: list[_Block]
     meta: bytes  # meta.json
+
+
+class Docs(Sequence[SearchDoc]):
+    """Docs in id order, each made from its id when asked for (`make`), but for those given
+    (`made`): how a build's search child holds the last index's 100 000 docs, of which an
+    edit reads a block or two. (Making every one took 0.2 s of the child's core while the
+    build listed the sources beside it.) A slice is a view, made when read, too."""
+
+    __slots__ = ("_count", "_make", "_made")
+
+    def __init__(
+        self, count: int, make: Callable[[int], SearchDoc],
+        made: Mapping[int, SearchDoc] | None = None,
+    ) -> None:  # fmt: skip
+        self._count, self._make, self._made = count, make, made or {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, at):  # type: ignore[override]
+        if isinstance(at, slice):
+            start, stop, step = at.indices(self._count)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return Docs(max(0, stop - start), lambda i: self[start + i])
+        if at < 0:
+            at += self._count
+        if not 0 <= at < self._count:
+            raise IndexError(at)
+        doc = self._made.get(at)
+        return doc if doc is not None else self._make(at)
+
+    def __iter__(self) -> Iterator[SearchDoc]:
+        return map(self.__getitem__, range(self._count))
+
+    def edited(self, changed: Mapping[int, SearchDoc], added: list[SearchDoc]) -> Docs:
+        """These docs with those of `changed` replaced and `added` after the last."""
+        made = {**self._made, **changed, **dict(enumerate(added, self._count))}
+        return Docs(self._count + len(added), self._make, made)
 
 
 def lay_out(docs: Iterable[SearchDoc]) -> Layout:
@@ -278,7 +317,9 @@ def lay_out(docs: Iterable[SearchDoc]) -> Layout:
     return Layout(order, weight, per_chunk, shards, size, blocks, meta)
 
 
-def laid_as(order: list[SearchDoc], dimensions: tuple, digests: list[str], meta: bytes) -> Layout:
+def laid_as(
+    order: Sequence[SearchDoc], dimensions: tuple, digests: list[str], meta: bytes
+) -> Layout:
     """The layout lay_out made of these docs (in its order), from what it recorded of it:
     (weight, per_chunk, shards, size), each block's digest, meta.json. (A build's search
     child has it so from the last build's kept rows, without sorting and hashing again.)"""
@@ -303,21 +344,22 @@ def relaid(
     come after every doc in lay_out's order (a day's upload: the newest articles), and the
     index keeps its dimensions; else None. (meta.json, made of the places, changes only
     with the docs added.)"""
-    order, weight = list(layout.order), layout.weight
+    weight, start = layout.weight, len(layout.order)
     for at, doc in changed.items():
-        before = order[at]
+        before = layout.order[at]
         if (doc.url, doc.date, doc.category, doc.category_name) != (
             before.url, before.date, before.category, before.category_name
         ):  # fmt: skip
             return None
-        weight += doc.weight() - order[at].weight()
-        order[at] = doc
-    start = len(order)
-    for doc in sorted(added, key=_order_key):
-        if order and _order_key(doc) <= _order_key(order[-1]):
+        weight += doc.weight() - before.weight()
+    appended = sorted(added, key=_order_key)
+    last = layout.order[-1] if start else None
+    for doc in appended:
+        if last is not None and _order_key(doc) <= _order_key(last):
             return None  # it goes between docs: every id after it moves
-        order.append(doc)
         weight += doc.weight()
+        last = doc
+    order = _edited_order(layout.order, changed, appended)
     per_chunk, shards, size = layout.per_chunk, layout.shards, layout.size
     if _docs_per_chunk(weight, len(order)) != per_chunk or _shard_count(weight) != shards:
         return None
@@ -331,12 +373,25 @@ def relaid(
     return Layout(order, weight, per_chunk, shards, size, blocks, meta)
 
 
+def _edited_order(
+    order: list[SearchDoc] | Docs, changed: Mapping[int, SearchDoc], added: list[SearchDoc]
+) -> list[SearchDoc] | Docs:
+    """The docs with those of `changed` replaced and `added` appended: a list copied (a
+    resident indexer's, made by a full build), Docs still made when asked for."""
+    if isinstance(order, Docs):
+        return order.edited(changed, added)
+    order = list(order)
+    for at, doc in changed.items():
+        order[at] = doc
+    return order + added
+
+
 def _order_key(doc: SearchDoc) -> tuple[str, str]:
     """Where lay_out puts a doc: by date, then URL."""
     return doc.date, doc.url
 
 
-def _meta_after(meta: bytes, order: list[SearchDoc], start: int) -> bytes:
+def _meta_after(meta: bytes, order: Sequence[SearchDoc], start: int) -> bytes:
     """meta.json with the docs from `start` on appended: what _meta makes of all of them,
     without going through the 100 000 before."""
     value = json.loads(meta)
@@ -390,11 +445,11 @@ def write_layout(
 @dataclass(frozen=True, slots=True)
 class _Block:
     first: int  # the id of its first doc
-    docs: list[SearchDoc]
+    docs: Sequence[SearchDoc]
     digest: str  # what its postings and doc chunks follow from: its place and its docs
 
 
-def _block(first: int, docs: list[SearchDoc], per_chunk: int, shards: int) -> _Block:
+def _block(first: int, docs: Sequence[SearchDoc], per_chunk: int, shards: int) -> _Block:
     lines = [f"{FORMAT} {first} {per_chunk} {shards}"]
     for doc in docs:
         text = doc.version or doc.text

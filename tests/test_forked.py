@@ -609,19 +609,31 @@ def os_mtime(path: Path) -> int:
     return path.stat().st_mtime_ns
 
 
-@pytest.mark.parametrize("harm", ["damaged", "another index's newer"])
+@pytest.mark.parametrize("harm", ["damaged", "a row damaged", "as kept before",
+                                  "another index's newer"])  # fmt: skip
 def test_an_edits_index_is_right_whatever_became_of_the_kept_rows(
     tmp_path, forking, indexed_here, harm
 ):
     """The search child starts from the rows the last build's index was made of, kept in
-    the cache. Damaged, they cost the child its work (the build indexes by itself); a
-    newer file of another output folder's index, which the child reads first, is put
-    aside for the right one."""
+    the cache. Damaged (the file, or the edited article's row, which is read only when the
+    edit comes), or kept as an earlier sitegen kept them (every row whole), they cost the
+    child its work (the build indexes by itself); a newer file of another output folder's
+    index, which the child reads first, is put aside for the right one."""
+    import marshal
+
     root = searched_site(tmp_path / "site")
     assert build_site(root).ok
     (kept,) = (root / ".sitegen-cache").glob("search-rows-*")
+    tag, combined, paths, packed, sizes, *laid = marshal.loads(kept.read_bytes())
     if harm == "damaged":
         kept.write_bytes(b"\x00 not the rows")
+    elif harm == "a row damaged":
+        packed[paths.index("content/law/3.md")] = b"\x00 not a row"
+        kept.write_bytes(marshal.dumps((tag, combined, paths, packed, sizes, *laid)))
+    elif harm == "as kept before":
+        rows = [(path, *marshal.loads(row)) for path, row in zip(paths, packed, strict=True)]
+        old_tag = tag.rpartition(" ")[0]
+        kept.write_bytes(marshal.dumps((old_tag, combined, rows, sizes, *laid)))
     else:  # a build of another title into another folder, the title put back after
         second = root / "content/law/2.md"
         text = second.read_text(encoding="utf-8")
@@ -631,7 +643,7 @@ def test_an_edits_index_is_right_whatever_became_of_the_kept_rows(
         assert len(list((root / ".sitegen-cache").glob("search-rows-*"))) == 2
     indexed_here.clear()
     after = edit_and_rebuild(root)
-    assert len(indexed_here) == (1 if harm == "damaged" else 0)
+    assert len(indexed_here) == (0 if harm == "another index's newer" else 1)
     assert after == clean_build(root)
     texts = doc_texts(after)
     assert "勞動合同第2問" in texts and "工傷認定" not in texts
@@ -859,3 +871,29 @@ def test_a_build_of_many_changes_lets_the_early_search_child_go_before_it_works(
     layout = root / "layouts/base.html"
     layout.write_text(layout.read_text(encoding="utf-8") + "\n<!-- 改版 -->\n", "utf-8")
     assert build_site(root).ok and gone_at_start == [True]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own priority is Linux's")
+def test_a_childs_getting_ready_takes_only_a_core_no_one_else_wants(monkeypatch):
+    """The search child gets ready on a thread of the lowest priority while the machine
+    runs little else (a build with nothing to do then lists its sources on both cores), at
+    its own on a busy machine (where it would wait for every other process); the other
+    threads keep theirs, and what the thread raises is raised where it is waited for."""
+    indexing = sitegen.indexing
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+
+    def priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert indexing._running() >= 1  # (read from /proc/loadavg)
+    monkeypatch.setattr(indexing, "_running", lambda: 1)
+    assert indexing._aside(priority)() == 19
+    assert priority() == own
+    monkeypatch.setattr(indexing, "_running", lambda: 500)
+    assert indexing._aside(priority)() == own
+
+    def fails() -> None:
+        raise KeyError("kept rows")
+
+    with pytest.raises(KeyError, match="kept rows"):
+        indexing._aside(fails)()

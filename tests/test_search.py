@@ -528,19 +528,24 @@ def test_a_rebuild_compresses_only_the_pieces_of_shards_whose_bytes_changed(tmp_
     assert sorted((f.rel, f.sha) for f in second) == sorted((f.rel, f.sha) for f in plain)
 
 
+def _reading_room(monkeypatch, count: int, chunk_bytes: int = 600) -> list[SearchDoc]:
+    """`count` docs, a day apart, the index's sizes made small: blocks of 4, many shards."""
+    monkeypatch.setattr(search, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
+    monkeypatch.setattr(search, "SHARD_BYTES", 5)
+    return [
+        SearchDoc(f"/news/n{i:02}/", f"職工書屋{i}", f"2020-01-{1 + i:02}", "news", "工會要聞",
+                  f"第{i}期職工書屋開放，會員代表{i % 3}名到場。" * (1 + i % 4))
+        for i in range(count)
+    ]  # fmt: skip
+
+
 def _edited_archive(
     tmp_path: Path, monkeypatch, chunk_bytes: int = 600
 ) -> tuple[list[SearchDoc], Path, Path]:
     """23 docs in blocks of 4 over many shards, indexed into `live` with a cache, and the
     docs with one text edited (an article's first sentence)."""
-    monkeypatch.setattr(search, "CHUNK_BYTES", chunk_bytes)
-    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
-    monkeypatch.setattr(search, "SHARD_BYTES", 5)
-    docs = [
-        SearchDoc(f"/news/n{i:02}/", f"職工書屋{i}", f"2020-01-{1 + i:02}", "news", "工會要聞",
-                  f"第{i}期職工書屋開放，會員代表{i % 3}名到場。" * (1 + i % 4))
-        for i in range(23)
-    ]  # fmt: skip
+    docs = _reading_room(monkeypatch, 23, chunk_bytes)
     cache, live = tmp_path / "cache", tmp_path / "live"
     write_index(docs, live, cache=cache)
     docs[13] = docs[13]._replace(text="今日上午起，" + docs[13].plain())
@@ -603,14 +608,7 @@ def test_a_new_newest_doc_is_appended_and_spliced_as_a_whole_index_has_it(
     """A day's upload: a doc dated after every other is laid out after them (meta.json
     updated, the last block made again or a new one begun) and spliced into the live
     index, which then is the index made from scratch. One that goes between is refused."""
-    monkeypatch.setattr(search, "CHUNK_BYTES", 600)
-    monkeypatch.setattr(search, "BLOCK_DOCS", 4)
-    monkeypatch.setattr(search, "SHARD_BYTES", 5)
-    docs = [
-        SearchDoc(f"/news/n{i:02}/", f"職工書屋{i}", f"2020-01-{1 + i:02}", "news", "工會要聞",
-                  f"第{i}期職工書屋開放，會員代表{i % 3}名到場。" * (1 + i % 4))
-        for i in range(count + 1)
-    ]  # fmt: skip
+    docs = _reading_room(monkeypatch, count + 1)
     cache, live = tmp_path / "cache", tmp_path / "live"
     write_index(docs[:count], live, cache=cache)
     last = search.lay_out(docs[:count])
@@ -628,6 +626,63 @@ def test_a_new_newest_doc_is_appended_and_spliced_as_a_whole_index_has_it(
     assert {f.rel for f in files if "/s/" in f.rel} == {rel for rel in plain if "/s/" in rel}
     between = docs[count]._replace(url="/news/early/", date="2019-12-31")
     assert search.relaid(last, {}, [between]) is None
+
+
+def test_docs_made_on_demand_read_as_the_list_they_stand_for():
+    """search.Docs: by id (from either end), by slice (a view, read as the list's slice),
+    in order, and edited, as a list of the same docs; a doc is made when it is read."""
+    docs = [SearchDoc(f"/news/n{i}/", f"標題{i}", f"2021-03-{1 + i:02}", "news", "工會要聞",
+                      f"正文{i}") for i in range(7)]  # fmt: skip
+    asked: list[int] = []
+    lazy = search.Docs(len(docs), lambda at: asked.append(at) or docs[at])
+    view = lazy[2:6]
+    assert asked == []
+    assert (len(lazy), lazy[0], lazy[-1], list(view), view[-1]) == (
+        7,
+        docs[0],
+        docs[6],
+        docs[2:6],
+        docs[5],
+    )
+    assert list(lazy) == docs and list(lazy[::3]) == docs[::3] and list(lazy[5:99]) == docs[5:]
+    with pytest.raises(IndexError):
+        lazy[7]
+    new = docs[3]._replace(title="更正後的標題")
+    added = docs[6]._replace(url="/news/n7/", date="2021-03-30")
+    edited = lazy.edited({3: new}, [added])
+    assert list(edited) == [*docs[:3], new, *docs[4:], added]
+    assert list(lazy) == docs  # (the docs edited are another sequence)
+
+
+def test_a_layout_of_docs_made_on_demand_is_relaid_as_the_list_and_reads_only_its_blocks(
+    tmp_path, monkeypatch
+):
+    """A build's search child lays the last index out again from its kept rows with each
+    doc made when read (search.Docs): an edit and a new article then give the layout, and
+    the index files, that the list of every doc gives, and only the docs of the blocks they
+    change (and the newest doc, to place the new one after it) are made."""
+    docs = _reading_room(monkeypatch, 25)
+    last = search.lay_out(docs[:24])
+    made: list[int] = []
+    lazy = search.laid_as(
+        search.Docs(24, lambda at: made.append(at) or last.order[at]), *search.recorded(last)[:2],
+        last.meta,
+    )  # fmt: skip
+    edit = {9: docs[9]._replace(title="職工書屋（更正）")}
+    expected = search.relaid(last, edit, [docs[24]])
+    layout = search.relaid(lazy, edit, [docs[24]])
+    assert expected is not None and layout is not None
+    assert [b.digest for b in layout.blocks] == [b.digest for b in expected.blocks]
+    assert (layout.meta, layout.weight, list(layout.order)) == (
+        expected.meta, expected.weight, list(expected.order)
+    )  # fmt: skip
+    made.clear()
+    relaid_again = search.relaid(lazy, edit, [docs[24]])
+    assert relaid_again is not None and set(made) <= {*range(8, 12), 23}  # blocks 2 and 5
+    only = {9 // layout.size: [9], 24 // layout.size: [24]}
+    files = search.write_layout(layout, tmp_path / "lazy", only=only)
+    listed = search.write_layout(expected, tmp_path / "list", only=only)
+    assert sorted((f.rel, f.sha) for f in files) == sorted((f.rel, f.sha) for f in listed)
 
 
 @pytest.mark.parametrize(
