@@ -225,13 +225,29 @@ class Place:
         sha = hashlib.sha256(data).hexdigest()
         if self.holds(rel, sha):
             return IndexFile(rel, sha, False)
-        target = self.out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A new file, never written through: in the build's spare tree, the old one is a
-        # hard link to the live site's file (see output.py).
-        target.unlink(missing_ok=True)
-        target.write_bytes(data)
+        _write_new(os.path.join(self.out, rel), data)
         return IndexFile(rel, sha, True)
+
+
+def _write_new(target: str, data: bytes) -> None:
+    """A new file with these bytes, never one written through: in the build's spare tree
+    the old one is a hard link to the live site's file (see output.py). Its folder is made
+    if need be. Opened to be created, most often in a folder that is there: one system call
+    for what took three (at 100 000 articles an edit's child writes 800 shards so, and it
+    took them 0.025 s)."""
+    try:
+        made = os.open(target, _NEW_FILE, 0o666)
+    except FileExistsError:
+        os.unlink(target)
+        made = os.open(target, _NEW_FILE, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        made = os.open(target, _NEW_FILE, 0o666)
+    with open(made, "wb") as file:
+        file.write(data)
+
+
+_NEW_FILE: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 def write_index(
