@@ -297,6 +297,12 @@ class Docs(Sequence[SearchDoc]):
     ) -> None:  # fmt: skip
         self._count, self._make, self._made = count, make, made or {}
 
+    @classmethod
+    def of(cls, order: Sequence[SearchDoc]) -> Docs:
+        """These docs as Docs (a list's read from it: a full build's, which serve's resident
+        indexer keeps)."""
+        return order if isinstance(order, Docs) else Docs(len(order), order.__getitem__)
+
     def __len__(self) -> int:
         return self._count
 
@@ -375,7 +381,7 @@ def relaid(
             return None  # it goes between docs: every id after it moves
         weight += doc.weight()
         last = doc
-    order = _edited_order(layout.order, changed, appended)
+    order = Docs.of(layout.order).edited(changed, appended)
     per_chunk, shards, size = layout.per_chunk, layout.shards, layout.size
     if _docs_per_chunk(weight, len(order)) != per_chunk or _shard_count(weight) != shards:
         return None
@@ -387,19 +393,6 @@ def relaid(
         blocks[first // size : first // size + 1] = [block]  # (a new one is appended)
     meta = layout.meta if start == len(order) else _meta_after(layout.meta, order, start)
     return Layout(order, weight, per_chunk, shards, size, blocks, meta)
-
-
-def _edited_order(
-    order: list[SearchDoc] | Docs, changed: Mapping[int, SearchDoc], added: list[SearchDoc]
-) -> list[SearchDoc] | Docs:
-    """The docs with those of `changed` replaced and `added` appended: a list copied (a
-    resident indexer's, made by a full build), Docs still made when asked for."""
-    if isinstance(order, Docs):
-        return order.edited(changed, added)
-    order = list(order)
-    for at, doc in changed.items():
-        order[at] = doc
-    return order + added
 
 
 def _order_key(doc: SearchDoc) -> tuple[str, str]:

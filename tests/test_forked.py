@@ -879,21 +879,30 @@ def test_a_childs_getting_ready_takes_only_a_core_no_one_else_wants(monkeypatch)
     runs little else (a build with nothing to do then lists its sources on both cores), at
     its own on a busy machine (where it would wait for every other process); the other
     threads keep theirs, and what the thread raises is raised where it is waited for."""
+    from concurrent.futures import ThreadPoolExecutor
+
     indexing = sitegen.indexing
     own = os.getpriority(os.PRIO_PROCESS, 0)
 
     def priority() -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
+    def aside(function: Callable[[], object]) -> Callable[[], object]:
+        """As the child runs its getting ready (see _search_child)."""
+        pool = ThreadPoolExecutor(1, initializer=indexing._lowered)
+        ready = pool.submit(function)
+        pool.shutdown(wait=False)
+        return ready.result
+
     assert indexing._running() >= 1  # (read from /proc/loadavg)
     monkeypatch.setattr(indexing, "_running", lambda: 1)
-    assert indexing._aside(priority)() == 19
+    assert aside(priority)() == 19
     assert priority() == own
     monkeypatch.setattr(indexing, "_running", lambda: 500)
-    assert indexing._aside(priority)() == own
+    assert aside(priority)() == own
 
     def fails() -> None:
         raise KeyError("kept rows")
 
     with pytest.raises(KeyError, match="kept rows"):
-        indexing._aside(fails)()
+        aside(fails)()
