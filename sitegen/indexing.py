@@ -703,11 +703,11 @@ def _lowered() -> None:
     time all the same, on the core the listing's second process leaves first. On a busy
     machine the thread would wait for everyone else's work, and the build for it: there
     it keeps its priority. (Busy: more tasks running than the build's own, the listing's
-    two processes and this child's two threads, and a core: a guess, at one moment.)"""
+    two processes and this child's three threads, and a core: a guess, at one moment.)"""
     if sys.platform != "linux":
         return
     with contextlib.suppress(OSError, AttributeError):
-        if _running() <= len(os.sched_getaffinity(0)) + 2:
+        if _running() <= len(os.sched_getaffinity(0)) + 3:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
