@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from sitegen.forked import ChildFailed, Pending, beside
 from sitegen.problems import Problem, SiteError
 
 MANIFEST: Final = ".sitegen-manifest"
@@ -454,12 +455,47 @@ def commit(staging: Staging, changed: Iterable[str], removed: Iterable[str],
     blocks = _manifest_blocks(tree, previous, changed, removed, files, staging.kept, top)
     staging.write_blocks(MANIFEST, blocks)
     swap(staging.folder, staging.out)
-    if staging.fresh:
-        # The spare now holds the old site, all of it stale: make it the new one's twin
-        # now, while a whole build is under way anyway, so the next edit finds it ready.
-        _remove_tree(staging.folder)
-        _link_tree(staging.out, staging.folder)
+    # A fresh build's spare now holds the old site, all of it stale: see Twin.
     return Manifest(tree, previous, changed, removed, frozenset(), frozenset(staging.kept), top)
+
+
+class Twin:
+    """The spare made the twin of the site a fresh build has just put in place (old files
+    removed, new ones hard-linked), so that the next edit finds it ready: done now, while a
+    whole build is under way anyway. In a forked child, while the build saves its record:
+    done in the build, it was a clean build's last step on one core (0.8 s at 10 000
+    articles, 9 s at 100 000). A kill or a failure in between leaves a spare without a
+    manifest, which the next build makes anew (see begin).
+
+    Held as a context: leaving it waits for the child (the next build works in the
+    spare, so this one keeps the build lock until then), and a child that failed has its
+    work done again in the build; leaving it by an exception kills the child instead."""
+
+    def __init__(self, staging: Staging) -> None:
+        self._trees = (staging.out, staging.folder)
+        self._child: Pending | None = beside(_make_twin, *self._trees)
+        if self._child is None:  # no fork here (or other threads run: `serve`)
+            _make_twin(*self._trees)
+
+    def __enter__(self) -> Twin:
+        return self
+
+    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
+        child, self._child = self._child, None
+        if child is None:
+            return
+        if failed is not None:
+            child.cancel()
+            return
+        try:
+            child.result()
+        except ChildFailed:
+            _make_twin(*self._trees)
+
+
+def _make_twin(out: Path, spare: Path) -> None:
+    _remove_tree(spare)
+    _link_tree(out, spare)
 
 
 def swap(spare: Path, out: Path) -> None:

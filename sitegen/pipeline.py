@@ -16,6 +16,7 @@ import hashlib
 import shutil
 import time
 from collections.abc import Container, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
@@ -117,26 +118,27 @@ def rebuild(
             return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
         result = _write_site(made, cache, (out, live), opts, (workers, search), intact,
                              (files, others[1], found))  # fmt: skip
-    if result.ok:
-        if opts.published is not None:
-            opts.published((*result.written, *result.removed))
-        if not cache.sources:  # a full build: caches kept for other settings are stale
-            _remove_other_caches(config)
-            assets.prune(config, out)
-        _prune_bodies(config, cache.sources, sources, (site, edited))
-        moved = cache.plan != made.plan  # articles came, went or moved: lists stored again
-        cache.sources, cache.plan = sources, made.plan
-        cache.pages = _stored_pages(config, cache, made, result, (seen, found),
-                                    (sources, articles, edited), (opts, moved))  # fmt: skip
-        parts = save_cache(root, cache, edited)
-        if opts.memory is not None:
-            opts.memory.keep(root, cache, parts, _held(made, cache, (seen, found), result))
-            if result.index_token is None:
-                warm_indexer(config, opts, (cache, seen.files), site.articles)
-        warnings = tuple(p for p in problems if not p.is_error)
-        generation = cache.generation or ""
-        state = QuickState(seen.inputs, generation, top_names(out), result.pages, warnings)
-        save_state(root, out, state)
+    with result.twin or nullcontext():  # a fresh build's spare, made meanwhile
+        if result.ok:
+            if opts.published is not None:
+                opts.published((*result.written, *result.removed))
+            if not cache.sources:  # a full build: caches kept for other settings are stale
+                _remove_other_caches(config)
+                assets.prune(config, out)
+            _prune_bodies(config, cache.sources, sources, (site, edited))
+            moved = cache.plan != made.plan  # articles came, went or moved: lists stored again
+            cache.sources, cache.plan = sources, made.plan
+            cache.pages = _stored_pages(config, cache, made, result, (seen, found),
+                                        (sources, articles, edited), (opts, moved))  # fmt: skip
+            parts = save_cache(root, cache, edited)
+            if opts.memory is not None:
+                opts.memory.keep(root, cache, parts, _held(made, cache, (seen, found), result))
+                if result.index_token is None:
+                    warm_indexer(config, opts, (cache, seen.files), site.articles)
+            warnings = tuple(p for p in problems if not p.is_error)
+            generation = cache.generation or ""
+            state = QuickState(seen.inputs, generation, top_names(out), result.pages, warnings)
+            save_state(root, out, state)
     if opts.keep is not None:
         opts.keep.append((cache, site, sources))
     return BuildResult(
@@ -393,6 +395,7 @@ class _Written:
     index_token: str | None = None  # the resident indexer's (see resident_indexer)
     manifest: output.Manifest | None = None  # as written, but for its files (see output.commit)
     rendered: tuple[Page, ...] = ()  # every page rendered (bytes the same or not)
+    twin: output.Twin | None = None  # a fresh build's spare being made (waited for by rebuild)
 
     @property
     def ok(self) -> bool:
@@ -447,13 +450,14 @@ def _write_site(
     else:
         removed = sorted(o for o in previous.keys() - outputs.keys() if o in ours)
     manifest = output.commit(staging, written, removed, outputs)
+    twin = output.Twin(staging) if staging.fresh else None
     cache.generation = manifest.id
     cache.outputs = outputs
     new = kept - staging.live.kept if staging.live else kept
     aside = set_aside_lines(config, staging, claimed)
     return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
                     tuple(sorted(new)), aside, len(files), index.token, manifest,
-                    made_again)  # fmt: skip
+                    made_again, twin)  # fmt: skip
 
 
 def set_aside_folder(config: Config) -> Path:

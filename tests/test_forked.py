@@ -17,6 +17,7 @@ import pytest
 import sitegen.entry
 import sitegen.forked
 import sitegen.indexing
+import sitegen.output
 import sitegen.pipeline
 import sitegen.scan
 from sitegen.forked import ChildFailed, Pending, beside
@@ -41,6 +42,7 @@ def forking(monkeypatch) -> list[Pending]:
 
     monkeypatch.setattr(sitegen.scan, "beside", recording)
     monkeypatch.setattr(sitegen.indexing, "beside", recording)
+    monkeypatch.setattr(sitegen.output, "beside", recording)
     return started
 
 
@@ -820,8 +822,8 @@ def test_a_build_that_stops_before_sending_the_index_record_leaves_the_indexer_i
     monkeypatch.setattr(sitegen.pipeline, "_last_record", real)
     forking.clear()
     assert build_site(root, indexer=indexer).ok
-    assert snapshot(root / "public") == clean_build(root)
     assert forking == [] and _running(indexer.pid)
+    assert snapshot(root / "public") == clean_build(root)
     assert not indexer._connection.poll(0.5)
 
 
@@ -906,3 +908,72 @@ def test_a_childs_getting_ready_takes_only_a_core_no_one_else_wants(monkeypatch)
 
     with pytest.raises(KeyError, match="kept rows"):
         aside(fails)()
+
+
+# --- a clean build's spare, made the new site's twin in a child (output.Twin) ------------
+
+
+def twin_of_live(root: Path) -> bool:
+    """Whether the spare beside public/ holds every file of public/, as hard links to the
+    same files (its manifest too, which tells the next build that the spare is whole),
+    and nothing else."""
+    live, spare = root / "public", root / ".public.sitegen-spare"
+
+    def files(top: Path) -> dict[str, int]:
+        return {str(p.relative_to(top)): p.stat().st_ino for p in top.rglob("*") if p.is_file()}
+
+    return (spare / ".sitegen-manifest").exists() and files(live) == files(spare)
+
+
+def test_a_clean_builds_spare_is_made_its_twin_in_a_child_before_the_build_returns(
+    tmp_path, forking
+):
+    """The spare holds the old site after the swap: a child makes it the new one's twin
+    while the build saves its record, and the build waits for it (the next build works in
+    the spare). The edit after it is built from that twin, as a clean build makes it."""
+    root = searched_site(tmp_path / "site")
+    assert build_site(root, jobs=1).ok
+    assert forking and all(reaped(p) for p in forking)
+    assert twin_of_live(root)
+    forking.clear()
+    assert build_site(root, jobs=1, clean=True).ok  # the old site in the spare, replaced
+    assert len(forking) == 1 and reaped(forking[0]) and twin_of_live(root)
+    assert edit_and_rebuild(root) == clean_build(root)
+
+
+def test_when_the_twin_child_dies_the_build_makes_the_spare_itself(tmp_path, forking, monkeypatch):
+    root = searched_site(tmp_path / "site")
+
+    def dying(function, *args, **kwargs):
+        return beside(os._exit, 9)
+
+    monkeypatch.setattr(sitegen.output, "beside", dying)
+    assert build_site(root, jobs=1).ok
+    assert twin_of_live(root)
+    assert edit_and_rebuild(root) == clean_build(root)
+
+
+def test_a_build_that_fails_after_its_swap_kills_the_twin_child_and_the_next_is_right(
+    tmp_path, forking, monkeypatch
+):
+    """Saving the record fails (a full disk) while the child links: the build stops at
+    once, with the child killed and reaped (not left to link on, holding the build lock
+    it inherited), and the next build, finding a spare without a manifest, makes it anew."""
+    root = searched_site(tmp_path / "site")
+
+    def stuck(out: Path, spare: Path) -> None:
+        time.sleep(120)
+
+    def full(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(sitegen.output, "_make_twin", stuck)
+    monkeypatch.setattr(sitegen.pipeline, "save_cache", full)
+    started = time.monotonic()
+    with pytest.raises(OSError, match="No space"):
+        build_site(root, jobs=1)
+    assert time.monotonic() - started < 60  # not waited for
+    assert len(forking) == 1 and reaped(forking[0])
+    monkeypatch.undo()
+    assert build_site(root).ok and twin_of_live(root)
+    assert edit_and_rebuild(root) == clean_build(root)
