@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitegen import __version__, output
-from sitegen.bodies import BodyStore, body_store
 from sitegen.cache import (
     CACHE_DIR,
     INDEX_FILES,
@@ -40,13 +39,16 @@ from sitegen.cache import (
 )  # fmt: skip
 from sitegen.config import Config
 from sitegen.content import Article
-from sitegen.context import make_context
 from sitegen.forked import AnswerFirst, ChildFailed, Companion, Pending, beside
 from sitegen.scan import Listing
 
+# The body store and the layouts' context (sqlite3, nh3, the labels: 8 ms) are imported
+# where they are used: every build imports this module, to fork its search child early,
+# and a build with nothing to do uses neither.
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+    from sitegen.bodies import BodyStore
     from sitegen.entry import BuildOptions
     from sitegen.search import Layout, SearchDoc
     from sitegen.workers import Workers
@@ -490,7 +492,11 @@ def _resident_index(
     held, live, sources, whole = first
     rows = receive()
     bodies = last.bodies if last is not None and last.settings == repr(config) else None
-    bodies = bodies or body_store(config, make_context(config).labels["body"])
+    if bodies is None:
+        from sitegen.bodies import body_store
+        from sitegen.context import make_context
+
+        bodies = body_store(config, make_context(config).labels["body"])
     written, entries, laid = _write_search(
         config, held, rows, sources, (folder, live and Path(live)), map, bodies, whole,
         keep=False,
@@ -535,6 +541,7 @@ def _index_edited(
     is kept for the next build's child (see _keep_index) by the function this returns,
     called once the answer is given (a build's child: see forked.AnswerFirst; written on
     a thread beside the splice, it took the child's one core as long again)."""
+    from sitegen.context import make_context
     from sitegen.search import FORMAT, Place, relaid, write_layout
 
     context = make_context(config)
@@ -635,6 +642,9 @@ def _search_child(
     """The index, in the child SearchIndex starts: numpy and its tables made ready, then
     the index once `receive` gives what it is made from. (`hint`: the build record's file,
     beside which the record of the index's files most likely is: see _guessed_record.)"""
+    from sitegen.bodies import body_store
+    from sitegen.context import make_context
+
     context = make_context(config)
     with body_store(config, context.labels["body"]) as bodies:
         made_with = (context, bodies)
@@ -1084,6 +1094,8 @@ def _write_search(
     `made`: the docs of rows made beforehand (see _earlier). `keep`: keep the index for
     the next build's child here (a resident indexer keeps it after answering).
     """
+    from sitegen.bodies import body_store
+    from sitegen.context import make_context
     from sitegen.search import FORMAT, Place, lay_out, write_layout
 
     record, shas = held

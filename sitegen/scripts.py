@@ -28,10 +28,10 @@ from sitegen.cache import CACHE_DIR, write_atomically
 from sitegen.config import Category, Config
 from sitegen.content import Article
 from sitegen.script_settings import CONVERTED_KEYS, SHORT_NAMES, default_conversion, prefix_of
-from sitegen.site import Page, Site, assemble, sitemap_pages
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (site.py is imported where a site is made: not by a build with no work)
     from sitegen.convert import Converter
+    from sitegen.site import Page, Site
 
 NOT_TWINNED: Final = frozenset({"sitemap", "redirects"})
 # The theme's files for the 繁/简 switch: published only by sites in two scripts, so that
@@ -128,15 +128,15 @@ def _load_converted(cache: Path | None, tag: str) -> dict[str, tuple]:
     return held if found == tag and type(held) is dict else {}
 
 
-_FILES: Final = Page._fields.index("files")
-assert Page._fields[_FILES:] == ("files", "images", "script", "body")
-
-
 def with_scripts(site: Site) -> Site:
     """The site with every page in its second script too, when it has one."""
     converter = converter_of(site.config)
     if converter is None:
         return site
+    from sitegen.site import Page, assemble, sitemap_pages
+
+    files = Page._fields.index("files")
+    assert Page._fields[files:] == ("files", "images", "script", "body")
     config = site.config
     script = config.scripts[1]
     cache = config.root / CACHE_DIR / f"converted-{converter.conversion}.bin"
@@ -151,7 +151,7 @@ def with_scripts(site: Site) -> Site:
         if page.kind not in NOT_TWINNED:
             twin = twins[page.url]
             # As twin._replace(files=..., images=..., script=...), at a third of the cost.
-            pages.append(Page(*twin[:_FILES], page.files, page.images, script))
+            pages.append(Page(*twin[:files], page.files, page.images, script))
     pages += sitemap_pages([p for p in pages if not p.script], copies=2)
     return dataclasses.replace(site, pages=tuple(pages), outputs=tuple(p.output for p in pages))
 
