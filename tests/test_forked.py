@@ -42,7 +42,6 @@ def forking(monkeypatch) -> list[Pending]:
 
     monkeypatch.setattr(sitegen.scan, "beside", recording)
     monkeypatch.setattr(sitegen.indexing, "beside", recording)
-    monkeypatch.setattr(sitegen.output, "beside", recording)
     return started
 
 
@@ -925,55 +924,77 @@ def twin_of_live(root: Path) -> bool:
     return (spare / ".sitegen-manifest").exists() and files(live) == files(spare)
 
 
+def made_here(out: Path, spare: Path) -> None:
+    raise AssertionError("the twin was made in the build, not in its child")
+
+
 def test_a_clean_builds_spare_is_made_its_twin_in_a_child_before_the_build_returns(
-    tmp_path, forking
+    tmp_path, monkeypatch
 ):
-    """The spare holds the old site after the swap: a child makes it the new one's twin
-    while the build saves its record, and the build waits for it (the next build works in
-    the spare). The edit after it is built from that twin, as a clean build makes it."""
+    """The spare holds the old site after the swap: a child process makes it the new
+    one's twin while the build saves its record, and the build waits for it (the next
+    build works in the spare). The edit after it is built from that twin, as a clean
+    build makes it."""
     root = searched_site(tmp_path / "site")
-    assert build_site(root, jobs=1).ok
-    assert forking and all(reaped(p) for p in forking)
-    assert twin_of_live(root)
-    forking.clear()
+    monkeypatch.setattr(sitegen.output, "_make_twin", made_here)  # (in this process only)
+    assert build_site(root, jobs=1).ok and twin_of_live(root)
     assert build_site(root, jobs=1, clean=True).ok  # the old site in the spare, replaced
-    assert len(forking) == 1 and reaped(forking[0]) and twin_of_live(root)
+    assert twin_of_live(root)
     assert edit_and_rebuild(root) == clean_build(root)
 
 
-def test_when_the_twin_child_dies_the_build_makes_the_spare_itself(tmp_path, forking, monkeypatch):
+def test_when_the_twin_child_fails_the_build_makes_the_spare_itself(tmp_path, monkeypatch):
     root = searched_site(tmp_path / "site")
-
-    def dying(function, *args, **kwargs):
-        return beside(os._exit, 9)
-
-    monkeypatch.setattr(sitegen.output, "beside", dying)
+    monkeypatch.setattr(sitegen.output, "_TWIN_CODE", "raise SystemExit(3)")
     assert build_site(root, jobs=1).ok
     assert twin_of_live(root)
     assert edit_and_rebuild(root) == clean_build(root)
+
+
+# The child's code with its work made to last: it then only waits to be killed.
+STUCK_TWIN = (
+    "import sys, time; import sitegen.output as o; "
+    "o._make_twin = lambda out, spare: time.sleep(120); o.twin_child(*sys.argv[1:])"
+)
 
 
 def test_a_build_that_fails_after_its_swap_kills_the_twin_child_and_the_next_is_right(
-    tmp_path, forking, monkeypatch
+    tmp_path, monkeypatch
 ):
     """Saving the record fails (a full disk) while the child links: the build stops at
-    once, with the child killed and reaped (not left to link on, holding the build lock
-    it inherited), and the next build, finding a spare without a manifest, makes it anew."""
+    once, with the child killed and reaped (not left to link on while the next build
+    works in the spare), and the next build, finding a spare without a manifest, makes
+    it anew."""
     root = searched_site(tmp_path / "site")
+    started: list = []
+    real = sitegen.output._start_twin
 
-    def stuck(out: Path, spare: Path) -> None:
-        time.sleep(120)
+    def start(out: Path, spare: Path):
+        started.append(real(out, spare))
+        return started[-1]
 
     def full(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(sitegen.output, "_make_twin", stuck)
+    monkeypatch.setattr(sitegen.output, "_TWIN_CODE", STUCK_TWIN)
+    monkeypatch.setattr(sitegen.output, "_start_twin", start)
     monkeypatch.setattr(sitegen.pipeline, "save_cache", full)
-    started = time.monotonic()
+    begun = time.monotonic()
     with pytest.raises(OSError, match="No space"):
         build_site(root, jobs=1)
-    assert time.monotonic() - started < 60  # not waited for
-    assert len(forking) == 1 and reaped(forking[0])
+    assert time.monotonic() - begun < 60  # not waited for
+    [child] = started
+    assert child.returncode == -signal.SIGKILL
     monkeypatch.undo()
     assert build_site(root).ok and twin_of_live(root)
     assert edit_and_rebuild(root) == clean_build(root)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_twin_child_ends_with_the_build_that_started_it(tmp_path, monkeypatch):
+    """A build killed (kill -9) while its child links: the child ends too, rather than
+    link on into a spare the next build is making."""
+    monkeypatch.setattr(sitegen.output, "_TWIN_CODE", STUCK_TWIN)
+    out, spare = tmp_path / "public", tmp_path / ".public.sitegen-spare"
+    out.mkdir()
+    assert _gone_after_its_build_is_killed(lambda: sitegen.output._start_twin(out, spare), 20)
