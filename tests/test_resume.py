@@ -458,3 +458,19 @@ def test_a_new_file_is_found_only_when_it_is_the_one_change(listing, expected):
     """A new article takes the store's way only when no other file changed: one touched
     beside it, wherever the new one is listed, means the usual build."""
     assert resume._new_file(LISTED, listing) == expected
+
+
+def test_a_full_builds_store_is_written_compact(tmp_path):
+    """The store of a full build takes the room its rows need: no more than a copy
+    SQLite packs anew (VACUUM) takes. (Pages written in the site's order, newest first
+    in each category, left its pages part empty: 1.12 times the packed size here, and
+    the benchmark's 10 000 articles took 32.9 MB where they now take 23.9 MB.)"""
+    root = new_site(tmp_path, count=400)
+    assert build_site(root).ok
+    [store] = (root / CACHE_DIR).glob("pages-*.sqlite")
+    packed = tmp_path / "packed.sqlite"
+    with sqlite3.connect(store) as db:
+        pages = db.execute("SELECT count(*) FROM page").fetchone()[0]
+        db.execute("VACUUM INTO ?", (str(packed),))
+    assert pages > 800  # (articles, their print views, lists)
+    assert store.stat().st_size <= 1.08 * packed.stat().st_size  # (1.02-1.04 in name order)
