@@ -131,6 +131,8 @@ def _sources_seen(config, problems, out, opts, start) -> BuildResult:
         if state is not None and state.inputs == seen.inputs:
             quick = _nothing_to_do(state, out, problems, opts, start)
             if quick is not None:
+                if opts.keep is not None:  # (freeing the listing of 100 000 articles: 0.02 s)
+                    opts.keep.append(seen)
                 return quick
         return _work(config, problems, out, opts, start, (seen, early))
     finally:

@@ -189,6 +189,23 @@ def test_a_build_with_nothing_to_do_stops_before_loading_markdown_and_the_layout
     assert loaded() == f"0 {work.replace('jinja2', 'jinja2 markdown')}"
 
 
+def test_a_build_with_nothing_to_do_hands_its_listing_to_keep(tmp_path):
+    """`sitegen build` exits without tearing the interpreter down (cli.run), so what a
+    build hands to `keep` is never freed one object at a time: a build with nothing to do
+    hands over its listing of the sources (freeing that of 100 000 articles took 0.02 s
+    of such a build)."""
+    from sitegen.entry import Seen
+
+    root = new_site(tmp_path)
+    assert build_site(root).ok
+    kept: list = []
+    result = build_site(root, keep=kept)
+    assert result.ok and result.written == ()
+    [seen] = [k for k in kept if isinstance(k, Seen)]
+    sources = {p.relative_to(root).as_posix() for p in (root / "content").rglob("*.md")}
+    assert set(seen.files) == sources
+
+
 SEEN_BY_CHILD = """
 import sys
 from pathlib import Path
