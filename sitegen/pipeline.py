@@ -118,7 +118,8 @@ def rebuild(
             return BuildResult(tuple(problems), out, seconds=time.perf_counter() - start)
         result = _write_site(made, cache, (out, live), opts, (workers, search), intact,
                              (files, others[1], found))  # fmt: skip
-    with result.twin or nullcontext():  # a fresh build's spare, made meanwhile
+    # Started here, not in _write_site: from its start it is waited for, or killed.
+    with output.Twin(result.fresh) if result.fresh else nullcontext():
         if result.ok:
             if opts.published is not None:
                 opts.published((*result.written, *result.removed))
@@ -395,7 +396,8 @@ class _Written:
     index_token: str | None = None  # the resident indexer's (see resident_indexer)
     manifest: output.Manifest | None = None  # as written, but for its files (see output.commit)
     rendered: tuple[Page, ...] = ()  # every page rendered (bytes the same or not)
-    twin: output.Twin | None = None  # a fresh build's spare being made (waited for by rebuild)
+    # A fresh build's staging, whose spare rebuild makes the new site's twin (output.Twin).
+    fresh: output.Staging | None = None
 
     @property
     def ok(self) -> bool:
@@ -450,14 +452,13 @@ def _write_site(
     else:
         removed = sorted(o for o in previous.keys() - outputs.keys() if o in ours)
     manifest = output.commit(staging, written, removed, outputs)
-    twin = output.Twin(staging) if staging.fresh else None
     cache.generation = manifest.id
     cache.outputs = outputs
     new = kept - staging.live.kept if staging.live else kept
     aside = set_aside_lines(config, staging, claimed)
     return _Written((), tuple(sorted(written)), tuple(removed), unchanged, len(site.pages),
                     tuple(sorted(new)), aside, len(files), index.token, manifest,
-                    made_again, twin)  # fmt: skip
+                    made_again, staging if staging.fresh else None)  # fmt: skip
 
 
 def set_aside_folder(config: Config) -> Path:
